@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+
+namespace nsq {
+
+/// How a session actor reaches its socket. actors/ defines it, net/
+/// implements it over Asio, and actor tests implement it with a recorder, so
+/// sessions are tested without sockets. Every method is thread-safe and
+/// returns at once (the work is posted to the connection's strand).
+class connection {
+public:
+  virtual ~connection() = default;
+
+  /// Queues `bytes` (whole frames) for the socket, in call order.
+  virtual void write(std::string bytes) = 0;
+
+  /// Writes what is queued, then closes the socket (after a fatal error, or
+  /// when the broker shuts down).
+  virtual void close() = 0;
+
+  /// Closes the socket at once without writing what is queued (heartbeat
+  /// timeout: nsqd closes silently).
+  virtual void abort() = 0;
+
+  /// The session finished one batch of commands (read flow control: the
+  /// reader keeps only a few unprocessed batches in flight).
+  virtual void commands_done() = 0;
+};
+
+} // namespace nsq

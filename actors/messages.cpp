@@ -1,0 +1,21 @@
+#include "actors/messages.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+namespace nsq {
+
+void add_message_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<message_data>("nsq_message_data");
+  cfg.add_message_type<message_ref>("nsq_message_ref");
+  cfg.add_message_type<std::vector<message_ref>>("nsq_message_batch");
+  cfg.add_message_type<delivery>("nsq_delivery");
+  cfg.add_message_type<std::vector<delivery>>("nsq_delivery_batch");
+  cfg.add_message_type<consumer_info>("nsq_consumer_info");
+  cfg.add_message_type<client_error>("nsq_client_error");
+  cfg.add_message_type<command>("nsq_command");
+  cfg.add_message_type<std::vector<command>>("nsq_command_batch");
+  cfg.add_message_type<message_id>("nsq_message_id");
+  cfg.add_message_type<std::vector<message_id>>("nsq_message_id_batch");
+}
+
+} // namespace nsq

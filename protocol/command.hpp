@@ -1,0 +1,25 @@
+#pragma once
+
+#include "protocol/errors.hpp"
+
+#include <string>
+#include <vector>
+
+namespace nsq {
+
+/// One V2 command as read from the wire: the line split on single spaces,
+/// plus its body when the verb takes one (reference §3.1).
+struct command {
+  std::string name;                ///< e.g. "PUB"; case-sensitive
+  std::vector<std::string> params; ///< tokens after the name (may be empty strings)
+  std::string body;                ///< IDENTIFY JSON, AUTH secret, PUB/DPUB message
+  std::vector<std::string> messages; ///< MPUB: the messages, split
+  /// Set when reading the body failed (bad size prefix, bad MPUB element...).
+  /// The session reports it after the checks nsqd makes before reading the
+  /// body (state, params, names), so the answer is the one nsqd gives.
+  client_error body_error;
+
+  bool has_body_error() const { return !body_error.code.empty(); }
+};
+
+} // namespace nsq

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace nsq {
+
+/// The broker's configuration, with nsqd v1.3.0's names and defaults
+/// (reference §14.2). app/ fills it from flags; everything else reads it.
+struct settings {
+  using ms = std::chrono::milliseconds;
+
+  std::string tcp_address = "0.0.0.0:4150";
+  std::string http_address = "0.0.0.0:4151";
+  std::string broadcast_address; // empty: the OS hostname
+  std::string data_path = "./data";
+  std::string log_level = "info";
+  int64_t node_id = 0; // app/ derives nsqd's default from the hostname
+
+  int64_t mem_queue_size = 10000;
+  int64_t max_bytes_per_file = 104857600;
+  int64_t sync_every = 2500;
+  ms sync_timeout{2000};
+
+  ms msg_timeout{60000};
+  ms max_msg_timeout{15 * 60 * 1000};
+  int64_t max_msg_size = 1048576;
+  int64_t max_body_size = 5242880;
+  ms max_req_timeout{60 * 60 * 1000};
+  ms max_heartbeat_interval{60000};
+  int64_t max_rdy_count = 2500;
+  int64_t max_output_buffer_size = 65536;
+  ms max_output_buffer_timeout{30000};
+  ms min_output_buffer_timeout{25};
+  ms output_buffer_timeout{250};
+  int64_t max_channel_consumers = 0; // 0 = unlimited
+
+  // Fixed in nsqd (no flag): ClientTimeout 60 s / 2.
+  ms default_heartbeat_interval{30000};
+  static constexpr int64_t default_output_buffer_size = 16384;
+
+  // Features the security issue turns on; until then answered as unavailable.
+  bool tls_available = false;
+  bool snappy_enabled = false;
+  bool deflate_enabled = false;
+  int64_t max_deflate_level = 6;
+  bool auth_required = false;
+
+  /// Returns the largest MPUB message count: (max-body-size - 4) / 5.
+  int64_t max_mpub_count() const { return (max_body_size - 4) / 5; }
+};
+
+} // namespace nsq
