@@ -14,7 +14,7 @@ struct settings {
   std::string tcp_address = "0.0.0.0:4150";
   std::string http_address = "0.0.0.0:4151";
   std::string broadcast_address; // empty: the OS hostname
-  std::string data_path = "./data";
+  std::string data_path; // empty: the current directory, as nsqd
   std::string log_level = "info";
   int64_t node_id = 0; // app/ derives nsqd's default from the hostname
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what is missing, then builds and runs every test twice: a Release
+# build, and a build under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+
+run_suite() { # <build dir> <cmake args...>
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@"
+  cmake --build "$dir" -j2
+  (cd "$dir" && ctest --output-on-failure -j2 --timeout 300)
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=Release
+# CAF's own shared libraries are not instrumented; leaks are checked in our code.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNSQ_SANITIZE=ON
