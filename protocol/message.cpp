@@ -1,0 +1,65 @@
+#include "protocol/message.hpp"
+
+#include "protocol/frame.hpp"
+
+#include <algorithm>
+
+namespace nsq {
+
+namespace {
+
+void append_be(std::string& out, uint64_t x, int bytes) {
+  for (int shift = (bytes - 1) * 8; shift >= 0; shift -= 8)
+    out += static_cast<char>((x >> shift) & 0xff);
+}
+
+uint64_t read_be(std::string_view in, size_t offset, int bytes) {
+  uint64_t x = 0;
+  for (int i = 0; i < bytes; ++i)
+    x = (x << 8) | static_cast<unsigned char>(in[offset + i]);
+  return x;
+}
+
+} // namespace
+
+std::string to_string(const message_id& id) {
+  return std::string(id.data(), id.size());
+}
+
+std::optional<message_id> make_message_id(std::string_view s) {
+  message_id id{};
+  if (s.size() != id.size())
+    return std::nullopt;
+  std::copy(s.begin(), s.end(), id.begin());
+  return id;
+}
+
+void append_message_payload(std::string& out, const message_data& msg,
+                            uint16_t attempts) {
+  out.reserve(out.size() + message_header_size + msg.body.size());
+  append_be(out, static_cast<uint64_t>(msg.timestamp), 8);
+  append_be(out, attempts, 2);
+  out.append(msg.id.data(), msg.id.size());
+  out += msg.body;
+}
+
+void append_message_frame(std::string& out, const message_data& msg, uint16_t attempts) {
+  size_t payload = message_header_size + msg.body.size();
+  out.reserve(out.size() + 8 + payload);
+  append_be(out, 4 + payload, 4);
+  append_be(out, static_cast<uint32_t>(frame_type::message), 4);
+  append_message_payload(out, msg, attempts);
+}
+
+std::optional<decoded_message> decode_message_payload(std::string_view payload) {
+  if (payload.size() < message_header_size)
+    return std::nullopt;
+  decoded_message result;
+  result.data.timestamp = static_cast<int64_t>(read_be(payload, 0, 8));
+  result.attempts = static_cast<uint16_t>(read_be(payload, 8, 2));
+  std::copy_n(payload.data() + 10, result.data.id.size(), result.data.id.begin());
+  result.data.body.assign(payload.substr(message_header_size));
+  return result;
+}
+
+} // namespace nsq
