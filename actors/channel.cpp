@@ -1,0 +1,325 @@
+#include "actors/channel.hpp"
+
+#include "actors/channel_state.hpp"
+#include "protocol/errors.hpp"
+#include "protocol/names.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace nsq {
+
+namespace {
+
+using time_point = channel_state::time_point;
+
+time_point now_of(channel_actor* self) {
+  return self->clock().now();
+}
+
+caf::actor_addr sender_of(channel_actor* self) {
+  return caf::actor_cast<caf::actor_addr>(self->current_sender());
+}
+
+/// Returns the consumer `who`, or nullptr.
+consumer* find_consumer(channel_state& st, const caf::actor_addr& who) {
+  auto it = st.consumers.find(who);
+  return it == st.consumers.end() ? nullptr : &it->second;
+}
+
+/// Returns the in-flight timeout of `c`: its IDENTIFY value, else the flag.
+caf::timespan msg_timeout_of(const channel_state& st, const consumer& c) {
+  if (c.info.msg_timeout_ms > 0)
+    return std::chrono::milliseconds{c.info.msg_timeout_ms};
+  return st.cfg->msg_timeout;
+}
+
+/// Returns whether sample_rate discards the next message for `c` (§8.8).
+bool sampled_out(channel_state& st, const consumer& c) {
+  if (c.info.sample_rate <= 0)
+    return false;
+  std::uniform_int_distribution<int64_t> draw{0, 99};
+  return draw(st.rng) > c.info.sample_rate;
+}
+
+/// Hands `c` up to its free RDY from the memory queue, in one message.
+void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_point now) {
+  auto& st = self->state;
+  std::vector<delivery> batch;
+  while (c.ready() && !st.queue.empty()) {
+    delivery d = std::move(st.queue.front());
+    st.queue.pop_front();
+    if (sampled_out(st, c))
+      continue; // gone for this channel, not counted as sent
+    d.attempts = static_cast<uint16_t>(d.attempts + 1);
+    auto deadline = now + msg_timeout_of(st, c);
+    if (!st.in_flight.insert(data_of(d.msg).id, {d, key, now, deadline}))
+      continue; // an ID is in flight once per channel; nsqd refuses the duplicate too
+    ++c.in_flight;
+    ++c.message_count;
+    batch.push_back(std::move(d));
+  }
+  if (!batch.empty())
+    self->send(c.handle, deliver_atom::value, std::move(batch));
+}
+
+/// Tells the topic how many of its messages left the memory queue. Messages
+/// that re-entered the queue (requeues, timeouts) are assumed to leave last,
+/// so the topic never gets more credit than it is owed.
+void report_drained(channel_actor* self) {
+  auto& st = self->state;
+  if (st.ephemeral)
+    return;
+  uint64_t still = std::min<uint64_t>(st.topic_credit, st.queue.size());
+  uint64_t freed = st.topic_credit - still;
+  if (freed == 0)
+    return;
+  st.topic_credit = still;
+  self->send(st.topic, drained_atom::value, freed);
+}
+
+/// Serves every ready consumer once, starting one further each round (fairness).
+void dispatch(channel_actor* self) {
+  auto& st = self->state;
+  if (st.queue.empty() || st.consumers.empty())
+    return;
+  auto now = now_of(self);
+  auto start = st.consumers.upper_bound(st.last_first);
+  if (start == st.consumers.end())
+    start = st.consumers.begin();
+  st.last_first = start->first;
+  auto it = start;
+  do {
+    serve(self, it->first, it->second, now);
+    if (++it == st.consumers.end())
+      it = st.consumers.begin();
+  } while (it != start && !st.queue.empty());
+  report_drained(self);
+}
+
+/// An ephemeral channel keeps at most mem_queue_size messages; the rest is
+/// dropped silently (§11.4).
+void trim_ephemeral(channel_state& st) {
+  if (!st.ephemeral)
+    return;
+  auto cap = static_cast<size_t>(std::max<int64_t>(st.cfg->mem_queue_size, 0));
+  while (st.queue.size() > cap)
+    st.queue.pop_back();
+}
+
+/// Keeps exactly one wake on its way for the earliest deadline.
+void arm_wake(channel_actor* self) {
+  auto& st = self->state;
+  std::optional<time_point> next = st.in_flight.earliest();
+  if (!st.deferred.empty() && (!next || st.deferred.begin()->first < *next))
+    next = st.deferred.begin()->first;
+  if (!next || (st.wake_at && *st.wake_at <= *next))
+    return; // nothing due, or the pending wake comes early enough
+  st.wake_at = *next;
+  auto gen = ++st.wake_gen;
+  auto now = now_of(self);
+  if (*next <= now)
+    self->send(self, wake_atom::value, gen);
+  else
+    self->delayed_send(self, *next - now, wake_atom::value, gen);
+}
+
+/// Delivers what can be delivered, then re-arms the wake.
+void after_change(channel_actor* self) {
+  dispatch(self);
+  trim_ephemeral(self->state);
+  arm_wake(self);
+}
+
+/// Moves expired in-flight messages and due deferred ones to the memory queue.
+void process_due(channel_actor* self) {
+  auto& st = self->state;
+  auto now = now_of(self);
+  for (auto& e : st.in_flight.take_due(now)) {
+    ++st.timeout_count;
+    if (auto* c = find_consumer(st, e.owner))
+      --c->in_flight;
+    st.queue.push_back(std::move(e.msg));
+  }
+  while (!st.deferred.empty() && st.deferred.begin()->first <= now) {
+    st.queue.push_back(std::move(st.deferred.begin()->second));
+    st.deferred.erase(st.deferred.begin());
+  }
+}
+
+/// Returns the in-flight entry `id` if the sender owns it; otherwise tells
+/// the sender why not (`<verb> <id> failed ...`, non-fatal) and returns null.
+const in_flight_set::entry* owned_by_sender(channel_actor* self, const message_id& id,
+                                            const char* verb, const char* code) {
+  auto sender = sender_of(self);
+  auto* e = self->state.in_flight.find(id);
+  if (e != nullptr && e->owner == sender)
+    return e;
+  auto why = e == nullptr ? "ID not in flight" : "client does not own message";
+  auto err =
+      non_fatal_error(code, std::string{verb} + " " + to_string(id) + " failed " + why);
+  if (auto to = caf::actor_cast<caf::actor>(sender))
+    self->send(to, op_failed_atom::value, std::move(err));
+  return nullptr;
+}
+
+/// Removes consumer `who` and requeues its in-flight messages at once.
+void remove_consumer(channel_actor* self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto it = st.consumers.find(who);
+  if (it == st.consumers.end())
+    return;
+  self->demonitor(it->second.handle);
+  st.consumers.erase(it);
+  for (auto& e : st.in_flight.take_owned_by(who)) {
+    ++st.requeue_count;
+    st.queue.push_back(std::move(e.msg));
+  }
+  if (st.ephemeral && st.consumers.empty()) {
+    self->quit(); // last consumer of an ephemeral channel left (§11.4)
+    return;
+  }
+  after_change(self);
+}
+
+std::string subscribe(channel_actor* self, consumer_info& info) {
+  auto& st = self->state;
+  auto who = sender_of(self);
+  auto handle = caf::actor_cast<caf::actor>(who);
+  if (!handle)
+    return "exiting";
+  if (auto it = st.consumers.find(who); it != st.consumers.end()) {
+    it->second.info = std::move(info);
+    return {};
+  }
+  auto limit = st.cfg->max_channel_consumers;
+  if (limit > 0 && static_cast<int64_t>(st.consumers.size()) >= limit)
+    return "consumers for " + st.topic_name + ":" + st.channel_name +
+           " exceeds limit of " + std::to_string(limit);
+  self->monitor(handle);
+  st.consumers.emplace(who, consumer{handle, std::move(info)});
+  st.had_consumer = true;
+  return {};
+}
+
+void enqueue(channel_actor* self, const std::vector<message_ref>& batch,
+             caf::timespan defer) {
+  auto& st = self->state;
+  st.message_count += batch.size();
+  if (defer > caf::timespan{0}) {
+    auto due = now_of(self) + defer;
+    for (auto& m : batch)
+      st.deferred.emplace(due, delivery{m, 0});
+  } else {
+    for (auto& m : batch)
+      st.queue.push_back(delivery{m, 0});
+    if (!st.ephemeral)
+      st.topic_credit += batch.size();
+  }
+  after_change(self);
+}
+
+void finish(channel_actor* self, const std::vector<message_id>& ids) {
+  auto& st = self->state;
+  for (auto& id : ids) {
+    auto* e = owned_by_sender(self, id, "FIN", codes::fin_failed);
+    if (e == nullptr)
+      continue;
+    if (auto* c = find_consumer(st, e->owner)) {
+      --c->in_flight;
+      ++c->finish_count;
+    }
+    st.in_flight.take(id);
+  }
+  after_change(self);
+}
+
+void requeue(channel_actor* self, const message_id& id, caf::timespan delay) {
+  auto& st = self->state;
+  auto* e = owned_by_sender(self, id, "REQ", codes::req_failed);
+  if (e == nullptr)
+    return;
+  if (auto* c = find_consumer(st, e->owner)) {
+    --c->in_flight;
+    ++c->requeue_count;
+  }
+  ++st.requeue_count;
+  auto msg = st.in_flight.take(id).msg; // attempts carried over (§8.4)
+  if (delay > caf::timespan{0})
+    st.deferred.emplace(now_of(self) + delay, std::move(msg));
+  else
+    st.queue.push_back(std::move(msg));
+  after_change(self);
+}
+
+void touch(channel_actor* self, const message_id& id) {
+  auto& st = self->state;
+  auto* e = owned_by_sender(self, id, "TOUCH", codes::touch_failed);
+  if (e == nullptr)
+    return;
+  auto* c = find_consumer(st, e->owner);
+  auto timeout =
+      c != nullptr ? msg_timeout_of(st, *c) : caf::timespan{st.cfg->msg_timeout};
+  auto deadline = std::min(now_of(self) + timeout,
+                           e->delivered_at + caf::timespan{st.cfg->max_msg_timeout});
+  st.in_flight.reschedule(id, deadline);
+  arm_wake(self);
+}
+
+void ready(channel_actor* self, int64_t count) {
+  auto& st = self->state;
+  auto it = st.consumers.find(sender_of(self));
+  if (it == st.consumers.end())
+    return; // not subscribed here: the session checks the state
+  it->second.rdy = count;
+  after_change(self);
+}
+
+void wake(channel_actor* self, uint64_t gen) {
+  auto& st = self->state;
+  if (gen != st.wake_gen)
+    return; // stale: a later wake replaced it
+  st.wake_at.reset();
+  process_due(self);
+  after_change(self);
+}
+
+caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
+                               std::string topic_name, std::string name,
+                               std::shared_ptr<const settings> cfg) {
+  auto& st = self->state;
+  st.topic = std::move(topic);
+  st.topic_name = std::move(topic_name);
+  st.ephemeral = is_ephemeral(name);
+  st.channel_name = std::move(name);
+  st.cfg = std::move(cfg);
+  self->set_down_handler([=](caf::down_msg& dm) { remove_consumer(self, dm.source); });
+  self->set_exit_handler([=](caf::exit_msg& em) { self->quit(em.reason); });
+  return {
+      [=](subscribe_atom, consumer_info& info) { return subscribe(self, info); },
+      [=](unsubscribe_atom) { remove_consumer(self, sender_of(self)); },
+      [=](ready_atom, int64_t count) { ready(self, count); },
+      [=](enqueue_atom, const std::vector<message_ref>& batch, caf::timespan defer) {
+        enqueue(self, batch, defer);
+      },
+      [=](finish_atom, const std::vector<message_id>& ids) { finish(self, ids); },
+      [=](requeue_atom, const message_id& id, caf::timespan delay) {
+        requeue(self, id, delay);
+      },
+      [=](touch_atom, const message_id& id) { touch(self, id); },
+      [=](wake_atom, uint64_t gen) { wake(self, gen); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_channel(caf::actor_system& sys, caf::actor topic, std::string topic_name,
+                         std::string name, std::shared_ptr<const settings> cfg) {
+  return sys.spawn(channel_behavior, std::move(topic), std::move(topic_name),
+                   std::move(name), std::move(cfg));
+}
+
+} // namespace nsq

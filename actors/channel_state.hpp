@@ -1,0 +1,71 @@
+#pragma once
+
+// Private to the channel actor (and its tests, which read the counters).
+
+#include "actors/in_flight_set.hpp"
+#include "actors/messages.hpp"
+#include "protocol/settings.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace nsq {
+
+/// A subscribed session and its RDY window (reference §8.1).
+struct consumer {
+  caf::actor handle;
+  consumer_info info;
+  int64_t rdy = 0;
+  int64_t in_flight = 0;
+  uint64_t message_count = 0;
+  uint64_t finish_count = 0;
+  uint64_t requeue_count = 0;
+
+  /// Returns whether the consumer takes another message: rdy > 0 and
+  /// in_flight < rdy.
+  bool ready() const { return rdy > 0 && in_flight < rdy; }
+};
+
+struct channel_state {
+  using time_point = caf::actor_clock::time_point;
+
+  caf::actor topic; ///< told how much of the memory queue drained
+  std::string topic_name;
+  std::string channel_name;
+  std::shared_ptr<const settings> cfg;
+  bool ephemeral = false;
+
+  std::deque<delivery> queue; ///< the memory queue
+  in_flight_set in_flight;
+  std::multimap<time_point, delivery> deferred; ///< by due time
+
+  std::map<caf::actor_addr, consumer> consumers;
+  caf::actor_addr last_first; ///< where the last dispatch round started
+  bool had_consumer = false;  ///< an ephemeral channel stays until one came and left
+  uint64_t topic_credit = 0;  ///< topic messages it believes are in `queue`
+
+  std::optional<time_point> wake_at; ///< when the pending wake fires
+  uint64_t wake_gen = 0;             ///< stamps the pending wake; older ones are stale
+
+  std::minstd_rand rng{std::random_device{}()}; ///< sample_rate draws
+
+  uint64_t message_count = 0;
+  uint64_t requeue_count = 0;
+  uint64_t timeout_count = 0;
+
+  static inline const char* name = "channel";
+};
+
+using channel_actor = caf::stateful_actor<channel_state>;
+
+} // namespace nsq

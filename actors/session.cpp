@@ -1,0 +1,118 @@
+#include "actors/session.hpp"
+
+#include "actors/log.hpp"
+#include "actors/session_state.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include <exception>
+#include <utility>
+
+namespace nsq {
+
+namespace {
+
+/// Leaves the channel (it requeues our in-flight messages at once) and quits.
+void finish(session_actor* self) {
+  auto& st = self->state;
+  if (st.channel) {
+    send_pending_fins(self);
+    self->send(st.channel, unsubscribe_atom::value);
+  }
+  self->quit();
+}
+
+/// Runs one command; an exception (e.g. bad_alloc) closes the connection
+/// instead of killing the actor with our in-flight messages.
+void run_one(session_actor* self, command&& cmd) {
+  try {
+    handle_command(self, std::move(cmd));
+  } catch (const std::exception& e) {
+    auto& st = self->state;
+    log_error("PROTOCOL(V2): [" + st.remote + "] internal error: " + e.what());
+    st.dead = true;
+    st.conn->abort();
+  }
+}
+
+caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
+                      caf::actor broker, std::shared_ptr<const settings> cfg,
+                      std::string remote_ip) {
+  // No `auto& st` here: a [=] handler using it would copy the whole state.
+  self->state.client = initial_client_settings(*cfg, remote_ip);
+  self->state.conn = std::move(conn);
+  self->state.broker = std::move(broker);
+  self->state.cfg = std::move(cfg);
+  self->state.remote = std::move(remote_ip);
+  self->state.last_command = self->clock().now();
+  self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  start_heartbeat(self);
+  return {
+      [=](commands_atom, std::vector<command>& batch) {
+        auto& st = self->state;
+        st.last_command = self->clock().now();
+        st.batches.emplace_back(std::move(batch));
+        run_backlog(self);
+      },
+      [=](conn_closed_atom) {
+        auto& st = self->state;
+        st.peer_gone = true;
+        // Commands already read still run (nsqd executes what it has read
+        // before it sees EOF), unless the connection died of an error.
+        if (st.dead || (!st.busy && st.batches.empty()))
+          finish(self);
+      },
+      [=](deliver_atom, const std::vector<delivery>& batch) { deliver(self, batch); },
+      [=](op_failed_atom, const client_error& err) { on_op_failed(self, err); },
+      [=](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush(self);
+      },
+      [=](heartbeat_tick_atom, uint64_t gen) { on_heartbeat_tick(self, gen); },
+      [=](read_deadline_atom, uint64_t gen) { on_read_deadline(self, gen); },
+      [=](sub_retry_atom, std::string& topic, std::string& channel) {
+        if (self->state.dead)
+          return done_waiting(self);
+        subscribe(self, std::move(topic), std::move(channel), false);
+      },
+  };
+}
+
+} // namespace
+
+void run_backlog(session_actor* self) {
+  auto& st = self->state;
+  while (!st.busy && !st.batches.empty()) {
+    auto& batch = st.batches.front();
+    if (st.next_command < batch.size()) {
+      auto& cmd = batch[st.next_command++];
+      if (!st.dead)
+        run_one(self, std::move(cmd));
+      continue;
+    }
+    st.batches.pop_front();
+    st.next_command = 0;
+    send_pending_fins(self);
+    st.conn->commands_done();
+  }
+  if (st.busy)
+    send_pending_fins(self); // do not hold FINs while we wait
+  else if (st.peer_gone)
+    finish(self);
+}
+
+void done_waiting(session_actor* self) {
+  self->state.busy = false;
+  run_backlog(self);
+}
+
+caf::actor spawn_session(caf::actor_system& sys, std::shared_ptr<connection> conn,
+                         caf::actor broker, std::shared_ptr<const settings> cfg,
+                         std::string remote_ip) {
+  return sys.spawn(session, std::move(conn), std::move(broker), std::move(cfg),
+                   std::move(remote_ip));
+}
+
+} // namespace nsq

@@ -1,0 +1,218 @@
+#include "actors/log.hpp"
+#include "actors/session_state.hpp"
+#include "protocol/commands.hpp"
+#include "protocol/identify.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <algorithm>
+#include <utility>
+
+// One handler per V2 verb (reference §4, §5): check the state, validate with
+// protocol/commands, hand the effect to the owning actor, answer.
+
+namespace nsq {
+
+namespace {
+
+using phase = session_phase;
+
+client_error invalid(std::string text) {
+  return fatal_error(codes::invalid, std::move(text));
+}
+
+/// Answers `E_INVALID cannot <verb> in current state` unless `allowed`.
+bool check_state(session_actor* self, bool allowed, const char* verb) {
+  if (!allowed)
+    answer_error(self, invalid(std::string("cannot ") + verb + " in current state"));
+  return allowed;
+}
+
+/// Answers the error of `x`, if any; returns whether there was none.
+template <class T> bool check(session_actor* self, const checked<T>& x) {
+  if (!is_error(x))
+    return true;
+  answer_error(self, error_of(x));
+  return false;
+}
+
+bool can_ack(const session_state& st) {
+  return st.phase == phase::subscribed || st.phase == phase::closing;
+}
+
+void on_identify(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, st.phase == phase::init, "IDENTIFY"))
+    return;
+  if (cmd.has_body_error())
+    return answer_error(self, cmd.body_error);
+  auto req = decode_identify(cmd.body);
+  if (!check(self, req))
+    return;
+  const auto& r = std::get<identify_request>(req);
+  if (auto err = apply_identify(r, *st.cfg, st.client))
+    return answer_error(self, *err);
+  start_heartbeat(self);
+  if (r.feature_negotiation)
+    respond(self, encode_identify_response(st.client, *st.cfg));
+  else
+    respond(self, "OK");
+}
+
+void on_auth(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, st.phase == phase::init, "AUTH"))
+    return;
+  if (auto err = check_before_body(cmd, *st.cfg))
+    return answer_error(self, *err);
+  if (cmd.has_body_error())
+    return answer_error(self, cmd.body_error);
+  // No --auth-http-address exists yet, so auth is never configured.
+  answer_error(self, fatal_error(codes::auth_disabled, "AUTH disabled"));
+}
+
+void on_sub(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, st.phase == phase::init, "SUB"))
+    return;
+  if (st.client.heartbeat_interval_ms <= 0)
+    return answer_error(self, invalid("cannot SUB with heartbeats disabled"));
+  auto args = parse_sub(cmd);
+  if (!check(self, args))
+    return;
+  auto& a = std::get<sub_args>(args);
+  subscribe(self, std::move(a.topic), std::move(a.channel), true);
+}
+
+void on_rdy(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (st.phase == phase::closing)
+    return; // nsqd ignores RDY after CLS without an answer
+  if (!check_state(self, st.phase == phase::subscribed, "RDY"))
+    return;
+  auto count = parse_rdy(cmd, *st.cfg);
+  if (!check(self, count))
+    return;
+  send_pending_fins(self);
+  st.counters.ready_count = std::get<int64_t>(count);
+  self->send(st.channel, ready_atom::value, st.counters.ready_count);
+}
+
+void on_fin(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, can_ack(st), "FIN"))
+    return;
+  auto id = parse_fin(cmd);
+  if (!check(self, id))
+    return;
+  st.pending_fins.push_back(std::get<message_id>(id));
+  ++st.counters.finish_count;
+  st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
+}
+
+void on_req(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, can_ack(st), "REQ"))
+    return;
+  auto args = parse_req(cmd, *st.cfg);
+  if (!check(self, args))
+    return;
+  const auto& a = std::get<req_args>(args);
+  if (a.clamped)
+    log_info("PROTOCOL(V2): [" + st.remote + "] REQ timeout " + cmd.params[1] +
+             " out of range 0-" + std::to_string(st.cfg->max_req_timeout.count()) +
+             ". Setting to " + std::to_string(a.delay.count()));
+  send_pending_fins(self);
+  self->send(st.channel, requeue_atom::value, a.id, caf::timespan{a.delay});
+  ++st.counters.requeue_count;
+  st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
+}
+
+void on_touch(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, can_ack(st), "TOUCH"))
+    return;
+  auto id = parse_touch(cmd);
+  if (!check(self, id))
+    return;
+  send_pending_fins(self);
+  self->send(st.channel, touch_atom::value, std::get<message_id>(id));
+}
+
+void on_cls(session_actor* self) {
+  auto& st = self->state;
+  if (!check_state(self, st.phase == phase::subscribed, "CLS"))
+    return;
+  send_pending_fins(self);
+  st.counters.ready_count = 0;
+  self->send(st.channel, ready_atom::value, int64_t{0});
+  st.phase = phase::closing;
+  respond(self, "CLOSE_WAIT");
+}
+
+using parse_fn = checked<publish_args> (*)(command&&, const settings&);
+
+void on_publish(session_actor* self, command&& cmd, parse_fn parse, const char* verb,
+                const char* failed_code) {
+  auto args = parse(std::move(cmd), *self->state.cfg);
+  if (!check(self, args))
+    return;
+  publish(self, verb, failed_code, std::move(std::get<publish_args>(args)));
+}
+
+} // namespace
+
+void handle_command(session_actor* self, command&& cmd) {
+  const auto& name = cmd.name;
+  if (name == "FIN")
+    on_fin(self, cmd);
+  else if (name == "RDY")
+    on_rdy(self, cmd);
+  else if (name == "PUB")
+    on_publish(self, std::move(cmd), parse_pub, "PUB", codes::pub_failed);
+  else if (name == "NOP")
+    return;
+  else if (name == "REQ")
+    on_req(self, cmd);
+  else if (name == "TOUCH")
+    on_touch(self, cmd);
+  else if (name == "MPUB")
+    on_publish(self, std::move(cmd), parse_mpub, "MPUB", codes::mpub_failed);
+  else if (name == "DPUB")
+    on_publish(self, std::move(cmd), parse_dpub, "DPUB", codes::dpub_failed);
+  else if (name == "SUB")
+    on_sub(self, cmd);
+  else if (name == "CLS")
+    on_cls(self);
+  else if (name == "IDENTIFY")
+    on_identify(self, cmd);
+  else if (name == "AUTH")
+    on_auth(self, cmd);
+  else
+    answer_error(self, invalid("invalid command " + name));
+}
+
+void send_pending_fins(session_actor* self) {
+  auto& st = self->state;
+  if (st.pending_fins.empty())
+    return;
+  std::vector<message_id> ids;
+  ids.swap(st.pending_fins);
+  if (st.channel)
+    self->send(st.channel, finish_atom::value, std::move(ids));
+}
+
+void on_op_failed(session_actor* self, const client_error& err) {
+  auto& st = self->state;
+  // The FIN or REQ did not take the message out of flight after all.
+  if (err.code == codes::fin_failed && st.counters.finish_count > 0) {
+    --st.counters.finish_count;
+    ++st.counters.in_flight;
+  } else if (err.code == codes::req_failed && st.counters.requeue_count > 0) {
+    --st.counters.requeue_count;
+    ++st.counters.in_flight;
+  }
+  answer_error(self, err);
+}
+
+} // namespace nsq

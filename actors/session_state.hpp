@@ -1,0 +1,144 @@
+#pragma once
+
+// Private to the session actor: its state and the functions its translation
+// units share. Nothing outside actors/session*.cpp includes this.
+
+#include "actors/connection.hpp"
+#include "actors/messages.hpp"
+#include "actors/output_buffer.hpp"
+#include "protocol/command.hpp"
+#include "protocol/commands.hpp"
+#include "protocol/identify.hpp"
+#include "protocol/settings.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/atom.hpp>
+#include <caf/message.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace nsq {
+
+/// (read_deadline_atom, uint64_t generation): the read deadline falls before
+/// the next heartbeat tick; check it on time.
+using read_deadline_atom = caf::atom_constant<caf::atom("rd_dline")>;
+/// (sub_retry_atom, std::string topic, std::string channel): retry a SUB whose
+/// ephemeral topic or channel died while we joined it.
+using sub_retry_atom = caf::atom_constant<caf::atom("sub_retry")>;
+
+/// The V2 connection states that are reachable (reference §4); the values
+/// are the ones /stats reports.
+enum class session_phase : int { init = 0, subscribed = 3, closing = 4 };
+
+/// Per-connection counters, for /stats.
+struct session_counters {
+  uint64_t message_count = 0; ///< messages delivered
+  uint64_t finish_count = 0;
+  uint64_t requeue_count = 0;
+  int64_t ready_count = 0; ///< the last RDY
+  int64_t in_flight = 0;   ///< delivered and not yet FIN'd or REQ'd
+};
+
+/// The PUB/MPUB/DPUB the session is waiting on.
+struct pending_publish {
+  std::string topic;
+  const char* verb = "PUB";
+  const char* failed_code = codes::pub_failed;
+  caf::message msg;        ///< (publish_atom, bodies, defer), moved to the topic
+  caf::message retry_copy; ///< kept only for ephemeral topics, which may die under us
+  bool retried = false;
+};
+
+struct session_state {
+  std::shared_ptr<connection> conn;
+  caf::actor broker;
+  std::shared_ptr<const settings> cfg;
+  std::string remote;
+  client_settings client;
+  session_phase phase = session_phase::init;
+
+  /// A fatal error was answered or the read deadline passed: the connection
+  /// is closing, later commands and deliveries are ignored.
+  bool dead = false;
+  /// conn_closed arrived: quit as soon as the backlog is done.
+  bool peer_gone = false;
+  /// Waiting for an actor's reply: later commands wait in `batches`.
+  bool busy = false;
+  /// Batches not yet fully processed; the front one from `next_command` on.
+  std::deque<std::vector<command>> batches;
+  size_t next_command = 0;
+  /// FIN IDs of the current batch, sent as one message.
+  std::vector<message_id> pending_fins;
+
+  caf::actor channel; ///< set once subscribed
+  /// Topics this connection published to (name → actor), each monitored.
+  std::unordered_map<std::string, caf::actor> topics;
+  pending_publish pub;
+
+  output_buffer out;
+  bool flush_scheduled = false;
+
+  uint64_t heartbeat_gen = 0; ///< stamps ticks; bumped when the ticker restarts
+  caf::actor_clock::time_point last_command{};
+
+  session_counters counters;
+
+  static inline const char* name = "session";
+};
+
+using session_actor = caf::stateful_actor<session_state>;
+
+// -- output (session_output.cpp) ---------------------------------------------
+
+/// Appends a response frame and flushes it soon.
+void respond(session_actor* self, std::string_view data);
+/// Appends a non-fatal error frame, or answers a fatal one and closes.
+void answer_error(session_actor* self, const client_error& err);
+/// Appends the message frames of `batch`.
+void deliver(session_actor* self, const std::vector<delivery>& batch);
+/// Writes the whole buffer to the connection now.
+void flush(session_actor* self);
+/// Flushes when the buffer is full, else makes sure a flush_atom is on its way.
+void flush_soon(session_actor* self);
+
+// -- heartbeats (session_heartbeat.cpp) ---------------------------------------
+
+/// (Re)starts the heartbeat ticker with the client's interval (none if disabled).
+void start_heartbeat(session_actor* self);
+/// One heartbeat period passed: check the read deadline, send `_heartbeat_`.
+void on_heartbeat_tick(session_actor* self, uint64_t gen);
+/// The read deadline may have passed between two ticks.
+void on_read_deadline(session_actor* self, uint64_t gen);
+
+// -- commands (session_commands.cpp, session_async.cpp) -----------------------
+
+/// Runs one command: state check, validation, effect, answer.
+void handle_command(session_actor* self, command&& cmd);
+/// Sends the FIN IDs collected so far to the channel.
+void send_pending_fins(session_actor* self);
+/// SUB after its checks: joins topic and channel (async; the session is busy).
+void subscribe(session_actor* self, std::string topic, std::string channel,
+               bool may_retry);
+/// PUB/MPUB/DPUB after validation (async; the session is busy).
+void publish(session_actor* self, const char* verb, const char* failed_code,
+             publish_args&& args);
+/// A FIN/REQ/TOUCH failed in the channel: report it, keep the connection.
+void on_op_failed(session_actor* self, const client_error& err);
+/// A topic or channel we monitor terminated.
+void on_down(session_actor* self, const caf::down_msg& msg);
+
+// -- backlog (session.cpp) -----------------------------------------------------
+
+/// Processes queued commands until the session is busy or the backlog is empty.
+void run_backlog(session_actor* self);
+/// The reply the session waited for arrived: continue with the backlog.
+void done_waiting(session_actor* self);
+
+} // namespace nsq

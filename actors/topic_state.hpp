@@ -1,0 +1,52 @@
+#pragma once
+
+// Private to the topic actor (and its tests, which read the queues).
+
+#include "actors/messages.hpp"
+#include "protocol/id_generator.hpp"
+#include "protocol/settings.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/timespan.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace nsq {
+
+/// One channel of the topic and how full the topic believes its memory
+/// queue is (flow control: +n per forwarded message, -n per drained).
+struct channel_slot {
+  caf::actor handle;
+  bool ephemeral = false; ///< drops overflow itself: never waited for
+  uint64_t queued = 0;
+};
+
+/// A message the topic holds: no channel yet, or no room in a channel.
+struct held_message {
+  message_ref msg;
+  caf::timespan defer{0};
+};
+
+struct topic_state {
+  std::string topic_name;
+  std::shared_ptr<const settings> cfg;
+  bool ephemeral = false;
+  id_generator ids{0};
+
+  std::map<std::string, channel_slot> channels;
+  std::deque<held_message> held; ///< the topic's memory queue
+  bool had_channel = false;      ///< an ephemeral topic stays until one came and went
+
+  uint64_t message_count = 0;
+
+  static inline const char* name = "topic";
+};
+
+using topic_actor = caf::stateful_actor<topic_state>;
+
+} // namespace nsq
