@@ -89,9 +89,7 @@ std::optional<client_error> check_body_size(const std::string& verb, int32_t siz
 } // namespace
 
 command_parser::command_parser(const settings& cfg)
-    : max_msg_size_(cfg.max_msg_size), max_body_size_(cfg.max_body_size),
-      max_mpub_count_(cfg.max_mpub_count()),
-      max_req_timeout_ms_(cfg.max_req_timeout.count()) {}
+    : limits_(cfg), max_mpub_count_(cfg.max_mpub_count()) {}
 
 size_t command_parser::buffered() const {
   return pending_.size();
@@ -181,15 +179,14 @@ bool command_parser::on_line(std::string_view line, std::vector<command>& out) {
     space = line.find(' ');
     cmd.params.emplace_back(line.substr(0, space));
   }
+  if (cmd.name == "SUB")
+    after_sub_ = true;
   if (!takes_body(cmd.name)) {
     out.push_back(std::move(cmd));
     return true;
   }
-  settings limits;
-  limits.max_msg_size = max_msg_size_;
-  limits.max_body_size = max_body_size_;
-  limits.max_req_timeout = settings::ms(max_req_timeout_ms_);
-  if (check_before_body(cmd, limits)) {
+  bool refused_by_state = after_sub_ && (cmd.name == "IDENTIFY" || cmd.name == "AUTH");
+  if (refused_by_state || check_before_body(cmd, limits_)) {
     stop(std::move(cmd), out); // the session answers the exact error
     return false;
   }
@@ -199,7 +196,8 @@ bool command_parser::on_line(std::string_view line, std::vector<command>& out) {
 }
 
 bool command_parser::on_body_size(int32_t size, std::vector<command>& out) {
-  if (auto err = check_body_size(current_.name, size, max_msg_size_, max_body_size_)) {
+  if (auto err = check_body_size(current_.name, size, limits_.max_msg_size,
+                                 limits_.max_body_size)) {
     current_.body_error = std::move(*err);
     stop(std::move(current_), out);
     return false;
@@ -215,7 +213,7 @@ void command_parser::on_body(std::vector<command>& out) {
   stage_ = stage::line;
   body_size_ = 0;
   if (current_.name == "MPUB") {
-    auto err = split_mpub(current_, max_msg_size_, max_mpub_count_);
+    auto err = split_mpub(current_, limits_.max_msg_size, max_mpub_count_);
     current_.body = std::string(); // the messages now hold the bytes
     if (err) {
       current_.messages.clear();
@@ -226,6 +224,37 @@ void command_parser::on_body(std::vector<command>& out) {
     }
   }
   out.push_back(std::move(current_));
+  current_ = command();
+}
+
+void command_parser::finish(std::vector<command>& out) {
+  if (status_ != status::ok || (stage_ != stage::body_size && stage_ != stage::body))
+    return;
+  const std::string& verb = current_.name;
+  bool is_pub = verb == "PUB" || verb == "DPUB";
+  const char* code = is_pub ? codes::bad_message : codes::bad_body;
+  if (stage_ == stage::body_size) {
+    current_.body_error =
+        fatal_error(code, verb + (is_pub ? " failed to read message body size"
+                                         : " failed to read body size"));
+  } else if (verb == "MPUB") {
+    // nsqd reads MPUB element by element: what is there tells which read failed.
+    current_.body = std::move(pending_);
+    auto err = split_mpub(current_, limits_.max_msg_size, max_mpub_count_);
+    current_.body = std::string();
+    if (!err) {
+      out.push_back(std::move(current_));
+      status_ = status::stopped;
+      return;
+    }
+    current_.messages.clear();
+    current_.body_error = std::move(*err);
+  } else {
+    current_.body_error = fatal_error(
+        code, verb + (is_pub ? " failed to read message body" : " failed to read body"));
+  }
+  pending_.clear();
+  stop(std::move(current_), out);
   current_ = command();
 }
 

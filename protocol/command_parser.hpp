@@ -39,6 +39,12 @@ public:
   /// Consumes `bytes`, appending every complete command to `out`.
   status feed(std::string_view bytes, std::vector<command>& out);
 
+  /// The client closed its side: a command whose size prefix or body was cut
+  /// short is emitted with nsqd's read error (`... failed to read body size`,
+  /// `... failed to read message body`, MPUB element errors) so the session
+  /// can answer it before the connection goes.
+  void finish(std::vector<command>& out);
+
   /// Returns the state after the last feed().
   status state() const { return status_; }
 
@@ -52,15 +58,17 @@ private:
   void on_body(std::vector<command>& out);
   void stop(command&& cmd, std::vector<command>& out);
 
-  int64_t max_msg_size_;
-  int64_t max_body_size_;
+  settings limits_; ///< the size limits and max-req-timeout of the server
   int64_t max_mpub_count_;
-  int64_t max_req_timeout_ms_;
+  /// A SUB line was seen: the connection is subscribed (or the SUB failed and
+  /// the connection closes). nsqd refuses IDENTIFY and AUTH there before it
+  /// reads their body, so the parser must not wait for one.
+  bool after_sub_ = false;
   status status_ = status::ok;
   stage stage_ = stage::magic;
-  std::string pending_;   ///< partial magic, line, size prefix or body
-  size_t body_size_ = 0;  ///< expected body length once the prefix is read
-  command current_;       ///< command whose body is being read
+  std::string pending_;  ///< partial magic, line, size prefix or body
+  size_t body_size_ = 0; ///< expected body length once the prefix is read
+  command current_;      ///< command whose body is being read
 };
 
 } // namespace nsq

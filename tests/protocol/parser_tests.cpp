@@ -319,17 +319,17 @@ TEST_CASE("the observed MPUB transcript parses") {
 
 TEST_CASE(
     "split anywhere: whole, byte by byte and random chunks give the same commands") {
-  std::string stream =
-      magic + "IDENTIFY\n" + sized(R"({"feature_negotiation":true})") + "SUB t c\r\n" +
-      "RDY 10\n" + "PUB test\n" + sized("hello") + "MPUB t\n" +
-      sized(mpub_body({"a", std::string(300, 'z'), "\n\n"})) + "DPUB t 1500\n" +
-      sized("deferred") + "FIN 0123456789abcdef\n" + "REQ 0123456789abcdef 0\n" +
-      "TOUCH 0123456789abcdef\n" + "AUTH\n" + sized("s") + "NOP\n" + "CLS\n" + "PUB t\n" +
-      be32(0) + "NOP\n";
+  std::string stream = magic + "IDENTIFY\n" + sized(R"({"feature_negotiation":true})") +
+                       "AUTH\n" + sized("s") + "SUB t c\r\n" + "RDY 10\n" + "PUB test\n" +
+                       sized("hello") + "MPUB t\n" +
+                       sized(mpub_body({"a", std::string(300, 'z'), "\n\n"})) +
+                       "DPUB t 1500\n" + sized("deferred") + "FIN 0123456789abcdef\n" +
+                       "REQ 0123456789abcdef 0\n" + "TOUCH 0123456789abcdef\n" + "NOP\n" +
+                       "CLS\n" + "PUB t\n" + be32(0) + "NOP\n";
   auto whole = run(stream);
   CHECK(whole.st == status::stopped);
   REQUIRE(whole.cmds.size() == 13);
-  CHECK(whole.cmds[4].messages.size() == 3);
+  CHECK(whole.cmds[5].messages.size() == 3);
   CHECK(whole.cmds[12].body_error.wire() ==
         "E_BAD_MESSAGE PUB invalid message body size 0");
   check_same(whole, run_bytewise(stream));
@@ -361,4 +361,73 @@ TEST_CASE("random input never overruns the buffering bounds") {
     for (auto& cmd : r.cmds)
       CHECK(cmd.body.size() <= static_cast<size_t>(cfg.max_body_size));
   }
+}
+
+namespace {
+
+/// Feeds `stream`, then tells the parser the client closed its side.
+std::vector<command> run_then_eof(const std::string& stream) {
+  command_parser parser{settings{}};
+  std::vector<command> cmds;
+  parser.feed(stream, cmds);
+  parser.finish(cmds);
+  return cmds;
+}
+
+std::string body_error_at_eof(const std::string& stream) {
+  auto cmds = run_then_eof("  V2" + stream);
+  REQUIRE(cmds.size() == 1);
+  REQUIRE(cmds[0].has_body_error());
+  return cmds[0].body_error.wire();
+}
+
+} // namespace
+
+TEST_CASE("end of input inside a size prefix or body reports nsqd's read error",
+          "[parser]") {
+  CHECK(body_error_at_eof("IDENTIFY\n\x00\x00"s) ==
+        "E_BAD_BODY IDENTIFY failed to read body size");
+  CHECK(body_error_at_eof("IDENTIFY\n" + be32(10) + "{}") ==
+        "E_BAD_BODY IDENTIFY failed to read body");
+  CHECK(body_error_at_eof("AUTH\n\x00"s) == "E_BAD_BODY AUTH failed to read body size");
+  CHECK(body_error_at_eof("AUTH\n" + be32(5) + "ab") ==
+        "E_BAD_BODY AUTH failed to read body");
+  CHECK(body_error_at_eof("PUB t\n\x00"s) ==
+        "E_BAD_MESSAGE PUB failed to read message body size");
+  CHECK(body_error_at_eof("PUB t\n" + be32(10) + "abc") ==
+        "E_BAD_MESSAGE PUB failed to read message body");
+  CHECK(body_error_at_eof("DPUB t 10\n" + be32(10) + "abc") ==
+        "E_BAD_MESSAGE DPUB failed to read message body");
+  CHECK(body_error_at_eof("MPUB t\n\x00\x00"s) ==
+        "E_BAD_BODY MPUB failed to read body size");
+  CHECK(body_error_at_eof("MPUB t\n" + be32(100) + "\x00\x00"s) ==
+        "E_BAD_BODY MPUB failed to read message count");
+  CHECK(body_error_at_eof("MPUB t\n" + be32(100) + be32(2) + sized("abc") + "\x00"s) ==
+        "E_BAD_MESSAGE MPUB failed to read message(1) body size");
+  CHECK(body_error_at_eof("MPUB t\n" + be32(100) + be32(1) + be32(9) + "ab") ==
+        "E_BAD_MESSAGE MPUB failed to read message body");
+}
+
+TEST_CASE("end of input between commands emits nothing more", "[parser]") {
+  auto cmds = run_then_eof("  V2NOP\nPUB t\n" + sized("x"));
+  REQUIRE(cmds.size() == 2);
+  CHECK_FALSE(cmds[1].has_body_error());
+  CHECK(run_then_eof("  V2NOP\nPU").size() == 1);
+}
+
+TEST_CASE("IDENTIFY and AUTH after SUB are emitted without waiting for a body",
+          "[parser]") {
+  for (auto verb : {"IDENTIFY"s, "AUTH"s}) {
+    auto r = run("  V2SUB t c\n" + verb + "\n");
+    CHECK(r.st == status::stopped);
+    REQUIRE(r.cmds.size() == 2);
+    CHECK(r.cmds[1].name == verb);
+    CHECK(r.cmds[1].body.empty());
+    CHECK_FALSE(r.cmds[1].has_body_error());
+  }
+  // Before SUB the body is read as usual.
+  auto r = run("  V2IDENTIFY\n" + sized("{}") + "SUB t c\n");
+  CHECK(r.st == status::ok);
+  REQUIRE(r.cmds.size() == 2);
+  CHECK(r.cmds[0].body == "{}");
 }
