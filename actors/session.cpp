@@ -21,6 +21,7 @@ void finish(session_actor* self) {
     send_pending_fins(self);
     self->send(st.channel, unsubscribe_atom::value);
   }
+  flush(self); // answers to the last commands (e.g. PUB before a half-close)
   self->quit();
 }
 

@@ -26,7 +26,9 @@ caf::actor_clock::time_point read_deadline(const session_state& st) {
   return st.last_command + 2 * interval_of(st);
 }
 
-/// Closes silently (no error frame) when the read deadline passed.
+/// Closes without an error frame when the read deadline passed. What was
+/// already written (a heartbeat due at the same instant) still goes out, as
+/// nsqd's writer sends it before its reader times out.
 bool check_read_deadline(session_actor* self) {
   auto& st = self->state;
   if (st.dead || self->clock().now() < read_deadline(st))
@@ -34,7 +36,8 @@ bool check_read_deadline(session_actor* self) {
   log_error("PROTOCOL(V2): [" + st.remote + "] read timeout: no command for " +
             std::to_string(2 * st.client.heartbeat_interval_ms) + "ms, closing");
   st.dead = true;
-  st.conn->abort();
+  flush(self);
+  st.conn->close();
   return true;
 }
 
@@ -52,9 +55,13 @@ void on_heartbeat_tick(session_actor* self, uint64_t gen) {
   auto& st = self->state;
   if (gen != st.heartbeat_gen || st.dead || !heartbeats_enabled(st))
     return;
-  if (check_read_deadline(self))
+  if (self->clock().now() > read_deadline(st)) {
+    check_read_deadline(self);
     return;
+  }
   respond(self, "_heartbeat_");
+  if (check_read_deadline(self))
+    return; // the deadline is this very tick
   auto interval = interval_of(st);
   self->delayed_send(self, interval, heartbeat_tick_atom::value, gen);
   // The deadline falls before the next tick: check it on time.

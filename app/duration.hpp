@@ -1,0 +1,14 @@
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace nsq {
+
+/// Parses a Go duration (`60s`, `1m30s`, `250ms`, `1.5h`, `100us`, `-2s`,
+/// `0`) into milliseconds, truncating sub-millisecond parts toward zero like
+/// Go's Duration.Milliseconds(). A bare integer is taken as milliseconds (as
+/// nsqd's config file does). Returns false on malformed input or overflow.
+bool parse_go_duration(std::string_view text, std::chrono::milliseconds& out);
+
+} // namespace nsq

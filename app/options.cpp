@@ -1,0 +1,188 @@
+#include "app/options.hpp"
+
+#include "actors/log.hpp"
+#include "app/duration.hpp"
+#include "app/node_id.hpp"
+#include "app/version.hpp"
+#include "net/address.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <cctype>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+namespace nsq {
+
+namespace po = boost::program_options;
+
+namespace {
+
+/// A duration flag: its name and where its value goes.
+struct duration_flag {
+  const char* name;
+  settings::ms* target;
+  const char* help;
+};
+
+/// Returns nsqd's spelling of a default duration, e.g. `1m0s`, `250ms`.
+std::string go_duration_text(settings::ms d) {
+  auto ms = d.count();
+  if (ms % 1000 != 0)
+    return std::to_string(ms) + "ms";
+  auto s = ms / 1000;
+  if (s < 60)
+    return std::to_string(s) + "s";
+  auto text = std::to_string(s % 60) + "s";
+  auto m = s / 60;
+  text = std::to_string(m % 60) + "m" + text;
+  if (m >= 60)
+    text = std::to_string(m / 60) + "h" + text;
+  return text;
+}
+
+std::vector<duration_flag> duration_flags(settings& s) {
+  return {
+      {"sync-timeout", &s.sync_timeout, "duration of time per diskqueue fsync"},
+      {"msg-timeout", &s.msg_timeout,
+       "default duration to wait before auto-requeing a message"},
+      {"max-msg-timeout", &s.max_msg_timeout,
+       "maximum duration before a message will timeout"},
+      {"max-req-timeout", &s.max_req_timeout, "maximum requeuing timeout for a message"},
+      {"max-heartbeat-interval", &s.max_heartbeat_interval,
+       "maximum client configurable duration of time between client heartbeats"},
+      {"max-output-buffer-timeout", &s.max_output_buffer_timeout,
+       "maximum client configurable duration of time between flushing to a client"},
+      {"min-output-buffer-timeout", &s.min_output_buffer_timeout,
+       "minimum client configurable duration of time between flushing to a client"},
+      {"output-buffer-timeout", &s.output_buffer_timeout,
+       "default duration of time between flushing data to clients"},
+  };
+}
+
+/// Declares every flag; durations are read as text and parsed afterwards.
+po::options_description describe(settings& s,
+                                 const std::vector<duration_flag>& durations) {
+  po::options_description desc("Usage of nsqd");
+  auto add = desc.add_options();
+  add("help,h", po::bool_switch(), "print this help and exit");
+  add("version", po::bool_switch(), "print version string");
+  add("log-level", po::value<std::string>(&s.log_level)->default_value(s.log_level),
+      "set log verbosity: debug, info, warn, error, or fatal");
+  add("node-id", po::value<int64_t>(&s.node_id),
+      "unique part for message IDs, (int) in range [0,1024) (default is hash of "
+      "hostname)");
+  add("tcp-address", po::value<std::string>(&s.tcp_address)->default_value(s.tcp_address),
+      "<addr>:<port> to listen on for TCP clients");
+  add("http-address",
+      po::value<std::string>(&s.http_address)->default_value(s.http_address),
+      "<addr>:<port> to listen on for HTTP clients (not served yet)");
+  add("broadcast-address", po::value<std::string>(&s.broadcast_address),
+      "address that will be registered with lookupd (defaults to the OS hostname)");
+  add("data-path", po::value<std::string>(&s.data_path),
+      "path to store disk-backed messages (default: the current directory)");
+  add("mem-queue-size",
+      po::value<int64_t>(&s.mem_queue_size)->default_value(s.mem_queue_size),
+      "number of messages to keep in memory (per topic/channel)");
+  add("max-bytes-per-file",
+      po::value<int64_t>(&s.max_bytes_per_file)->default_value(s.max_bytes_per_file),
+      "number of bytes per diskqueue file before rolling");
+  add("sync-every", po::value<int64_t>(&s.sync_every)->default_value(s.sync_every),
+      "number of messages per diskqueue fsync");
+  add("max-msg-size", po::value<int64_t>(&s.max_msg_size)->default_value(s.max_msg_size),
+      "maximum size of a single message in bytes");
+  add("max-body-size",
+      po::value<int64_t>(&s.max_body_size)->default_value(s.max_body_size),
+      "maximum size of a single command body");
+  add("max-rdy-count",
+      po::value<int64_t>(&s.max_rdy_count)->default_value(s.max_rdy_count),
+      "maximum RDY count for a client");
+  add("max-output-buffer-size",
+      po::value<int64_t>(&s.max_output_buffer_size)
+          ->default_value(s.max_output_buffer_size),
+      "maximum client configurable size (in bytes) for a client output buffer");
+  add("max-channel-consumers",
+      po::value<int64_t>(&s.max_channel_consumers)
+          ->default_value(s.max_channel_consumers),
+      "maximum channel consumer connection count per nsqd instance (default 0, i.e., "
+      "unlimited)");
+  for (auto& d : durations)
+    add(d.name, po::value<std::string>()->default_value(go_duration_text(*d.target)),
+        d.help);
+  return desc;
+}
+
+/// Reads the duration flags given on the command line into `s`.
+bool read_durations(const po::variables_map& vm,
+                    const std::vector<duration_flag>& durations) {
+  for (auto& d : durations) {
+    auto& text = vm[d.name].as<std::string>();
+    if (!parse_go_duration(text, *d.target)) {
+      std::cerr << "invalid value \"" << text << "\" for flag -" << d.name
+                << ": parse error\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool read_log_level(settings& s) {
+  log_level level;
+  if (!parse_log_level(s.log_level, level)) {
+    std::cerr << "invalid value \"" << s.log_level
+              << "\" for flag -log-level: invalid log level '" << s.log_level << "'\n";
+    return false;
+  }
+  for (auto& c : s.log_level)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  set_log_level(level);
+  return true;
+}
+
+} // namespace
+
+options_outcome parse_options(int argc, char** argv, settings& out) {
+  settings s;
+  auto durations = duration_flags(s);
+  auto desc = describe(s, durations);
+  // Go's flag package: one or two dashes, value after '=' or as the next
+  // argument, no abbreviations.
+  auto style =
+      (po::command_line_style::default_style & ~po::command_line_style::allow_guessing) |
+      po::command_line_style::allow_long_disguise;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).style(style).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << e.what() << "\n" << desc << "\n";
+    return options_outcome::exit_failure;
+  }
+  if (vm["help"].as<bool>()) {
+    std::cout << desc << "\n";
+    return options_outcome::exit_success;
+  }
+  if (vm["version"].as<bool>()) {
+    std::cout << version_banner() << "\n";
+    return options_outcome::exit_success;
+  }
+  if (!read_durations(vm, durations) || !read_log_level(s))
+    return options_outcome::exit_failure;
+  if (vm.count("node-id") == 0)
+    s.node_id = node_id_for(os_hostname());
+  out = std::move(s);
+  return options_outcome::run;
+}
+
+std::string validate(const settings& cfg) {
+  if (cfg.node_id < 0 || cfg.node_id >= 1024)
+    return "--node-id must be [0,1024)";
+  host_port hp;
+  if (!cfg.http_address.empty() && !parse_host_port(cfg.http_address, hp))
+    return "listen (" + cfg.http_address + ") failed - listen tcp " + cfg.http_address +
+           ": not a host:port address (unix sockets are not supported)";
+  return {};
+}
+
+} // namespace nsq

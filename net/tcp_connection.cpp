@@ -1,0 +1,335 @@
+#include "net/tcp_connection.hpp"
+
+#include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "actors/session.hpp"
+#include "protocol/frame.hpp"
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <caf/actor_system.hpp>
+#include <caf/send.hpp>
+
+#include <utility>
+
+namespace nsq {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+/// The magic every V2 client sends first.
+constexpr size_t magic_size = 4;
+
+/// Returns `addr` without the IPv4-mapped IPv6 wrapping a dual-stack
+/// listener adds, so clients are named like nsqd names them.
+asio::ip::address unmapped(const asio::ip::address& addr) {
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  return addr;
+}
+
+} // namespace
+
+tcp_connection::tcp_connection(tcp::socket sock, caf::actor_system& sys,
+                               caf::actor broker, std::shared_ptr<const settings> cfg)
+    : sock_(std::move(sock)), close_timer_(sock_.get_executor()), sys_(sys),
+      broker_(std::move(broker)), cfg_(std::move(cfg)), parser_(*cfg_) {
+  error_code ec;
+  auto ep = sock_.remote_endpoint(ec);
+  if (ec) {
+    remote_ = "unknown";
+  } else {
+    auto addr = unmapped(ep.address());
+    remote_ip_ = addr.to_string();
+    remote_ = addr.is_v6() ? "[" + remote_ip_ + "]:" + std::to_string(ep.port())
+                           : remote_ip_ + ":" + std::to_string(ep.port());
+  }
+  // Frames are written whole and already coalesced: Nagle would only add latency.
+  sock_.set_option(tcp::no_delay(true), ec);
+  if (ec)
+    log_warn("TCP: client(" + remote_ + ") cannot set TCP_NODELAY - " + ec.message());
+}
+
+void tcp_connection::start() {
+  asio::post(sock_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+// -- connection interface (any thread) -----------------------------------------
+
+void tcp_connection::write(std::string bytes) {
+  asio::post(sock_.get_executor(),
+             [self = shared_from_this(), b = std::move(bytes)]() mutable {
+               self->do_enqueue(std::move(b));
+             });
+}
+
+void tcp_connection::close() {
+  asio::post(sock_.get_executor(), [self = shared_from_this()] { self->do_close(); });
+}
+
+void tcp_connection::abort() {
+  asio::post(sock_.get_executor(), [self = shared_from_this()] { self->do_abort(); });
+}
+
+void tcp_connection::commands_done() {
+  asio::post(sock_.get_executor(), [self = shared_from_this()] {
+    if (self->outstanding_ > 0)
+      --self->outstanding_;
+    self->resume_reading();
+  });
+}
+
+// -- reading (strand) --------------------------------------------------------------
+
+void tcp_connection::do_read() {
+  if (phase_ != phase::open || read_ended_ || reading_ || read_paused_)
+    return;
+  reading_ = true;
+  sock_.async_read_some(asio::buffer(read_buf_),
+                        [self = shared_from_this()](const error_code& ec, size_t n) {
+                          self->on_read(ec, n);
+                        });
+}
+
+void tcp_connection::resume_reading() {
+  // Two unprocessed batches are enough to keep the session busy; more would
+  // only let a fast producer pile commands up in the session's mailbox.
+  if (read_paused_ && outstanding_ < 2) {
+    read_paused_ = false;
+    do_read();
+  }
+}
+
+void tcp_connection::on_read(const error_code& ec, size_t n) {
+  reading_ = false;
+  switch (phase_) {
+  case phase::closed:
+    return;
+  case phase::lingering:
+    // Input after our FIN is discarded; the peer's EOF (or any error) ends it.
+    if (ec)
+      do_abort();
+    else
+      do_linger_read();
+    return;
+  case phase::closing:
+    // Flushing before close: input is ignored, an error ends the socket now.
+    if (ec == asio::error::eof)
+      read_ended_ = true;
+    else if (ec)
+      do_abort();
+    return;
+  case phase::open:
+    break;
+  }
+  if (ec == asio::error::eof) {
+    read_ended_ = true;
+    // A command cut short by the client's EOF is answered with nsqd's read
+    // error (the client may have closed only its sending side).
+    parser_.finish(batch_);
+    maybe_spawn_session();
+    send_batch();
+    if (session_)
+      notify_session(); // it runs what it has, then quits; its exit closes us
+    else
+      do_close();
+    return;
+  }
+  if (ec) {
+    if (ec != asio::error::operation_aborted)
+      log_debug("PROTOCOL(V2): [" + remote_ + "] read failed - " + ec.message());
+    do_abort();
+    return;
+  }
+  on_bytes(n);
+}
+
+void tcp_connection::on_bytes(size_t n) {
+  std::string_view bytes{read_buf_.data(), n};
+  if (bytes_fed_ < magic_size)
+    bytes_fed_ += n;
+  auto first_bytes = bytes.substr(0, magic_size);
+  switch (parser_.feed(bytes, batch_)) {
+  case command_parser::status::bad_protocol:
+    log_error("client(" + remote_ + ") bad protocol magic '" + std::string(first_bytes) +
+              "'");
+    do_enqueue(make_frame(frame_type::error, "E_BAD_PROTOCOL"));
+    do_close();
+    return;
+  case command_parser::status::line_too_long:
+    log_error("client(" + remote_ + ") - failed to read command - line longer than " +
+              std::to_string(command_parser::max_line_size - 1) + " bytes");
+    read_ended_ = true;
+    maybe_spawn_session();
+    send_batch(); // commands before the long line still run, as in nsqd
+    if (session_)
+      notify_session();
+    else
+      do_close();
+    return;
+  case command_parser::status::stopped:
+    log_info("PROTOCOL(V2): [" + remote_ +
+             "] fatal command read, input ignored from now on");
+    read_ended_ = true; // the session answers it and closes us
+    maybe_spawn_session();
+    send_batch();
+    return;
+  case command_parser::status::ok:
+    maybe_spawn_session();
+    send_batch();
+    if (outstanding_ >= 2)
+      read_paused_ = true;
+    else
+      do_read();
+    return;
+  }
+}
+
+void tcp_connection::maybe_spawn_session() {
+  // nsqd starts a client's heartbeats once its magic was accepted.
+  if (session_spawned_ || bytes_fed_ < magic_size)
+    return;
+  session_spawned_ = true;
+  session_ = spawn_session(sys_, shared_from_this(), broker_, cfg_, remote_ip_);
+  // Whenever the session ends, the socket ends too (after the session's last
+  // writes, which were posted before this runs).
+  session_->attach_functor([self = shared_from_this()] { self->close(); });
+}
+
+void tcp_connection::send_batch() {
+  if (batch_.empty() || !session_)
+    return;
+  caf::anon_send(session_, commands_atom::value, std::move(batch_));
+  batch_.clear(); // a moved-from vector is valid but unspecified
+  ++outstanding_;
+}
+
+// -- writing (strand) --------------------------------------------------------------
+
+void tcp_connection::do_enqueue(std::string bytes) {
+  if (phase_ != phase::open || bytes.empty())
+    return; // close() was requested: later writes are dropped, as in nsqd
+  if (out_bytes_ + bytes.size() > max_queued_bytes) {
+    log_warn("PROTOCOL(V2): [" + remote_ + "] more than " +
+             std::to_string(max_queued_bytes) +
+             " bytes queued for a client that does not read - closing");
+    do_abort();
+    return;
+  }
+  out_bytes_ += bytes.size();
+  out_.push_back(std::move(bytes));
+  if (writing_count_ == 0)
+    do_write();
+}
+
+void tcp_connection::do_write() {
+  // One gathered write of everything queued: frames queued while a write is
+  // pending go out together in the next one.
+  std::vector<asio::const_buffer> bufs;
+  bufs.reserve(out_.size());
+  for (auto& s : out_)
+    bufs.emplace_back(asio::buffer(s));
+  writing_count_ = out_.size();
+  asio::async_write(sock_, bufs,
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->on_written(ec);
+                    });
+}
+
+void tcp_connection::on_written(const error_code& ec) {
+  if (phase_ == phase::closed) {
+    out_.clear(); // kept until now: the aborted write still referenced them
+    out_bytes_ = 0;
+    writing_count_ = 0;
+    return;
+  }
+  if (ec) {
+    log_debug("PROTOCOL(V2): [" + remote_ + "] write failed - " + ec.message());
+    do_abort();
+    return;
+  }
+  for (; writing_count_ > 0; --writing_count_) {
+    out_bytes_ -= out_.front().size();
+    out_.pop_front();
+  }
+  if (!out_.empty())
+    do_write();
+  else if (phase_ == phase::closing)
+    begin_linger();
+}
+
+// -- closing (strand) ----------------------------------------------------------------
+
+void tcp_connection::do_close() {
+  if (phase_ != phase::open)
+    return;
+  phase_ = phase::closing;
+  // Nothing the session writes from now on is sent: let it quit now rather
+  // than after the flush (a client that does not read would hold it up).
+  notify_session();
+  close_timer_.expires_after(close_timeout);
+  close_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (ec == asio::error::operation_aborted || self->phase_ == phase::closed)
+      return;
+    log_warn("PROTOCOL(V2): [" + self->remote_ +
+             "] close timed out - dropping the connection");
+    self->do_abort();
+  });
+  if (writing_count_ == 0 && out_.empty())
+    begin_linger();
+}
+
+void tcp_connection::begin_linger() {
+  // Send our FIN after the last byte, then wait for the peer's EOF before
+  // closing: closing with unread input would send a RST that can destroy the
+  // frames we just wrote before the client reads them.
+  phase_ = phase::lingering;
+  error_code ec;
+  sock_.shutdown(tcp::socket::shutdown_send, ec);
+  if (ec || read_ended_) {
+    do_abort();
+    return;
+  }
+  if (!reading_)
+    do_linger_read();
+}
+
+void tcp_connection::do_linger_read() {
+  reading_ = true;
+  sock_.async_read_some(asio::buffer(read_buf_),
+                        [self = shared_from_this()](const error_code& ec, size_t n) {
+                          self->on_read(ec, n);
+                        });
+}
+
+void tcp_connection::do_abort() {
+  if (phase_ == phase::closed)
+    return;
+  phase_ = phase::closed;
+  close_timer_.cancel();
+  error_code ec;
+  sock_.shutdown(tcp::socket::shutdown_both, ec); // fails harmlessly if the peer is gone
+  sock_.close(ec);
+  if (ec)
+    log_debug("PROTOCOL(V2): [" + remote_ + "] close failed - " + ec.message());
+  if (writing_count_ == 0) { // else on_written() frees them
+    out_.clear();
+    out_bytes_ = 0;
+  }
+  batch_.clear();
+  notify_session();
+  log_info("PROTOCOL(V2): [" + remote_ + "] exiting ioloop");
+}
+
+void tcp_connection::notify_session() {
+  if (!session_)
+    return;
+  caf::anon_send(session_, conn_closed_atom::value);
+  session_ = nullptr; // breaks the session ↔ connection cycle
+}
+
+} // namespace nsq

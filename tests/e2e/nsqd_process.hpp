@@ -1,0 +1,101 @@
+#pragma once
+
+#include "e2e/subprocess.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+/// The real caf-nsqd binary listening on a free loopback port. The port is
+/// learned from the `TCP: listening on` log line, never guessed.
+class nsqd_process {
+public:
+  explicit nsqd_process(std::vector<std::string> flags = {}) {
+    // A private data directory: the server locks its data path, and tests run
+    // in parallel.
+    char dir[] = "/tmp/caf-nsqd-e2e-XXXXXX";
+    REQUIRE(::mkdtemp(dir) != nullptr);
+    data_path_ = dir;
+    std::vector<std::string> argv{NSQD_BINARY, "--tcp-address=127.0.0.1:0",
+                                  "--data-path=" + data_path_};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    proc_ = std::make_unique<subprocess>(argv, subprocess::stream::err);
+    bool listening =
+        proc_->wait_for([this](const std::string& log) { return parse_port(log); },
+                        std::chrono::seconds(10));
+    if (!listening)
+      FAIL("caf-nsqd did not report its TCP port within 10 s; log:\n" << proc_->text());
+  }
+
+  nsqd_process(const nsqd_process&) = delete;
+  nsqd_process& operator=(const nsqd_process&) = delete;
+
+  ~nsqd_process() {
+    if (!stopped_) {
+      proc_->signal(SIGTERM);
+      if (!proc_->wait_exit(std::chrono::seconds(5)))
+        proc_->signal(SIGKILL);
+    }
+    proc_.reset(); // reaps the process before its directory goes
+    std::error_code ignored;
+    std::filesystem::remove_all(data_path_, ignored);
+  }
+
+  /// Returns the TCP port the server listens on.
+  uint16_t port() const { return port_; }
+
+  /// Returns `127.0.0.1:<port>`.
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  /// Returns the server's stderr so far.
+  std::string log() const { return proc_->text(); }
+
+  /// Returns whether the process is still running.
+  bool running() { return !proc_->wait_exit(std::chrono::milliseconds(0)); }
+
+  /// Sends SIGTERM and returns the exit code; fails the test if the server
+  /// does not exit within `limit` (it is then killed).
+  int stop(std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    stopped_ = true;
+    proc_->signal(SIGTERM);
+    auto code = proc_->wait_exit(limit);
+    if (!code) {
+      proc_->signal(SIGKILL);
+      proc_->wait_exit(std::chrono::seconds(5));
+      FAIL("caf-nsqd did not exit within " << limit.count() << " ms of SIGTERM; log:\n"
+                                           << proc_->text());
+    }
+    return *code;
+  }
+
+private:
+  /// Finds `TCP: listening on 127.0.0.1:<port>` followed by the end of line.
+  bool parse_port(const std::string& log) {
+    static const std::string marker = "TCP: listening on 127.0.0.1:";
+    auto pos = log.find(marker);
+    if (pos == std::string::npos)
+      return false;
+    pos += marker.size();
+    auto end = log.find_first_not_of("0123456789", pos);
+    if (end == std::string::npos || end == pos)
+      return false; // line not complete yet
+    unsigned long value = std::stoul(log.substr(pos, end - pos));
+    if (value == 0 || value > 65535)
+      return false;
+    port_ = static_cast<uint16_t>(value);
+    return true;
+  }
+
+  std::string data_path_;
+  std::unique_ptr<subprocess> proc_;
+  uint16_t port_ = 0;
+  bool stopped_ = false;
+};
+
+} // namespace e2e

@@ -1,0 +1,170 @@
+'use strict'
+// Starts and stops the real caf-nsqd binary for the interop tests, and small
+// promise helpers around nsqjs. Every wait is bounded.
+const {spawn} = require('node:child_process')
+const {once} = require('node:events')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const nsq = require('nsqjs')
+
+const LISTENING = /TCP: listening on 127\.0\.0\.1:(\d+)\r?\n/
+
+/** Rejects with `what` when `promise` has not settled within `ms`. */
+function withTimeout(promise, ms, what) {
+  let timer
+  const timeout = new Promise((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * Starts caf-nsqd on a free loopback port (port 0) and learns the port from
+ * the `TCP: listening on` line of its stderr.
+ */
+async function startNsqd(flags = []) {
+  const binary = process.env.NSQD_BINARY
+  if (!binary) throw new Error('NSQD_BINARY is not set')
+  // A private data directory: the server locks its data path.
+  const dataPath = fs.mkdtempSync(path.join(os.tmpdir(), 'caf-nsqd-interop-'))
+  const child = spawn(binary, ['--tcp-address=127.0.0.1:0', `--data-path=${dataPath}`, ...flags], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  let exited = null
+  const exit = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = code === null ? 128 : code
+      fs.rmSync(dataPath, {recursive: true, force: true})
+      resolve({code, signal})
+    })
+  )
+  // Keep draining stderr for the whole life of the process.
+  const port = await withTimeout(
+    new Promise((resolve, reject) => {
+      child.stderr.on('data', (chunk) => {
+        log += chunk
+        const m = LISTENING.exec(log)
+        if (m) resolve(Number(m[1]))
+      })
+      exit.then(() => reject(new Error(`caf-nsqd exited before listening:\n${log}`)))
+      child.on('error', reject)
+    }),
+    10000,
+    'caf-nsqd listening line'
+  ).catch((err) => {
+    child.kill('SIGKILL')
+    throw err
+  })
+
+  return {
+    host: '127.0.0.1',
+    port,
+    address: `127.0.0.1:${port}`,
+    log: () => log,
+    /** SIGTERM, then the exit code (SIGKILL and a rejection after 5 s). */
+    async stop() {
+      if (exited !== null) return exited
+      child.kill('SIGTERM')
+      try {
+        const {code, signal} = await withTimeout(exit, 5000, 'caf-nsqd exit after SIGTERM')
+        return code === null ? `signal ${signal}` : code
+      } catch (err) {
+        child.kill('SIGKILL')
+        throw err
+      }
+    },
+  }
+}
+
+/** Returns a connected nsqjs Writer. */
+async function connectWriter(nsqd, options = {}) {
+  const writer = new nsq.Writer(nsqd.host, nsqd.port, options)
+  const ready = once(writer, 'ready')
+  writer.connect()
+  await withTimeout(ready, 5000, 'Writer ready')
+  return writer
+}
+
+/** Promisified `writer.publish` (single message or array = MPUB). */
+function publish(writer, topic, msgs) {
+  return withTimeout(
+    new Promise((resolve, reject) =>
+      writer.publish(topic, msgs, (err) => (err ? reject(err) : resolve()))
+    ),
+    10000,
+    `publish to ${topic}`
+  )
+}
+
+/**
+ * Promisified `writer.deferPublish`. nsqjs 0.13.0 needs the single message
+ * wrapped in an array (as in its README): a bare string throws.
+ */
+function deferPublish(writer, topic, msg, ms) {
+  return withTimeout(
+    new Promise((resolve, reject) =>
+      writer.deferPublish(topic, [msg], ms, (err) => (err ? reject(err) : resolve()))
+    ),
+    10000,
+    `deferPublish to ${topic}`
+  )
+}
+
+/**
+ * Returns a Reader that has subscribed (SUB answered OK). Errors reported by
+ * the Reader are collected in `reader.errors`.
+ */
+async function connectReader(nsqd, topic, channel, options = {}) {
+  const reader = new nsq.Reader(topic, channel, {
+    nsqdTCPAddresses: [nsqd.address],
+    maxInFlight: 10,
+    ...options,
+  })
+  reader.errors = []
+  reader.on('error', (err) => reader.errors.push(String(err)))
+  const ready = once(reader, 'ready')
+  reader.connect()
+  await withTimeout(ready, 5000, `Reader ${topic}/${channel} ready`)
+  return reader
+}
+
+/** Closes a Reader and waits (bounded) until its connection is closed. */
+async function closeReader(reader) {
+  const closed = once(reader, 'nsqd_closed')
+  reader.close()
+  await withTimeout(closed, 5000, 'Reader close')
+}
+
+/** Resolves when `predicate()` holds, polling every 20 ms, bounded by `ms`. */
+function waitUntil(predicate, ms, what) {
+  return withTimeout(
+    new Promise((resolve) => {
+      const tick = () => (predicate() ? resolve() : setTimeout(tick, 20))
+      tick()
+    }),
+    ms,
+    what
+  )
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Returns `[prefix0, prefix1, ...]`. */
+function numbered(prefix, n) {
+  return Array.from({length: n}, (_, i) => `${prefix}${i}`)
+}
+
+module.exports = {
+  startNsqd,
+  connectWriter,
+  connectReader,
+  closeReader,
+  publish,
+  deferPublish,
+  waitUntil,
+  withTimeout,
+  sleep,
+  numbered,
+}
