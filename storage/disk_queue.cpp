@@ -1,0 +1,343 @@
+#include "storage/disk_queue.hpp"
+
+#include "storage/atomic_file.hpp"
+#include "storage/posix_file.hpp"
+#include "storage/queue_files.hpp"
+
+#include <cassert>
+
+namespace nsq::storage {
+
+disk_queue::disk_queue(disk_queue_options options) : options_(std::move(options)) {
+  if (options_.sync_every == 0)
+    options_.sync_every = 1;
+}
+
+status disk_queue::open(disk_queue_options options, std::unique_ptr<disk_queue>& out) {
+  if (options.name.empty())
+    return status::invalid_argument("disk queue without a name");
+  std::unique_ptr<disk_queue> queue(new disk_queue(std::move(options)));
+  if (auto st = queue->recover(); !st.is_ok())
+    return st;
+  out = std::move(queue);
+  return status::ok();
+}
+
+void disk_queue::skip_counter::corruption(uint64_t offset, uint64_t bytes,
+                                          uint64_t records, const status& reason) {
+  auto& q = *queue_;
+  q.stats_.bytes_skipped += bytes;
+  q.stats_.records_skipped += records;
+  q.depth_ -= std::min(q.depth_, records);
+  q.log(q.segment(q.read_.file) + ": skipped " + std::to_string(bytes) +
+        " bytes at offset " + std::to_string(offset) + " (" + reason.to_string() + ")");
+}
+
+void disk_queue::log(const std::string& what) const {
+  if (options_.log)
+    options_.log(options_.name + ": " + what);
+}
+
+std::string disk_queue::segment(uint64_t number) const {
+  return segment_path(options_.directory, options_.name, number);
+}
+
+queue_meta disk_queue::positions() const {
+  return queue_meta{depth_, read_, write_};
+}
+
+status disk_queue::check_usable() const {
+  if (closed_)
+    return status::invalid_argument("disk queue " + options_.name + " is closed");
+  return status::ok();
+}
+
+// --- writing -----------------------------------------------------------------
+
+status disk_queue::ensure_writer() {
+  if (writer_.is_open())
+    return status::ok();
+  // Reopened after a failed roll or close: continue at the known good end.
+  posix_file file;
+  if (auto st = posix_file::open_write(segment(write_.file), file); !st.is_ok())
+    return st;
+  writer_ = record_writer(std::move(file), write_.offset);
+  return status::ok();
+}
+
+status disk_queue::roll() {
+  assert(writer_.pending_bytes() == 0);
+  if (auto st = writer_.finish(); !st.is_ok())
+    return st;
+  if (reader_.is_open() && read_.file == write_.file)
+    reader_.extend_limit(write_.offset); // the old segment is complete now
+  write_ = queue_position{write_.file + 1, 0};
+  if (auto st = ensure_writer(); !st.is_ok())
+    return st;
+  // The new file's name must survive a power loss before records go in.
+  return write_meta(true);
+}
+
+status disk_queue::put(std::string_view payload) {
+  if (auto st = check_usable(); !st.is_ok())
+    return st;
+  if (payload.size() > options_.max_record_size)
+    return status::invalid_argument("record of " + std::to_string(payload.size()) +
+                                    " bytes exceeds the maximum");
+  if (auto st = ensure_writer(); !st.is_ok())
+    return st;
+  if (write_.offset > 0 &&
+      write_.offset + record_size(payload.size()) > options_.max_bytes_per_file)
+    if (auto st = roll(); !st.is_ok())
+      return st;
+  writer_.add(payload);
+  size_t stored = 0;
+  if (auto st = flush_batch(1, stored); !st.is_ok())
+    return st;
+  return count_operation(1);
+}
+
+status disk_queue::put_batch(const std::vector<std::string>& payloads, size_t& stored) {
+  stored = 0;
+  if (auto st = check_usable(); !st.is_ok())
+    return st;
+  for (const auto& p : payloads)
+    if (p.size() > options_.max_record_size)
+      return status::invalid_argument("record of " + std::to_string(p.size()) +
+                                      " bytes exceeds the maximum");
+  if (auto st = ensure_writer(); !st.is_ok())
+    return st;
+  size_t buffered = 0;
+  for (const auto& p : payloads) {
+    uint64_t end = write_.offset + writer_.pending_bytes();
+    if (end > 0 && end + record_size(p.size()) > options_.max_bytes_per_file) {
+      if (auto st = flush_batch(buffered, stored); !st.is_ok())
+        return st;
+      buffered = 0;
+      if (auto st = roll(); !st.is_ok())
+        return st;
+    }
+    writer_.add(p);
+    ++buffered;
+  }
+  if (auto st = flush_batch(buffered, stored); !st.is_ok())
+    return st;
+  return count_operation(stored);
+}
+
+status disk_queue::flush_batch(size_t records, size_t& stored) {
+  if (auto st = writer_.flush(); !st.is_ok()) {
+    log("write failed, " + std::to_string(records) + " records not stored (" +
+        st.to_string() + ")");
+    return st;
+  }
+  write_.offset = writer_.offset();
+  depth_ += records;
+  stored += records;
+  return status::ok();
+}
+
+status disk_queue::count_operation(uint64_t n) {
+  ops_since_sync_ += n;
+  if (ops_since_sync_ >= options_.sync_every)
+    return sync();
+  return status::ok();
+}
+
+// --- reading -----------------------------------------------------------------
+
+status disk_queue::open_reader() {
+  posix_file file;
+  status st = posix_file::open_read(segment(read_.file), file);
+  if (st.is_not_found())
+    return st;
+  if (!st.is_ok())
+    return st;
+  uint64_t limit = write_.offset;
+  if (read_.file != write_.file)
+    if (auto s = file.size(limit); !s.is_ok())
+      return s;
+  reader_ = record_reader(std::move(file), read_.offset, limit, options_.max_record_size,
+                          &skip_counter_);
+  return status::ok();
+}
+
+status disk_queue::advance_read_file() {
+  assert(read_.file < write_.file);
+  reader_ = record_reader{};
+  pending_deletes_.push_back(read_.file);
+  read_ = queue_position{read_.file + 1, 0};
+  // The meta moves past the file before the file goes (write_meta deletes it).
+  return write_meta(false);
+}
+
+void disk_queue::reconcile_depth() {
+  if (depth_ == 0)
+    return;
+  // Every record before the writer was read or skipped: what the depth still
+  // counts was in stretches we could not read record by record.
+  stats_.records_skipped += depth_;
+  log("reader reached the writer with depth " + std::to_string(depth_) + ": " +
+      std::to_string(depth_) + " records lost to corruption");
+  depth_ = 0;
+}
+
+status disk_queue::peek(std::string_view& record) {
+  if (auto st = check_usable(); !st.is_ok())
+    return st;
+  if (peeked_) {
+    record = peeked_record_;
+    return status::ok();
+  }
+  for (;;) {
+    if (read_.file == write_.file && read_.offset >= write_.offset) {
+      reader_ = record_reader{};
+      reconcile_depth();
+      return status::not_found("queue " + options_.name + " has no unread record");
+    }
+    if (!reader_.is_open()) {
+      status st = open_reader();
+      if (st.is_not_found()) {
+        ++stats_.segments_missing;
+        log(segment(read_.file) + " is missing");
+        if (read_.file == write_.file) {
+          read_.offset = write_.offset;
+          continue;
+        }
+        if (auto s = advance_read_file(); !s.is_ok())
+          return s;
+        continue;
+      }
+      if (!st.is_ok())
+        return st;
+    }
+    if (read_.file == write_.file)
+      reader_.extend_limit(write_.offset);
+    std::string_view payload;
+    status st = reader_.read(payload);
+    if (st.is_ok()) {
+      peeked_ = true;
+      peek_end_ = reader_.offset();
+      peeked_record_ = payload;
+      record = payload;
+      return status::ok();
+    }
+    if (!st.is_not_found())
+      return st;
+    if (read_.file < write_.file) {
+      if (auto s = advance_read_file(); !s.is_ok())
+        return s;
+      continue;
+    }
+    // End of the write segment: the reader may have skipped damage, or the
+    // file may be shorter than the writer believes (then those bytes are gone).
+    if (reader_.offset() < write_.offset) {
+      stats_.bytes_skipped += write_.offset - reader_.offset();
+      log(segment(read_.file) + " ends at " + std::to_string(reader_.offset()) +
+          ", before the write position " + std::to_string(write_.offset));
+    }
+    read_.offset = write_.offset;
+  }
+}
+
+status disk_queue::pop() {
+  if (!peeked_) {
+    std::string_view ignored;
+    if (auto st = peek(ignored); !st.is_ok())
+      return st;
+  }
+  peeked_ = false;
+  read_.offset = peek_end_;
+  depth_ -= std::min<uint64_t>(depth_, 1);
+  return count_operation(1);
+}
+
+status disk_queue::read_next(std::string& record) {
+  std::string_view view;
+  if (auto st = peek(view); !st.is_ok())
+    return st;
+  record.assign(view);
+  return pop();
+}
+
+// --- syncing and lifecycle ---------------------------------------------------
+
+status disk_queue::write_meta(bool sync_dir) {
+  std::string text = encode_queue_meta(positions());
+  status st = write_file_atomically(meta_path(options_.directory, options_.name), text,
+                                    0644, sync_dir);
+  if (!st.is_ok())
+    return st;
+  while (!pending_deletes_.empty()) {
+    if (auto s = remove_file(segment(pending_deletes_.back())); !s.is_ok())
+      return s;
+    pending_deletes_.pop_back();
+  }
+  return status::ok();
+}
+
+status disk_queue::sync() {
+  if (auto st = check_usable(); !st.is_ok())
+    return st;
+  if (writer_.is_open())
+    if (auto st = writer_.sync(); !st.is_ok())
+      return st;
+  // The meta never points past data that is not yet on the device.
+  if (auto st = write_meta(false); !st.is_ok())
+    return st;
+  ops_since_sync_ = 0;
+  return status::ok();
+}
+
+status disk_queue::maybe_sync(clock::time_point now) {
+  if (ops_since_sync_ == 0 || !last_quiet_) {
+    last_quiet_ = now;
+    return status::ok();
+  }
+  if (now - *last_quiet_ < options_.sync_timeout)
+    return status::ok();
+  last_quiet_ = now;
+  return sync();
+}
+
+status disk_queue::empty() {
+  if (auto st = check_usable(); !st.is_ok())
+    return st;
+  reader_ = record_reader{};
+  peeked_ = false;
+  writer_ = record_writer{};
+  for (uint64_t f = read_.file; f <= write_.file; ++f)
+    pending_deletes_.push_back(f);
+  write_ = queue_position{write_.file + 1, 0};
+  read_ = write_;
+  depth_ = 0;
+  ops_since_sync_ = 0;
+  if (auto st = ensure_writer(); !st.is_ok())
+    return st;
+  return write_meta(true);
+}
+
+status disk_queue::close() {
+  if (closed_)
+    return status::ok();
+  status st = sync();
+  status finished = writer_.is_open() ? writer_.finish() : status::ok();
+  reader_ = record_reader{};
+  closed_ = true;
+  return st.is_ok() ? finished : st;
+}
+
+status disk_queue::remove() {
+  reader_ = record_reader{};
+  writer_ = record_writer{};
+  closed_ = true;
+  std::vector<uint64_t> segments;
+  if (auto st = list_segments(options_.directory, options_.name, segments); !st.is_ok())
+    return st;
+  for (uint64_t f : segments)
+    if (auto st = remove_file(segment(f)); !st.is_ok())
+      return st;
+  return remove_file(meta_path(options_.directory, options_.name));
+}
+
+} // namespace nsq::storage

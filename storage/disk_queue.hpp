@@ -1,0 +1,146 @@
+#pragma once
+
+#include "storage/disk_queue_options.hpp"
+#include "storage/queue_meta.hpp"
+#include "storage/record_reader.hpp"
+#include "storage/record_writer.hpp"
+#include "storage/status.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace nsq::storage {
+
+/// What a disk queue has skipped or repaired since it was opened.
+struct recovery_stats {
+  /// Damaged bytes the reader passed over (bad headers, bad checksums, torn records).
+  uint64_t bytes_skipped = 0;
+  /// Records known lost: bad payload checksums, plus the depth left over when
+  /// the reader met the writer (records in skipped stretches or missing files).
+  uint64_t records_skipped = 0;
+  /// Records found at open after the meta's write position (written but not
+  /// yet in the meta when the process died) and kept.
+  uint64_t tail_records_recovered = 0;
+  /// Bytes of a torn final record cut off the write segment at open.
+  uint64_t tail_bytes_truncated = 0;
+  /// Segment files the meta promised but the directory lacked.
+  uint64_t segments_missing = 0;
+  /// Times the meta was missing, damaged or ahead of the data and was rebuilt
+  /// by scanning the segments.
+  uint64_t meta_rebuilds = 0;
+};
+
+/// A FIFO of records on disk (go-diskqueue's role; docs/disk-format.md):
+/// segment files rolled at max_bytes_per_file, a meta file with the read and
+/// write positions replaced atomically, fsync by count and by time.
+/// Synchronous and single-threaded: the caller (a detached I/O actor) owns it
+/// and drives `maybe_sync` with its clock. No threads or timers inside.
+class disk_queue {
+public:
+  using clock = std::chrono::steady_clock;
+
+  /// Opens (or creates) the queue described by `options`, repairing what a
+  /// crash left behind; repairs are counted in `stats()` and told to options.log.
+  static status open(disk_queue_options options, std::unique_ptr<disk_queue>& out);
+
+  disk_queue(const disk_queue&) = delete;
+  disk_queue& operator=(const disk_queue&) = delete;
+  ~disk_queue() = default;
+
+  /// Appends one record. On failure nothing is stored or counted and what was
+  /// stored before is untouched; a later put may succeed (space returned).
+  /// Returns the sync's error if this put reached sync_every and fsync failed
+  /// (the record is then stored but not known durable).
+  status put(std::string_view payload);
+  /// Appends records with as few write calls as possible (one per segment).
+  /// `stored` tells how many were stored: on failure, a prefix.
+  status put_batch(const std::vector<std::string>& payloads, size_t& stored);
+
+  /// Returns the oldest unread record in `record` without consuming it (the
+  /// view stays valid until the next call). Returns not_found when the reader
+  /// has reached the writer.
+  status peek(std::string_view& record);
+  /// Consumes the record `peek` returned (peeking first if needed).
+  status pop();
+  /// Peeks, copies and pops: the convenience for draining.
+  status read_next(std::string& record);
+
+  /// Returns the number of unread records.
+  uint64_t depth() const { return depth_; }
+  /// Returns what was skipped or repaired since open.
+  const recovery_stats& stats() const { return stats_; }
+  /// Returns the current read and write positions.
+  queue_meta positions() const;
+
+  /// Syncs if sync_timeout has passed since the last call that found nothing
+  /// to sync, and anything was read or written. Call at least that often.
+  status maybe_sync(clock::time_point now);
+  /// fsyncs the write segment, then replaces the meta file.
+  status sync();
+  /// Deletes every record (data files removed, depth 0); the queue stays usable.
+  status empty();
+  /// Syncs and closes the files; the queue is unusable afterwards.
+  status close();
+  /// Deletes the queue's files (segments and meta); unusable afterwards.
+  status remove();
+
+private:
+  explicit disk_queue(disk_queue_options options);
+
+  /// Counts skipped stretches into stats_ and the depth.
+  class skip_counter : public corruption_reporter {
+  public:
+    explicit skip_counter(disk_queue* queue) : queue_(queue) {}
+    void corruption(uint64_t offset, uint64_t bytes, uint64_t records,
+                    const status& reason) override;
+
+  private:
+    disk_queue* queue_;
+  };
+
+  // disk_queue_recovery.cpp: bringing the files and the meta into agreement.
+  status recover();
+  status rebuild_from_segments(const std::vector<uint64_t>& segments);
+  status adopt_unrecorded_segments(const std::vector<uint64_t>& segments);
+  status recover_write_segment();
+  status scan_tail(uint64_t file_size);
+  status repair_meta_ahead_of_data(uint64_t file_size);
+  status count_records(queue_position from, queue_position to, uint64_t& count);
+
+  // disk_queue.cpp
+  status check_usable() const;
+  status ensure_writer();
+  status roll();
+  status flush_batch(size_t records, size_t& stored);
+  status count_operation(uint64_t n);
+  status open_reader();
+  status advance_read_file();
+  void reconcile_depth();
+  status write_meta(bool sync_dir);
+  void log(const std::string& what) const;
+  std::string segment(uint64_t number) const;
+
+  disk_queue_options options_;
+  skip_counter skip_counter_{this};
+  recovery_stats stats_;
+  uint64_t depth_ = 0;
+  queue_position read_;
+  queue_position write_;
+  record_writer writer_;
+  record_reader reader_;
+  bool peeked_ = false;
+  uint64_t peek_end_ = 0;
+  std::string_view peeked_record_; ///< into reader_'s buffer
+  uint64_t ops_since_sync_ = 0;
+  std::optional<clock::time_point> last_quiet_;
+  std::vector<uint64_t>
+      pending_deletes_; ///< read segments to delete once the meta moved past
+  bool closed_ = false;
+};
+
+} // namespace nsq::storage

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace nsq::storage {
+
+/// How a disk queue is laid out and when it syncs (nsqd's flags).
+struct disk_queue_options {
+  /// `--data-path`: the directory holding the segment and meta files.
+  std::string directory = ".";
+  /// The topic name, or `<topic>:<channel>`.
+  std::string name;
+  /// `--max-bytes-per-file`: a segment is rolled before it would grow past
+  /// this (a single larger record still gets a segment of its own).
+  uint64_t max_bytes_per_file = 100 * 1024 * 1024;
+  /// The largest record payload accepted or read back (max-msg-size plus the
+  /// record's own header: see queue_record.hpp). Longer records are skipped
+  /// when read, so a damaged length never drives an allocation.
+  uint64_t max_record_size = 1024 * 1024 + 64;
+  /// `--sync-every`: fsync after this many reads+writes (1 = every put).
+  uint64_t sync_every = 2500;
+  /// `--sync-timeout`: fsync when something happened and this long passed.
+  std::chrono::steady_clock::duration sync_timeout = std::chrono::seconds(2);
+  /// Told each repair in words (skipped bytes, truncated tails, rebuilt meta).
+  std::function<void(std::string_view)> log;
+};
+
+} // namespace nsq::storage
