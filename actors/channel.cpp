@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -84,7 +86,7 @@ void report_drained(channel_actor* self) {
 /// Serves every ready consumer once, starting one further each round (fairness).
 void dispatch(channel_actor* self) {
   auto& st = self->state;
-  if (st.queue.empty() || st.consumers.empty())
+  if (st.paused || st.queue.empty() || st.consumers.empty())
     return;
   auto now = now_of(self);
   auto start = st.consumers.upper_bound(st.last_first);
@@ -138,12 +140,17 @@ void after_change(channel_actor* self) {
 void process_due(channel_actor* self) {
   auto& st = self->state;
   auto now = now_of(self);
+  std::map<caf::actor_addr, int64_t> released;
   for (auto& e : st.in_flight.take_due(now)) {
     ++st.timeout_count;
-    if (auto* c = find_consumer(st, e.owner))
+    if (auto* c = find_consumer(st, e.owner)) {
       --c->in_flight;
+      ++released[e.owner];
+    }
     st.queue.push_back(std::move(e.msg));
   }
+  for (auto& [owner, n] : released) // the session counts in-flight for /stats
+    self->send(st.consumers[owner].handle, released_atom::value, n);
   while (!st.deferred.empty() && st.deferred.begin()->first <= now) {
     st.queue.push_back(std::move(st.deferred.begin()->second));
     st.deferred.erase(st.deferred.begin());
@@ -222,6 +229,21 @@ void enqueue(channel_actor* self, const std::vector<message_ref>& batch,
   after_change(self);
 }
 
+/// Returns the wall clock in Unix nanoseconds (message timestamps use it).
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Records a FIN's end-to-end latency (now − publish time, §15.10).
+void sample_latency(channel_state& st, const in_flight_set::entry& e) {
+  if (st.cfg->e2e_processing_latency_percentiles.empty())
+    return;
+  auto now = wall_ns();
+  st.e2e.add(now, static_cast<double>(now - data_of(e.msg.msg).timestamp));
+}
+
 void finish(channel_actor* self, const std::vector<message_id>& ids) {
   auto& st = self->state;
   for (auto& id : ids) {
@@ -232,6 +254,7 @@ void finish(channel_actor* self, const std::vector<message_id>& ids) {
       --c->in_flight;
       ++c->finish_count;
     }
+    sample_latency(st, *e);
     st.in_flight.take(id);
   }
   after_change(self);
@@ -287,6 +310,49 @@ void wake(channel_actor* self, uint64_t gen) {
   after_change(self);
 }
 
+/// Answers /stats: the channel's figures, its consumers, its latency window.
+caf::result<channel_stats, std::vector<caf::actor>, std::vector<latency_samples>>
+stats(channel_actor* self) {
+  auto& st = self->state;
+  channel_stats cs;
+  cs.channel_name = st.channel_name;
+  cs.depth = static_cast<int64_t>(st.queue.size()); // + disk depth once it exists
+  cs.in_flight_count = static_cast<int64_t>(st.in_flight.size());
+  cs.deferred_count = static_cast<int64_t>(st.deferred.size());
+  cs.message_count = st.message_count;
+  cs.requeue_count = st.requeue_count;
+  cs.timeout_count = st.timeout_count;
+  cs.client_count = static_cast<int64_t>(st.consumers.size());
+  cs.paused = st.paused;
+  std::vector<caf::actor> consumers;
+  for (auto& [addr, c] : st.consumers)
+    consumers.push_back(c.handle);
+  return {std::move(cs), std::move(consumers), st.e2e.snapshot(wall_ns())};
+}
+
+/// Drops the memory queue, in-flight and deferred sets (§11.6); consumers stay
+/// and are told their in-flight count is 0 again.
+bool empty_channel(channel_actor* self) {
+  auto& st = self->state;
+  st.queue.clear();
+  st.in_flight = in_flight_set{};
+  st.deferred.clear();
+  for (auto& [addr, c] : st.consumers) {
+    if (c.in_flight > 0)
+      self->send(c.handle, released_atom::value, c.in_flight);
+    c.in_flight = 0;
+  }
+  report_drained(self); // the topic may forward what it held for us
+  after_change(self);
+  return true;
+}
+
+bool set_paused(channel_actor* self, bool paused) {
+  self->state.paused = paused;
+  after_change(self); // unpause delivers without a new RDY (§11.7)
+  return true;
+}
+
 caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
                                std::string topic_name, std::string name,
                                std::shared_ptr<const settings> cfg) {
@@ -295,6 +361,8 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
   st.topic_name = std::move(topic_name);
   st.ephemeral = is_ephemeral(name);
   st.channel_name = std::move(name);
+  st.e2e = latency_window{
+      std::chrono::nanoseconds(cfg->e2e_processing_latency_window_time).count()};
   st.cfg = std::move(cfg);
   self->set_down_handler([=](caf::down_msg& dm) { remove_consumer(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) { self->quit(em.reason); });
@@ -311,6 +379,9 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
       },
       [=](touch_atom, const message_id& id) { touch(self, id); },
       [=](wake_atom, uint64_t gen) { wake(self, gen); },
+      [=](stats_atom) { return stats(self); },
+      [=](empty_atom) { return empty_channel(self); },
+      [=](pause_atom, bool paused) { return set_paused(self, paused); },
   };
 }
 

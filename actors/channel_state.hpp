@@ -4,6 +4,7 @@
 
 #include "actors/in_flight_set.hpp"
 #include "actors/messages.hpp"
+#include "protocol/quantiles.hpp"
 #include "protocol/settings.hpp"
 
 #include <caf/actor.hpp>
@@ -62,6 +63,9 @@ struct channel_state {
   uint64_t message_count = 0;
   uint64_t requeue_count = 0;
   uint64_t timeout_count = 0;
+
+  bool paused = false; ///< deliver nothing; RDY windows are kept (§11.7)
+  latency_window e2e;  ///< FIN latencies, when percentiles are configured
 
   static inline const char* name = "channel";
 };

@@ -16,6 +16,11 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<command>>("nsq_command_batch");
   cfg.add_message_type<message_id>("nsq_message_id");
   cfg.add_message_type<std::vector<message_id>>("nsq_message_id_batch");
+  // Stats answers (actors/admin_messages.hpp).
+  cfg.add_message_type<client_stats>("nsq_client_stats");
+  cfg.add_message_type<channel_stats>("nsq_channel_stats");
+  cfg.add_message_type<topic_stats>("nsq_topic_stats");
+  cfg.add_message_type<std::vector<latency_samples>>("nsq_latency_samples_list");
 }
 
 } // namespace nsq

@@ -5,6 +5,7 @@
 // without copying locally (cow_tuple / vectors of them) and serializable, so
 // the same messages can later cross nodes through CAF's middleman.
 
+#include "actors/admin_messages.hpp"
 #include "protocol/command.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/message.hpp"

@@ -7,6 +7,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <utility>
 
@@ -40,13 +42,17 @@ void run_one(session_actor* self, command&& cmd) {
 
 caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
                       caf::actor broker, std::shared_ptr<const settings> cfg,
-                      std::string remote_ip) {
+                      std::string remote_ip, std::string remote_address) {
   // No `auto& st` here: a [=] handler using it would copy the whole state.
   self->state.client = initial_client_settings(*cfg, remote_ip);
   self->state.conn = std::move(conn);
   self->state.broker = std::move(broker);
   self->state.cfg = std::move(cfg);
+  self->state.remote_address = remote_address.empty() ? remote_ip : remote_address;
   self->state.remote = std::move(remote_ip);
+  self->state.connect_ts = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   self->state.last_command = self->clock().now();
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
   start_heartbeat(self);
@@ -73,6 +79,11 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
       },
       [=](heartbeat_tick_atom, uint64_t gen) { on_heartbeat_tick(self, gen); },
       [=](read_deadline_atom, uint64_t gen) { on_read_deadline(self, gen); },
+      [=](stats_atom) { return stats_of(self->state); },
+      [=](released_atom, int64_t n) {
+        auto& in_flight = self->state.counters.in_flight;
+        in_flight = std::max<int64_t>(0, in_flight - n);
+      },
       [=](sub_retry_atom, std::string& topic, std::string& channel) {
         if (self->state.dead)
           return done_waiting(self);
@@ -111,9 +122,9 @@ void done_waiting(session_actor* self) {
 
 caf::actor spawn_session(caf::actor_system& sys, std::shared_ptr<connection> conn,
                          caf::actor broker, std::shared_ptr<const settings> cfg,
-                         std::string remote_ip) {
+                         std::string remote_ip, std::string remote_address) {
   return sys.spawn(session, std::move(conn), std::move(broker), std::move(cfg),
-                   std::move(remote_ip));
+                   std::move(remote_ip), std::move(remote_address));
 }
 
 } // namespace nsq

@@ -15,8 +15,9 @@ namespace nsq {
 /// (one handler per verb), talks to topics and channels through `broker`,
 /// buffers outgoing frames and writes them through `conn`, and sends
 /// heartbeats. It quits when the connection closes (conn_closed_atom).
+/// `remote_address` (`ip:port`, for /stats) defaults to `remote_ip`.
 caf::actor spawn_session(caf::actor_system& sys, std::shared_ptr<connection> conn,
                          caf::actor broker, std::shared_ptr<const settings> cfg,
-                         std::string remote_ip);
+                         std::string remote_ip, std::string remote_address = {});
 
 } // namespace nsq

@@ -65,8 +65,18 @@ void forget_topic(session_actor* self, const std::string& name) {
   st.topics.erase(i);
 }
 
+/// Counts a successful publish; the first one lists us under `producers`.
+void count_publish(session_actor* self) {
+  auto& st = self->state;
+  if (st.pub_counts.empty())
+    self->send(st.broker, producer_atom::value);
+  st.pub_counts[st.pub.topic] += st.pub.count;
+}
+
 void published(session_actor* self, const std::string& reason) {
   auto& st = self->state;
+  if (reason.empty())
+    count_publish(self);
   if (reason.empty())
     respond(self, "OK");
   else
@@ -149,6 +159,7 @@ void publish(session_actor* self, const char* verb, const char* failed_code,
   st.pub.topic = std::move(args.topic);
   st.pub.verb = verb;
   st.pub.failed_code = failed_code;
+  st.pub.count = args.bodies.size();
   st.pub.msg = caf::make_message(publish_atom::value, std::move(args.bodies),
                                  caf::timespan{args.defer});
   auto i = st.topics.find(st.pub.topic);

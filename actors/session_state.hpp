@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -54,6 +55,7 @@ struct pending_publish {
   caf::message msg;        ///< (publish_atom, bodies, defer), moved to the topic
   caf::message retry_copy; ///< kept only for ephemeral topics, which may die under us
   bool retried = false;
+  uint64_t count = 0; ///< messages in this publish (for pub_counts)
 };
 
 struct session_state {
@@ -89,6 +91,11 @@ struct session_state {
   caf::actor_clock::time_point last_command{};
 
   session_counters counters;
+
+  // For /stats (client and producer entries).
+  std::string remote_address;                 ///< ip:port
+  int64_t connect_ts = 0;                     ///< Unix seconds
+  std::map<std::string, uint64_t> pub_counts; ///< topic → messages published
 
   static inline const char* name = "session";
 };
@@ -133,6 +140,11 @@ void publish(session_actor* self, const char* verb, const char* failed_code,
 void on_op_failed(session_actor* self, const client_error& err);
 /// A topic or channel we monitor terminated.
 void on_down(session_actor* self, const caf::down_msg& msg);
+
+// -- stats (session_stats.cpp) ---------------------------------------------------
+
+/// Returns this connection's /stats entry.
+client_stats stats_of(const session_state& st);
 
 // -- backlog (session.cpp) -----------------------------------------------------
 

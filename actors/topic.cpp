@@ -48,7 +48,7 @@ void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan de
 /// Forwards held messages, oldest first, as far as the channels have room.
 void flush_held(topic_actor* self) {
   auto& st = self->state;
-  while (!st.held.empty() && !st.channels.empty()) {
+  while (!st.paused && !st.held.empty() && !st.channels.empty()) {
     auto defer = st.held.front().defer;
     bool counted = defer <= caf::timespan{0};
     auto limit = counted ? room_of(st) : std::numeric_limits<uint64_t>::max();
@@ -83,7 +83,7 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
   auto n = bodies.size();
   auto cap = capacity_of(st);
   size_t direct = 0; // messages that go to the channels right away
-  if (!st.channels.empty() && st.held.empty())
+  if (!st.paused && !st.channels.empty() && st.held.empty())
     direct = defer > caf::timespan{0}
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
@@ -92,6 +92,8 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
     return "queue full";
   auto refs = make_messages(st, bodies);
   st.message_count += n;
+  for (auto& m : refs)
+    st.message_bytes += data_of(m).body.size();
   for (size_t i = direct; i < n; ++i)
     st.held.push_back(held_message{std::move(refs[i]), defer});
   while (st.held.size() > cap)
@@ -140,6 +142,52 @@ void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
   flush_held(self); // the channel we waited for may be gone
 }
 
+/// Answers /stats: the topic's own figures and its channels in name order.
+caf::result<topic_stats, std::vector<caf::actor>> stats(topic_actor* self) {
+  auto& st = self->state;
+  topic_stats ts;
+  ts.topic_name = st.topic_name;
+  ts.depth = static_cast<int64_t>(st.held.size()); // + disk depth once it exists
+  ts.message_count = st.message_count;
+  ts.message_bytes = st.message_bytes;
+  ts.paused = st.paused;
+  std::vector<caf::actor> channels;
+  for (auto& [name, ch] : st.channels)
+    channels.push_back(ch.handle);
+  return {std::move(ts), std::move(channels)};
+}
+
+caf::result<caf::actor> find_channel(topic_actor* self, const std::string& name) {
+  auto& chans = self->state.channels;
+  if (auto it = chans.find(name); it != chans.end())
+    return it->second.handle;
+  return caf::make_error(caf::sec::invalid_argument, "channel not found");
+}
+
+/// Deletes channel `name` (§11.5): it quits, which closes its clients; an
+/// ephemeral topic left without channels goes too.
+bool delete_channel(topic_actor* self, const std::string& name) {
+  auto& st = self->state;
+  auto it = st.channels.find(name);
+  if (it == st.channels.end())
+    return false;
+  auto ch = it->second.handle;
+  st.channels.erase(it);
+  self->demonitor(ch);
+  self->send_exit(ch, caf::exit_reason::user_shutdown);
+  if (st.ephemeral && st.channels.empty())
+    self->quit();
+  else
+    flush_held(self); // the deleted channel may have been the full one
+  return true;
+}
+
+bool set_paused(topic_actor* self, bool paused) {
+  self->state.paused = paused;
+  flush_held(self);
+  return true;
+}
+
 void on_exit(topic_actor* self, const caf::exit_msg& em) {
   for (auto& [name, ch] : self->state.channels)
     self->send_exit(ch.handle, em.reason);
@@ -161,6 +209,14 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       },
       [=](get_channel_atom, const std::string& name) { return get_channel(self, name); },
       [=](drained_atom, uint64_t n) { drained(self, n); },
+      [=](stats_atom) { return stats(self); },
+      [=](find_atom, const std::string& name) { return find_channel(self, name); },
+      [=](delete_atom, const std::string& name) { return delete_channel(self, name); },
+      [=](empty_atom) {
+        self->state.held.clear(); // only what is not yet copied to channels (§11.6)
+        return true;
+      },
+      [=](pause_atom, bool paused) { return set_paused(self, paused); },
   };
 }
 

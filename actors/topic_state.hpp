@@ -43,6 +43,8 @@ struct topic_state {
   bool had_channel = false;      ///< an ephemeral topic stays until one came and went
 
   uint64_t message_count = 0;
+  uint64_t message_bytes = 0;
+  bool paused = false; ///< hold everything: copy nothing to channels (§11.7)
 
   static inline const char* name = "topic";
 };

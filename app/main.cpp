@@ -5,8 +5,10 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "app/data_lock.hpp"
+#include "app/node_id.hpp"
 #include "app/options.hpp"
 #include "app/version.hpp"
+#include "net/http_server.hpp"
 #include "net/tcp_server.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +21,7 @@
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <future>
 #include <memory>
@@ -63,6 +66,18 @@ int serve(const nsq::settings& opts) {
     signalled.set_value(ec ? 0 : signo);
   });
   auto broker = nsq::spawn_broker(sys, shared);
+  auto start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  nsq::http_server http{ioc, sys};
+  bool http_on = !opts.http_address.empty();
+  if (http_on) {
+    if (auto err = http.listen(opts.http_address); !err.empty()) {
+      caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+      sys.await_all_actors_done();
+      return fatal("listen (" + opts.http_address + ") failed - " + err);
+    }
+  }
   nsq::tcp_server server{ioc, sys, broker, shared};
   if (auto err = server.listen(opts.tcp_address); !err.empty()) {
     caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
@@ -70,6 +85,19 @@ int serve(const nsq::settings& opts) {
     return fatal("listen (" + opts.tcp_address + ") failed - " + err);
   }
   server.start();
+  if (http_on) {
+    auto ctx = std::make_shared<nsq::http_context>();
+    ctx->broker = broker;
+    ctx->cfg = shared;
+    ctx->banner = nsq::version_banner();
+    ctx->hostname = nsq::os_hostname();
+    ctx->broadcast_address =
+        opts.broadcast_address.empty() ? ctx->hostname : opts.broadcast_address;
+    ctx->start_time_ns = start_ns;
+    ctx->tcp_port = server.local_endpoint().port();
+    ctx->http_port = http.port();
+    http.start(ctx);
+  }
 
   auto work = asio::make_work_guard(ioc);
   std::thread io([&] { ioc.run(); });
@@ -77,6 +105,7 @@ int serve(const nsq::settings& opts) {
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");
   server.stop();
+  http.stop();
   caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
   broker = nullptr;
   sys.await_all_actors_done(); // sessions quit once their sockets closed

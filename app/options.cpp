@@ -8,8 +8,12 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -58,6 +62,8 @@ std::vector<duration_flag> duration_flags(settings& s) {
        "minimum client configurable duration of time between flushing to a client"},
       {"output-buffer-timeout", &s.output_buffer_timeout,
        "default duration of time between flushing data to clients"},
+      {"e2e-processing-latency-window-time", &s.e2e_processing_latency_window_time,
+       "calculate end to end latency quantiles for this duration of time"},
   };
 }
 
@@ -77,7 +83,7 @@ po::options_description describe(settings& s,
       "<addr>:<port> to listen on for TCP clients");
   add("http-address",
       po::value<std::string>(&s.http_address)->default_value(s.http_address),
-      "<addr>:<port> to listen on for HTTP clients (not served yet)");
+      "<addr>:<port> to listen on for HTTP clients");
   add("broadcast-address", po::value<std::string>(&s.broadcast_address),
       "address that will be registered with lookupd (defaults to the OS hostname)");
   add("data-path", po::value<std::string>(&s.data_path),
@@ -107,6 +113,10 @@ po::options_description describe(settings& s,
           ->default_value(s.max_channel_consumers),
       "maximum channel consumer connection count per nsqd instance (default 0, i.e., "
       "unlimited)");
+  add("e2e-processing-latency-percentile",
+      po::value<std::vector<std::string>>()->composing(),
+      "message processing time percentiles (as float (0, 1.0]) to track (can be "
+      "specified multiple times or comma separated '1.0,0.99,0.95', default none)");
   for (auto& d : durations)
     add(d.name, po::value<std::string>()->default_value(go_duration_text(*d.target)),
         d.help);
@@ -140,6 +150,37 @@ bool read_log_level(settings& s) {
   return true;
 }
 
+/// Reads --e2e-processing-latency-percentile (repeatable, comma-separated),
+/// sorted descending like nsqd; a value outside (0, 1] is fatal at startup.
+bool read_percentiles(const po::variables_map& vm, settings& s) {
+  if (vm.count("e2e-processing-latency-percentile") == 0)
+    return true;
+  for (auto& arg :
+       vm["e2e-processing-latency-percentile"].as<std::vector<std::string>>()) {
+    std::stringstream in(arg);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      char* end = nullptr;
+      double v = std::strtod(item.c_str(), &end);
+      if (item.empty() || end != item.c_str() + item.size()) {
+        std::cerr << "invalid value \"" << arg
+                  << "\" for flag -e2e-processing-latency-percentile\n";
+        return false;
+      }
+      if (!(v > 0 && v <= 1)) {
+        log_line(log_level::fatal, "failed to instantiate nsqd - invalid E2E processing "
+                                   "latency percentile: " +
+                                       item);
+        return false;
+      }
+      s.e2e_processing_latency_percentiles.push_back(v);
+    }
+  }
+  auto& p = s.e2e_processing_latency_percentiles;
+  std::sort(p.begin(), p.end(), std::greater<double>());
+  return true;
+}
+
 } // namespace
 
 options_outcome parse_options(int argc, char** argv, settings& out) {
@@ -168,6 +209,8 @@ options_outcome parse_options(int argc, char** argv, settings& out) {
     return options_outcome::exit_success;
   }
   if (!read_durations(vm, durations) || !read_log_level(s))
+    return options_outcome::exit_failure;
+  if (!read_percentiles(vm, s))
     return options_outcome::exit_failure;
   if (vm.count("node-id") == 0)
     s.node_id = node_id_for(os_hostname());

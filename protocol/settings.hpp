@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nsq {
 
@@ -35,6 +36,11 @@ struct settings {
   ms min_output_buffer_timeout{25};
   ms output_buffer_timeout{250};
   int64_t max_channel_consumers = 0; // 0 = unlimited
+
+  // End-to-end processing latency (§15.10): percentiles sorted descending,
+  // empty = not measured; the sliding window they cover.
+  std::vector<double> e2e_processing_latency_percentiles;
+  ms e2e_processing_latency_window_time{10 * 60 * 1000};
 
   // Fixed in nsqd (no flag): ClientTimeout 60 s / 2.
   ms default_heartbeat_interval{30000};

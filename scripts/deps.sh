@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libcaf-dev libboost-dev libboost-system-dev
   libboost-program-options-dev catch2 nlohmann-json3-dev libssl-dev zlib1g-dev
-  libsnappy-dev libtomlplusplus-dev)
+  libsnappy-dev libtomlplusplus-dev
+  clang libclang-rt-14-dev) # clang + libFuzzer runtime for scripts/fuzz.sh
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

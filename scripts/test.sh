@@ -19,3 +19,5 @@ run_suite build -DCMAKE_BUILD_TYPE=Release
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNSQ_SANITIZE=ON
+# Fuzz every untrusted input briefly (libFuzzer, clang, build-fuzz).
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh

@@ -87,6 +87,7 @@ caf::behavior fake_broker(fake_actor* self, fake_world* w) {
         w->events.push_back("get_topic " + name);
         return w->topic;
       },
+      [=](producer_atom) {}, // a first publish lists the session under /stats producers
   };
 }
 

@@ -24,6 +24,12 @@ public:
     data_path_ = dir;
     std::vector<std::string> argv{NSQD_BINARY, "--tcp-address=127.0.0.1:0",
                                   "--data-path=" + data_path_};
+    // A free HTTP port too (nsqd's default 0.0.0.0:4151 would collide).
+    bool http_given = false;
+    for (auto& f : flags)
+      http_given = http_given || f.rfind("--http-address", 0) == 0;
+    if (!http_given)
+      argv.push_back("--http-address=127.0.0.1:0");
     argv.insert(argv.end(), flags.begin(), flags.end());
     proc_ = std::make_unique<subprocess>(argv, subprocess::stream::err);
     bool listening =
@@ -49,6 +55,17 @@ public:
 
   /// Returns the TCP port the server listens on.
   uint16_t port() const { return port_; }
+
+  /// Returns the HTTP port (0 when HTTP is disabled). The server logs it
+  /// before the TCP line, so it is known once the constructor returns.
+  uint16_t http_port() const {
+    static const std::string marker = "HTTP: listening on 127.0.0.1:";
+    auto log = proc_->text();
+    auto pos = log.find(marker);
+    if (pos == std::string::npos)
+      return 0;
+    return static_cast<uint16_t>(std::stoul(log.substr(pos + marker.size())));
+  }
 
   /// Returns `127.0.0.1:<port>`.
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }

@@ -28,7 +28,9 @@ async function startNsqd(flags = []) {
   if (!binary) throw new Error('NSQD_BINARY is not set')
   // A private data directory: the server locks its data path.
   const dataPath = fs.mkdtempSync(path.join(os.tmpdir(), 'caf-nsqd-interop-'))
-  const child = spawn(binary, ['--tcp-address=127.0.0.1:0', `--data-path=${dataPath}`, ...flags], {
+  // A free HTTP port too (nsqd's default 0.0.0.0:4151 would collide).
+  const httpFlag = flags.some((f) => f.startsWith('--http-address')) ? [] : ['--http-address=127.0.0.1:0']
+  const child = spawn(binary, ['--tcp-address=127.0.0.1:0', `--data-path=${dataPath}`, ...httpFlag, ...flags], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let log = ''
@@ -62,6 +64,11 @@ async function startNsqd(flags = []) {
     host: '127.0.0.1',
     port,
     address: `127.0.0.1:${port}`,
+    /** The HTTP port (logged before the TCP line), or 0 when disabled. */
+    httpPort: (() => {
+      const m = /HTTP: listening on 127\.0\.0\.1:(\d+)/.exec(log)
+      return m ? Number(m[1]) : 0
+    })(),
     log: () => log,
     /** SIGTERM, then the exit code (SIGKILL and a rejection after 5 s). */
     async stop() {

@@ -1,0 +1,31 @@
+#include "actors/session_state.hpp"
+
+// A session's /stats entry: what the connection negotiated and its counters
+// (reference §13.7 ClientStats).
+
+namespace nsq {
+
+client_stats stats_of(const session_state& st) {
+  const auto& c = st.client;
+  client_stats s;
+  s.client_id = c.client_id;
+  s.hostname = c.hostname;
+  s.remote_address = st.remote_address;
+  s.state = static_cast<int64_t>(st.phase);
+  s.ready_count = st.counters.ready_count;
+  s.in_flight_count = st.counters.in_flight;
+  s.message_count = st.counters.message_count;
+  s.finish_count = st.counters.finish_count;
+  s.requeue_count = st.counters.requeue_count;
+  s.connect_ts = st.connect_ts;
+  s.sample_rate = c.sample_rate;
+  s.deflate = c.deflate;
+  s.snappy = c.snappy;
+  s.user_agent = c.user_agent;
+  for (auto& [topic, count] : st.pub_counts)
+    s.pub_counts.push_back(pub_count{topic, count});
+  s.tls = c.tls_v1; // cipher suite and version are filled once TLS lands
+  return s;
+}
+
+} // namespace nsq

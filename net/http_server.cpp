@@ -1,0 +1,109 @@
+#include "net/http_server.hpp"
+
+#include "actors/log.hpp"
+#include "net/address.hpp"
+#include "net/http_connection.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <sstream>
+
+namespace nsq {
+
+namespace asio = boost::asio;
+
+http_server::http_server(asio::io_context& ioc, caf::actor_system& sys)
+    : ioc_(ioc), sys_(sys), acceptor_(asio::make_strand(ioc)),
+      retry_timer_(acceptor_.get_executor()) {}
+
+std::string http_server::listen(const std::string& address) {
+  auto prefix = "listen tcp " + address + ": ";
+  host_port hp;
+  if (!parse_host_port(address, hp))
+    return prefix + "not a host:port address (unix sockets are not supported)";
+  boost::system::error_code ec;
+  tcp::endpoint ep{tcp::v4(), hp.port};
+  if (!hp.host.empty()) {
+    tcp::resolver res{ioc_};
+    auto found = res.resolve(hp.host, std::to_string(hp.port), ec);
+    if (ec || found.empty())
+      return prefix + "lookup " + hp.host + ": no such host";
+    ep = found.begin()->endpoint();
+  }
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec)
+    acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec)
+    acceptor_.bind(ep, ec);
+  if (!ec)
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec)
+    return prefix + "bind: " + ec.message();
+  std::ostringstream where;
+  where << acceptor_.local_endpoint(ec);
+  log_info("HTTP: listening on " + where.str());
+  return {};
+}
+
+int http_server::port() const {
+  boost::system::error_code ec;
+  auto ep = acceptor_.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void http_server::start(std::shared_ptr<const http_context> ctx) {
+  ctx_ = std::move(ctx);
+  asio::post(acceptor_.get_executor(), [this] { do_accept(); });
+}
+
+void http_server::do_accept() {
+  acceptor_.async_accept(
+      asio::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket sock) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+          return;
+        if (!ec) {
+          auto conn = std::make_shared<http_connection>(std::move(sock), sys_, ctx_);
+          std::lock_guard<std::mutex> guard{mtx_};
+          if (stopped_)
+            return;
+          conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
+                                      [](auto& w) { return w.expired(); }),
+                       conns_.end());
+          conns_.push_back(conn);
+          conn->start();
+        }
+        if (!ec)
+          return do_accept();
+        // Out of descriptors or similar: retry a little later, not in a busy loop.
+        retry_timer_.expires_after(std::chrono::milliseconds(50));
+        retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+          if (!wait_ec)
+            do_accept();
+        });
+      });
+}
+
+void http_server::stop() {
+  std::vector<std::shared_ptr<http_connection>> live;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopped_ = true;
+    for (auto& w : conns_)
+      if (auto c = w.lock())
+        live.push_back(c);
+    conns_.clear();
+  }
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    retry_timer_.cancel();
+  });
+  for (auto& c : live)
+    c->close();
+}
+
+} // namespace nsq
