@@ -3,15 +3,24 @@
 #include "protocol/message.hpp"
 
 #include <cstddef>
-#include <functional>
-#include <string_view>
+#include <cstdint>
+#include <cstring>
 
 namespace nsq {
 
-/// Hashes the 16 bytes of a message ID, for unordered containers keyed by ID.
+/// Hashes the 16 bytes of a message ID as two 64-bit words (an ID is
+/// usually 16 hex digits of a counter, so every byte matters). Cheaper than
+/// std::hash<string_view> (_Hash_bytes), which showed in the consume profile.
 struct message_id_hash {
   size_t operator()(const message_id& id) const noexcept {
-    return std::hash<std::string_view>{}(std::string_view{id.data(), id.size()});
+    uint64_t lo = 0;
+    uint64_t hi = 0;
+    std::memcpy(&lo, id.data(), 8);
+    std::memcpy(&hi, id.data() + 8, 8);
+    // Fibonacci multiply: the high bits mix every input bit; callers that
+    // need fewer bits take them from the top.
+    uint64_t h = (lo ^ (hi << 32 | hi >> 32)) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(h ^ (h >> 29));
   }
 };
 

@@ -489,6 +489,12 @@ write_report() {
       echo "![latency percentiles](img/latency-percentiles.png)"
       echo
     fi
+    # Hand-written analysis (profiles, designs for missed targets) that a
+    # re-run must not lose.
+    if [[ -f $ROOT/bench/performance-notes.md ]]; then
+      cat "$ROOT/bench/performance-notes.md"
+      echo
+    fi
     echo "## Commands"
     echo
     echo "Each scenario starts \`caf-nsqd --tcp-address=127.0.0.1:0 --data-path=<tmp>\` (plus the"
