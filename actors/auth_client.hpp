@@ -1,0 +1,42 @@
+#pragma once
+
+// The HTTP call to the auth servers (reference §9.2), off every shared
+// thread: each query runs in its own short-lived detached actor (own thread,
+// own Asio io_context, bounded by the connect and request timeouts), so a
+// slow auth server stalls only the session that asked.
+
+#include "protocol/auth_request.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace nsq {
+
+/// (auth_query_atom) → std::string: the body of the first auth server answer
+/// that passes decode_auth_response, or an error naming the last failure.
+using auth_query_atom = caf::atom_constant<caf::atom("auth_query")>;
+
+/// What one auth query needs.
+struct auth_job {
+  std::vector<std::string> addresses; ///< --auth-http-address values
+  auth_query query;
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds request_timeout{5000};
+};
+
+/// Spawns a detached actor that answers one auth_query_atom and quits. It
+/// tries every address once, from a random one on (nsqd's QueryAnyAuthd).
+/// Plain `http://` only: an `https://` address fails the query (logged).
+caf::actor spawn_auth_query(caf::actor_system& sys, auth_job job);
+
+/// Sends one GET for `url`, returns its 200 body in `body` or the failure
+/// text. Blocking (bounded by the timeouts): call it only on a thread of
+/// its own.
+std::string http_get(const std::string& url, std::chrono::milliseconds connect_timeout,
+                     std::chrono::milliseconds request_timeout, std::string& body);
+
+} // namespace nsq
