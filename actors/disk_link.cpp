@@ -1,0 +1,136 @@
+#include "actors/disk_link.hpp"
+
+#include "actors/disk_worker.hpp"
+
+#include <caf/all.hpp>
+
+#include <utility>
+
+namespace nsq {
+
+void disk_link::init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg,
+                     std::string name) {
+  ctx_ = std::move(ctx);
+  cfg_ = std::move(cfg);
+  name_ = std::move(name);
+}
+
+caf::actor& disk_link::worker(caf::event_based_actor* self) {
+  if (!worker_)
+    worker_ = spawn_disk_worker(self->system(), *ctx_, *cfg_, name_);
+  return worker_;
+}
+
+void disk_link::start(caf::event_based_actor* self, action ready) {
+  if (!enabled() || ctx_->queues_on_disk.count(name_) == 0)
+    return;
+  read(self, 0, [ready = std::move(ready)](std::vector<std::string>&) { ready(); });
+}
+
+void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
+                      write_done done) {
+  if (closing_) { // a new worker must not open the files the old one closes
+    pending_.push_back(pending_write{std::move(payloads), std::move(done)});
+    return;
+  }
+  auto n = static_cast<uint64_t>(payloads.size());
+  writing_ += n;
+  self->request(worker(self), caf::infinite, disk_put_atom::value, std::move(payloads))
+      .then(
+          [this, n, done](uint64_t stored, uint64_t depth, std::string& error) {
+            writing_ -= n;
+            depth_ = depth;
+            done(stored, error);
+          },
+          [this, n, done](caf::error& err) {
+            writing_ -= n;
+            worker_ = nullptr;
+            done(0, "disk worker failed: " + caf::to_string(err));
+          });
+}
+
+void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
+  if (reading_ || closing_)
+    return;
+  reading_ = true;
+  self->request(worker(self), caf::infinite, disk_read_atom::value, n)
+      .then(
+          [this, done](std::vector<std::string>& records, uint64_t depth) {
+            reading_ = false;
+            depth_ = depth;
+            done(records);
+          },
+          [this, done](caf::error&) {
+            reading_ = false;
+            worker_ = nullptr;
+            depth_ = 0;
+            std::vector<std::string> none;
+            done(none);
+          });
+}
+
+void disk_link::empty(caf::event_based_actor* self) {
+  depth_ = 0;
+  if (worker_)
+    self->send(worker_, empty_atom::value);
+}
+
+void disk_link::remove(caf::event_based_actor* self) {
+  depth_ = 0;
+  pending_.clear();
+  if (worker_)
+    self->send(worker_, disk_remove_atom::value);
+  worker_ = nullptr;
+  // A retiring worker removes its empty queue's files itself.
+}
+
+void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
+                         action then) {
+  if (closing_) {
+    for (auto& p : payloads)
+      pending_.push_back(
+          pending_write{{std::move(p)}, [](uint64_t, const std::string&) {}});
+    after_close_ = std::move(then);
+    return;
+  }
+  for (auto& p : pending_) // only left if the owner never ran again after a close
+    payloads.insert(payloads.begin(), p.payloads.begin(), p.payloads.end());
+  pending_.clear();
+  if (!payloads.empty())
+    self->send(worker(self), disk_put_atom::value, std::move(payloads));
+  if (worker_)
+    self->send(worker_, disk_close_atom::value);
+  worker_ = nullptr;
+  then();
+}
+
+void disk_link::retire_if_idle(caf::event_based_actor* self) {
+  if (!worker_ || closing_ || depth_ > 0 || writing_ > 0 || reading_)
+    return;
+  closing_ = true;
+  auto w = std::move(worker_);
+  worker_ = nullptr;
+  self->request(w, caf::infinite, disk_close_atom::value)
+      .then([this, self](bool) { closed(self); },
+            [this, self](caf::error&) { closed(self); });
+}
+
+void disk_link::closed(caf::event_based_actor* self) {
+  closing_ = false;
+  if (after_close_) {
+    auto then = std::move(after_close_);
+    after_close_ = nullptr;
+    std::vector<std::string> payloads;
+    for (auto& p : pending_)
+      payloads.insert(payloads.end(), p.payloads.begin(), p.payloads.end());
+    pending_.clear();
+    shutdown(self, std::move(payloads), std::move(then));
+    return;
+  }
+  auto waiting = std::move(pending_);
+  pending_.clear();
+  for (auto& p : waiting)
+    write(self, std::move(p.payloads), std::move(p.done));
+}
+
+} // namespace nsq

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "actors/disk_context.hpp"
+#include "protocol/settings.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nsq {
+
+/// A topic's or channel's side of its disk queue: spawns the disk worker
+/// lazily (only when something must be written, or the queue had files at
+/// startup), tracks the confirmed depth, the records still being written and
+/// the one outstanding read, and retires the worker (its thread, its open
+/// files) when the queue is empty and idle. Lives in the owner's state; every
+/// callback runs in the owner actor.
+class disk_link {
+public:
+  /// stored = how many of the batch (a prefix) are on disk; error "" if all.
+  using write_done = std::function<void(uint64_t stored, const std::string& error)>;
+  using read_done = std::function<void(std::vector<std::string>& records)>;
+  using action = std::function<void()>;
+
+  /// Without a context the link is disabled: nothing ever goes to disk.
+  void init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg, std::string name);
+
+  bool enabled() const { return ctx_ != nullptr; }
+  /// Records confirmed on disk and not yet read back.
+  uint64_t depth() const { return depth_; }
+  /// Records sent to the worker and not yet confirmed.
+  uint64_t writing() const { return writing_; }
+  bool reading() const { return reading_; }
+  /// Whether anything is on its way to, on, or coming back from disk: new
+  /// messages must then go behind it to keep the queue in order.
+  bool backlog() const { return depth_ + writing_ > 0 || reading_ || !pending_.empty(); }
+
+  /// Opens the queue if it had files at startup and learns its depth;
+  /// `ready` runs once it is known.
+  void start(caf::event_based_actor* self, action ready);
+  /// Appends `payloads` (one batch, one write call).
+  void write(caf::event_based_actor* self, std::vector<std::string> payloads,
+             write_done done);
+  /// Takes up to n records back (one read outstanding at a time).
+  void read(caf::event_based_actor* self, uint64_t n, read_done done);
+  /// Drops every record on disk (§11.6).
+  void empty(caf::event_based_actor* self);
+  /// Deletes the queue's files (§11.5).
+  void remove(caf::event_based_actor* self);
+  /// Shutdown: appends `payloads`, syncs and closes; `then` runs once that
+  /// is handed to the worker (at once, unless a retiring worker must finish
+  /// first), after which the owner may quit.
+  void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
+                action then);
+  /// Closes the worker if the queue is empty and nothing is outstanding.
+  void retire_if_idle(caf::event_based_actor* self);
+
+private:
+  struct pending_write {
+    std::vector<std::string> payloads;
+    write_done done;
+  };
+
+  caf::actor& worker(caf::event_based_actor* self);
+  void closed(caf::event_based_actor* self);
+
+  disk_context_ptr ctx_;
+  std::shared_ptr<const settings> cfg_;
+  std::string name_;
+  caf::actor worker_;
+  uint64_t depth_ = 0;
+  uint64_t writing_ = 0;
+  bool reading_ = false;
+  bool closing_ = false;               ///< a retiring worker is closing the files
+  std::vector<pending_write> pending_; ///< writes waiting for that close
+  action after_close_;                 ///< a shutdown waiting for that close
+};
+
+} // namespace nsq

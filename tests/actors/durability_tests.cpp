@@ -1,0 +1,341 @@
+// Durability of topics and channels with their disk queues, on the test
+// scheduler (disk workers not detached): spill and refill order and counts,
+// what shutdown persists, deferred delays across a reload, health on write
+// errors.
+
+#include "actors/channel.hpp"
+#include "actors/channel_state.hpp"
+#include "actors/disk_records.hpp"
+#include "actors/topic.hpp"
+#include "actors/topic_state.hpp"
+#include "storage/disk_queue.hpp"
+#include "storage/queue_record.hpp"
+#include "tests/actors/delivery_helpers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+using namespace std::chrono_literals;
+using namespace nsq;
+using namespace nsq::test;
+
+namespace {
+
+/// A fresh directory, removed after the actors are gone (a base listed first).
+struct temp_dir {
+  std::string path;
+  temp_dir() {
+    char tmpl[] = "/tmp/caf-nsqd-durab-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+/// Stands in for the broker: records each health report of the disk workers.
+caf::behavior health_probe(caf::event_based_actor*, std::vector<std::string>* reports) {
+  return {
+      [=](health_atom, const std::string& error) { reports->push_back(error); },
+      [=](drained_atom, uint64_t) {},
+  };
+}
+
+struct durability_fixture : temp_dir, delivery_fixture {
+  uint64_t drained = 0;
+  std::vector<std::string> health;
+  caf::actor probe;
+  caf::actor broker;
+  caf::actor ch;
+
+  durability_fixture() {
+    probe = sys.spawn(drained_probe, &drained);
+    broker = sys.spawn(health_probe, &health);
+    to_stop.push_back(probe);
+    to_stop.push_back(broker);
+  }
+
+  disk_context_ptr context(std::set<std::string> on_disk = {}, std::string dir = {}) {
+    auto ctx = std::make_shared<disk_context>();
+    ctx->data_path = dir.empty() ? path : dir;
+    ctx->detached = false; // deterministic: the worker runs on the test scheduler
+    ctx->broker = broker;
+    ctx->queues_on_disk = std::move(on_disk);
+    return ctx;
+  }
+
+  caf::actor make_channel(disk_context_ptr ctx) {
+    ch = spawn_channel(sys, probe, "t", "c", config, std::move(ctx), false);
+    sched.run();
+    return ch;
+  }
+
+  channel_state& state() { return state_of<channel_state>(ch); }
+
+  void enqueue(uint64_t first, size_t count, caf::timespan defer = caf::timespan{0}) {
+    caf::anon_send(ch, enqueue_atom::value, make_test_batch(first, count), defer);
+    sched.run();
+  }
+
+  /// Reads every record of queue `name` straight from the files.
+  std::vector<storage::queue_record> records_of(const std::string& name) {
+    storage::disk_queue_options o;
+    o.directory = path;
+    o.name = name;
+    std::unique_ptr<storage::disk_queue> q;
+    std::vector<storage::queue_record> out;
+    REQUIRE(storage::disk_queue::open(o, q).is_ok());
+    std::string payload;
+    while (q->read_next(payload).is_ok()) {
+      storage::queue_record r;
+      REQUIRE(storage::decode_queue_record(payload, r).is_ok());
+      out.push_back(std::move(r));
+    }
+    CHECK(q->close().is_ok());
+    return out;
+  }
+
+  /// Writes `records` as queue `name`'s files (a previous run's leftovers).
+  void write_records(const std::string& name,
+                     const std::vector<storage::queue_record>& records) {
+    storage::disk_queue_options o;
+    o.directory = path;
+    o.name = name;
+    std::unique_ptr<storage::disk_queue> q;
+    REQUIRE(storage::disk_queue::open(o, q).is_ok());
+    for (auto& r : records) {
+      std::string payload;
+      storage::append_queue_record(payload, r);
+      REQUIRE(q->put(payload).is_ok());
+    }
+    REQUIRE(q->close().is_ok());
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(durability_fixture,
+                 "channel spills beyond --mem-queue-size and refills in order",
+                 "[durability]") {
+  config->mem_queue_size = 3;
+  make_channel(context());
+  enqueue(1, 10);
+  CHECK(state().queue.size() == 3);
+  CHECK(state().disk.depth() == 7);
+  CHECK(state().disk.writing() == 0);
+  CHECK(drained == 10); // memory took 3, disk confirmed 7: all credited back
+  CHECK(std::filesystem::exists(path + "/t:c.diskqueue.meta.dat"));
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{100});
+  sched.run();
+  REQUIRE(log.delivered.size() == 10);
+  for (size_t i = 0; i < 10; ++i)
+    CHECK(log.body(i) == "m" + std::to_string(i + 1));
+  CHECK(state().disk.depth() == 0);
+  CHECK(drained == 10);
+  // Drained and idle: the worker closed and removed the queue's files.
+  CHECK_FALSE(std::filesystem::exists(path + "/t:c.diskqueue.meta.dat"));
+  for (auto& h : health)
+    CHECK(h.empty());
+}
+
+TEST_CASE_METHOD(durability_fixture, "mem-queue-size 0 sends everything through disk",
+                 "[durability]") {
+  config->mem_queue_size = 0;
+  make_channel(context());
+  enqueue(1, 5);
+  CHECK(state().disk.depth() + state().queue.size() == 5);
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{10});
+  sched.run();
+  REQUIRE(log.delivered.size() == 5);
+  for (size_t i = 0; i < 5; ++i)
+    CHECK(log.body(i) == "m" + std::to_string(i + 1));
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "shutdown persists memory queue, in-flight with attempts and deferred "
+                 "with their due time",
+                 "[durability]") {
+  config->mem_queue_size = 100;
+  make_channel(context());
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  enqueue(1, 3);
+  caf::anon_send(c, ready_atom::value, int64_t{1});
+  sched.run();
+  REQUIRE(log.delivered.size() == 1); // m1 in flight, m2 m3 in memory
+  enqueue(4, 1, 10s);                 // m4 deferred
+  auto before = record_clock_ns();
+  caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
+  sched.run();
+  CHECK_FALSE(is_alive(ch));
+  auto records = records_of("t:c");
+  REQUIRE(records.size() == 4);
+  CHECK(records[0].message.body == "m2");
+  CHECK(records[0].attempts == 0);
+  CHECK(records[1].message.body == "m3");
+  CHECK(records[2].message.body == "m1");
+  CHECK(records[2].attempts == 1);
+  CHECK(records[2].deliver_at == 0);
+  CHECK(records[3].message.body == "m4");
+  CHECK(records[3].deliver_at >= before + std::chrono::nanoseconds(9s).count());
+  CHECK(records[3].deliver_at <=
+        record_clock_ns() + std::chrono::nanoseconds(10s).count());
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "a reloaded deferred message keeps the rest of its delay",
+                 "[durability]") {
+  auto now = record_clock_ns();
+  write_records("t:c", {{message_data{encode_id(1), 1000, "later"}, 0,
+                         now + std::chrono::nanoseconds(30s).count()},
+                        {message_data{encode_id(2), 1000, "now"}, 3, 0}});
+  config->mem_queue_size = 100;
+  make_channel(context({"t:c"}));
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{10});
+  sched.run();
+  REQUIRE(log.delivered.size() == 1);
+  CHECK(log.body(0) == "now");
+  CHECK(log.delivered[0].attempts == 4); // attempts survive the restart
+  CHECK(state().deferred.size() == 1);
+  advance(20s);
+  CHECK(log.delivered.size() == 1);
+  advance(11s);
+  REQUIRE(log.delivered.size() == 2);
+  CHECK(log.body(1) == "later");
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "topic PUB fails when the disk write fails and health follows the "
+                 "last write",
+                 "[durability]") {
+  config->mem_queue_size = 1;
+  auto dir = path + "/missing";
+  auto topic = spawn_topic(sys, "t", config, context({}, dir), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  CHECK(ask_string(topic, publish_atom::value, std::vector<std::string>{"a"},
+                   caf::timespan{0}) == ""); // memory
+  auto failed = ask_string(topic, publish_atom::value, std::vector<std::string>{"b"},
+                           caf::timespan{0});
+  CHECK_FALSE(failed.empty());
+  CHECK(failed != "<error>");
+  REQUIRE_FALSE(health.empty());
+  CHECK_FALSE(health.back().empty());
+  CHECK(state_of<topic_state>(topic).message_count == 1);
+  // Space returns (here: the directory appears); the next write succeeds.
+  std::filesystem::create_directory(dir);
+  CHECK(ask_string(topic, publish_atom::value, std::vector<std::string>{"c"},
+                   caf::timespan{0}) == "");
+  REQUIRE_FALSE(health.empty());
+  CHECK(health.back().empty());
+  CHECK(state_of<topic_state>(topic).disk.depth() == 1);
+}
+
+TEST_CASE_METHOD(durability_fixture, "topic holds a DPUB on disk with its relative delay",
+                 "[durability]") {
+  config->mem_queue_size = 0;
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  CHECK(ask_string(topic, publish_atom::value, std::vector<std::string>{"d"},
+                   caf::timespan{5s}) == "");
+  caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+  sched.run();
+  auto records = records_of("t");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].deliver_at == -std::chrono::nanoseconds(5s).count());
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "a topic drains its disk queue into a channel exactly once",
+                 "[durability]") {
+  config->mem_queue_size = 5;
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 200; ++i)
+    bodies.push_back("m" + std::to_string(i));
+  CHECK(ask_string(topic, publish_atom::value, bodies, caf::timespan{0}) == "");
+  auto c = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(c);
+  to_stop.push_back(c);
+  sched.run();
+  auto& cs = state_of<channel_state>(c);
+  CHECK(cs.message_count == 200);
+  CHECK(cs.queue.size() + cs.disk.depth() == 200);
+  CHECK(state_of<topic_state>(topic).held.empty());
+  CHECK(state_of<topic_state>(topic).disk.depth() == 0);
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "a topic with a disk backlog and an active consumer delivers every "
+                 "message exactly once",
+                 "[durability]") {
+  config->mem_queue_size = 20;
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  auto c = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(c);
+  to_stop.push_back(c);
+  consumer_log log;
+  auto con = consumer(c, log);
+  subscribe(con);
+  // 20 MPUBs of 100 while the channel's memory is full: the topic holds and
+  // spills, the channel spills. Publishers wait for each reply, as sessions do.
+  int next = 0;
+  for (int b = 0; b < 20; ++b) {
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 100; ++i)
+      bodies.push_back("q" + std::to_string(next++));
+    REQUIRE(ask_string(topic, publish_atom::value, bodies, caf::timespan{0}) == "");
+  }
+  caf::anon_send(con, ready_atom::value, int64_t{30});
+  sched.run();
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(ask_string(topic, publish_atom::value,
+                       std::vector<std::string>{"d" + std::to_string(i)},
+                       caf::timespan{1500ms}) == "");
+  sched.run();
+  auto& cs = state_of<channel_state>(c);
+  CHECK(state_of<topic_state>(topic).message_count == 2010);
+  CHECK(cs.message_count == 2010);
+  CHECK(cs.deferred.size() == 10);
+  CHECK(log.delivered.size() == 30);
+  CHECK(cs.queue.size() + cs.disk.depth() + cs.disk.writing() + cs.spill.size() +
+            cs.in_flight.size() ==
+        2000);
+  // Drain everything: each body arrives exactly once.
+  std::set<std::string> seen;
+  // FIN in windows of 30 until nothing more arrives (deferred ones after 1.5 s).
+  size_t finished = 0;
+  for (int round = 0; round < 1000 && log.delivered.size() < 2010; ++round) {
+    std::vector<message_id> ids;
+    for (; finished < log.delivered.size(); ++finished)
+      ids.push_back(log.id(finished));
+    caf::anon_send(con, finish_atom::value, ids);
+    advance(ids.empty() ? 2s : 1ms);
+  }
+  sched.run();
+  CHECK(log.delivered.size() == 2010);
+  for (size_t i = 0; i < log.delivered.size(); ++i)
+    CHECK(seen.insert(log.body(i)).second);
+  CHECK(seen.size() == 2010);
+  CHECK(cs.message_count == 2010);
+}
