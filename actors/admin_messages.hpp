@@ -38,7 +38,8 @@ typename Inspector::result_type inspect(Inspector& f, client_stats& x) {
   return f(caf::meta::type_name("nsq_client_stats"), x.client_id, x.hostname,
            x.remote_address, x.state, x.ready_count, x.in_flight_count, x.message_count,
            x.finish_count, x.requeue_count, x.connect_ts, x.sample_rate, x.deflate,
-           x.snappy, x.user_agent, x.pub_counts, x.tls, x.tls_cipher_suite, x.tls_version,
+           x.snappy, x.user_agent, x.authed, x.auth_identity, x.auth_identity_url,
+           x.pub_counts, x.tls, x.tls_cipher_suite, x.tls_version,
            x.tls_negotiated_protocol, x.tls_negotiated_protocol_is_mutual);
 }
 

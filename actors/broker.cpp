@@ -1,6 +1,8 @@
 #include "actors/broker.hpp"
 
+#include "actors/disk_context.hpp"
 #include "actors/messages.hpp"
+#include "actors/metadata_writer.hpp"
 #include "actors/topic.hpp"
 #include "protocol/names.hpp"
 
@@ -21,11 +23,23 @@ struct broker_state {
   std::map<std::string, caf::actor> topics;
   std::set<caf::actor> producers; ///< sessions that published (monitored)
   std::string health_error;       ///< the last disk write error, "" when healthy
+  disk_context_ptr disk;          ///< null: memory only
 
   static inline const char* name = "broker";
 };
 
 using broker_actor = caf::stateful_actor<broker_state>;
+
+caf::actor add_topic(broker_actor* self, const std::string& name,
+                     storage::topic_metadata restored) {
+  auto& st = self->state;
+  auto t = st.disk
+               ? spawn_topic(self->system(), name, st.cfg, st.disk, std::move(restored))
+               : spawn_topic(self->system(), name, st.cfg);
+  self->monitor(t);
+  st.topics.emplace(name, t);
+  return t;
+}
 
 caf::result<caf::actor> get_topic(broker_actor* self, const std::string& name) {
   auto& st = self->state;
@@ -33,10 +47,14 @@ caf::result<caf::actor> get_topic(broker_actor* self, const std::string& name) {
     return it->second;
   if (!is_valid_topic_name(name))
     return caf::make_error(caf::sec::invalid_argument, "invalid topic name");
-  auto t = spawn_topic(self->system(), name, st.cfg);
-  self->monitor(t);
-  st.topics.emplace(name, t);
-  return t;
+  if (!st.disk)
+    return add_topic(self, name, storage::topic_metadata{});
+  storage::topic_metadata fresh;
+  fresh.name = name;
+  if (!is_ephemeral(name) && st.disk->meta_writer)
+    self->send(st.disk->meta_writer, meta_topic_atom::value, name, false,
+               std::vector<std::string>{}, std::vector<std::string>{});
+  return add_topic(self, name, std::move(fresh));
 }
 
 void on_topic_down(broker_actor* self, const caf::down_msg& dm) {
@@ -92,7 +110,14 @@ bool delete_topic(broker_actor* self, const std::string& name) {
   auto t = it->second;
   topics.erase(it);
   self->demonitor(t);
-  self->send_exit(t, caf::exit_reason::user_shutdown);
+  auto& disk = self->state.disk;
+  if (!disk) {
+    self->send_exit(t, caf::exit_reason::user_shutdown);
+    return true;
+  }
+  if (disk->meta_writer)
+    self->send(disk->meta_writer, meta_forget_atom::value, name);
+  self->send(t, purge_atom::value); // drops its messages and disk queues
   return true;
 }
 
@@ -102,14 +127,36 @@ void add_producer(broker_actor* self) {
     self->monitor(who);
 }
 
+/// Shutdown: topics persist their messages; the metadata writer writes its
+/// last state (it is current: nothing changes it while topics shut down).
 void on_exit(broker_actor* self, const caf::exit_msg& em) {
   for (auto& [name, t] : self->state.topics)
     self->send_exit(t, em.reason);
+  if (self->state.disk && self->state.disk->meta_writer)
+    self->send_exit(self->state.disk->meta_writer, em.reason);
   self->quit(em.reason);
 }
 
-caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings> cfg) {
+/// Builds the disk context and restores the topics of nsqd.dat.
+void start_durable(broker_actor* self, broker_startup startup) {
+  auto ctx = std::make_shared<disk_context>();
+  ctx->data_path = startup.data_path;
+  ctx->queues_on_disk = std::move(startup.queues_on_disk);
+  ctx->detached = startup.detached;
+  ctx->broker = caf::actor_cast<caf::actor>(self);
+  ctx->meta_writer = spawn_metadata_writer(self->system(), startup.data_path,
+                                           startup.metadata, startup.detached);
+  self->state.disk = std::move(ctx);
+  for (auto& t : startup.metadata.topics)
+    if (self->state.topics.count(t.name) == 0)
+      add_topic(self, t.name, t);
+}
+
+caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings> cfg,
+                              std::shared_ptr<broker_startup> startup) {
   self->state.cfg = std::move(cfg);
+  if (startup)
+    start_durable(self, std::move(*startup));
   self->set_down_handler([=](caf::down_msg& dm) { on_topic_down(self, dm); });
   self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });
   return {
@@ -128,7 +175,13 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings
 } // namespace
 
 caf::actor spawn_broker(caf::actor_system& sys, std::shared_ptr<const settings> cfg) {
-  return sys.spawn(broker_behavior, std::move(cfg));
+  return sys.spawn(broker_behavior, std::move(cfg), std::shared_ptr<broker_startup>{});
+}
+
+caf::actor spawn_broker(caf::actor_system& sys, std::shared_ptr<const settings> cfg,
+                        broker_startup startup) {
+  return sys.spawn(broker_behavior, std::move(cfg),
+                   std::make_shared<broker_startup>(std::move(startup)));
 }
 
 } // namespace nsq

@@ -1,6 +1,8 @@
 #include "actors/channel.hpp"
 
 #include "actors/channel_state.hpp"
+#include "actors/disk_records.hpp"
+#include "actors/log.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/names.hpp"
 
@@ -75,7 +77,12 @@ void report_drained(channel_actor* self) {
   auto& st = self->state;
   if (st.ephemeral)
     return;
-  uint64_t still = std::min<uint64_t>(st.topic_credit, st.queue.size());
+  // With a disk queue the channel takes everything (memory while it has
+  // room, else disk), so only messages bound for disk and not yet confirmed
+  // still count; without one, the memory queue does.
+  uint64_t held =
+      st.disk.enabled() ? st.spill.size() + st.disk.writing() : st.queue.size();
+  uint64_t still = std::min<uint64_t>(st.topic_credit, held);
   uint64_t freed = st.topic_credit - still;
   if (freed == 0)
     return;
@@ -100,6 +107,82 @@ void dispatch(channel_actor* self) {
       it = st.consumers.begin();
   } while (it != start && !st.queue.empty());
   report_drained(self);
+}
+
+/// Returns the memory queue's bound with a disk queue behind it.
+size_t mem_cap_of(const channel_state& st) {
+  return static_cast<size_t>(std::max<int64_t>(st.cfg->disk_backed_mem_queue_size(), 0));
+}
+
+/// nsqd's channel.put (§15.2): memory while it has room and nothing older
+/// waits on disk (order), else the disk queue. Memory-only channels (and
+/// ephemeral ones, trimmed later) always take it into memory.
+void accept(channel_state& st, delivery d) {
+  if (st.disk.enabled() &&
+      (st.disk.backlog() || !st.spill.empty() || st.queue.size() >= mem_cap_of(st)))
+    st.spill.push_back(std::move(d));
+  else
+    st.queue.push_back(std::move(d));
+}
+
+void after_change(channel_actor* self);
+
+/// Writes this handler's overflow as one batch. A failed write keeps the
+/// messages in memory (beyond the bound; the topic's credit still counts
+/// them, so it holds back) and the broker turns unhealthy.
+void flush_spill(channel_actor* self) {
+  auto& st = self->state;
+  if (st.spill.empty())
+    return;
+  std::vector<std::string> payloads;
+  payloads.reserve(st.spill.size());
+  for (auto& d : st.spill)
+    payloads.push_back(encode_disk_message(d.msg, d.attempts, 0));
+  auto items = std::make_shared<std::vector<delivery>>(std::move(st.spill));
+  st.spill.clear();
+  st.disk.write(self, std::move(payloads),
+                [self, items](uint64_t stored, const std::string& error) {
+                  auto& st = self->state;
+                  if (!error.empty()) {
+                    log_error("CHANNEL(" + st.topic_name + ":" + st.channel_name +
+                              "): disk write failed, keeping messages in memory - " +
+                              error);
+                    for (size_t i = stored; i < items->size(); ++i)
+                      st.queue.push_back(std::move((*items)[i]));
+                  }
+                  report_drained(self);
+                  after_change(self);
+                });
+}
+
+/// Asks the disk for a batch when the memory queue runs low.
+void refill(channel_actor* self) {
+  auto& st = self->state;
+  auto cap = mem_cap_of(st);
+  auto low = std::max<size_t>(cap / 2, 1);
+  if (!st.disk.enabled() || st.exiting || st.paused || st.disk.reading() ||
+      st.disk.depth() == 0 || st.queue.size() >= low)
+    return;
+  auto n = cap > st.queue.size() ? std::min<size_t>(cap - st.queue.size(), 1024) : 64;
+  st.disk.read(self, n, [self](std::vector<std::string>& records) {
+    auto& st = self->state;
+    auto wall = record_clock_ns();
+    auto now = now_of(self);
+    for (auto& r : records) {
+      disk_message m;
+      if (!decode_disk_message(r, m)) {
+        log_warn("CHANNEL(" + st.topic_name + ":" + st.channel_name +
+                 "): skipped an unreadable disk record");
+        continue;
+      }
+      delivery d{std::move(m.msg), m.attempts};
+      if (m.deliver_at > wall) // deferred before a restart: the rest of its delay
+        st.deferred.emplace(now + caf::timespan{m.deliver_at - wall}, std::move(d));
+      else
+        st.queue.push_back(std::move(d));
+    }
+    after_change(self);
+  });
 }
 
 /// An ephemeral channel keeps at most mem_queue_size messages; the rest is
@@ -131,8 +214,16 @@ void arm_wake(channel_actor* self) {
 
 /// Delivers what can be delivered, then re-arms the wake.
 void after_change(channel_actor* self) {
+  if (self->state.exiting)
+    return;
   dispatch(self);
   trim_ephemeral(self->state);
+  flush_spill(self);
+  if (self->state.disk.enabled())
+    report_drained(self);
+  refill(self);
+  if (self->state.queue.empty())
+    self->state.disk.retire_if_idle(self);
   arm_wake(self);
 }
 
@@ -147,12 +238,12 @@ void process_due(channel_actor* self) {
       --c->in_flight;
       ++released[e.owner];
     }
-    st.queue.push_back(std::move(e.msg));
+    accept(st, std::move(e.msg));
   }
   for (auto& [owner, n] : released) // the session counts in-flight for /stats
     self->send(st.consumers[owner].handle, released_atom::value, n);
   while (!st.deferred.empty() && st.deferred.begin()->first <= now) {
-    st.queue.push_back(std::move(st.deferred.begin()->second));
+    accept(st, std::move(st.deferred.begin()->second));
     st.deferred.erase(st.deferred.begin());
   }
 }
@@ -183,7 +274,7 @@ void remove_consumer(channel_actor* self, const caf::actor_addr& who) {
   st.consumers.erase(it);
   for (auto& e : st.in_flight.take_owned_by(who)) {
     ++st.requeue_count;
-    st.queue.push_back(std::move(e.msg));
+    accept(st, std::move(e.msg));
   }
   if (st.ephemeral && st.consumers.empty()) {
     self->quit(); // last consumer of an ephemeral channel left (§11.4)
@@ -222,7 +313,7 @@ void enqueue(channel_actor* self, const std::vector<message_ref>& batch,
       st.deferred.emplace(due, delivery{m, 0});
   } else {
     for (auto& m : batch)
-      st.queue.push_back(delivery{m, 0});
+      accept(st, delivery{m, 0});
     if (!st.ephemeral)
       st.topic_credit += batch.size();
   }
@@ -274,7 +365,7 @@ void requeue(channel_actor* self, const message_id& id, caf::timespan delay) {
   if (delay > caf::timespan{0})
     st.deferred.emplace(now_of(self) + delay, std::move(msg));
   else
-    st.queue.push_back(std::move(msg));
+    accept(st, std::move(msg));
   after_change(self);
 }
 
@@ -316,7 +407,9 @@ stats(channel_actor* self) {
   auto& st = self->state;
   channel_stats cs;
   cs.channel_name = st.channel_name;
-  cs.depth = static_cast<int64_t>(st.queue.size()); // + disk depth once it exists
+  cs.backend_depth =
+      static_cast<int64_t>(st.disk.depth() + st.disk.writing() + st.spill.size());
+  cs.depth = static_cast<int64_t>(st.queue.size()) + cs.backend_depth;
   cs.in_flight_count = static_cast<int64_t>(st.in_flight.size());
   cs.deferred_count = static_cast<int64_t>(st.deferred.size());
   cs.message_count = st.message_count;
@@ -335,6 +428,8 @@ stats(channel_actor* self) {
 bool empty_channel(channel_actor* self) {
   auto& st = self->state;
   st.queue.clear();
+  st.spill.clear();
+  st.disk.empty(self);
   st.in_flight = in_flight_set{};
   st.deferred.clear();
   for (auto& [addr, c] : st.consumers) {
@@ -347,7 +442,56 @@ bool empty_channel(channel_actor* self) {
   return true;
 }
 
+/// Shutdown (§15.8): memory queue, in-flight (with their attempts) and
+/// deferred messages (with their due time, which nsqd loses) go behind the
+/// disk queue, which is then synced and closed; then the channel quits.
+void on_exit(channel_actor* self, const caf::exit_msg& em) {
+  auto& st = self->state;
+  if (st.exiting)
+    return;
+  st.exiting = true;
+  if (!st.disk.enabled()) {
+    self->quit(em.reason);
+    return;
+  }
+  std::vector<std::string> payloads;
+  for (auto& d : st.queue)
+    payloads.push_back(encode_disk_message(d.msg, d.attempts, 0));
+  for (auto& d : st.spill)
+    payloads.push_back(encode_disk_message(d.msg, d.attempts, 0));
+  for (auto& e : st.in_flight.take_due(time_point::max()))
+    payloads.push_back(encode_disk_message(e.msg.msg, e.msg.attempts, 0));
+  auto now = now_of(self);
+  auto wall = record_clock_ns();
+  for (auto& [due, d] : st.deferred) {
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(due - now).count();
+    payloads.push_back(
+        encode_disk_message(d.msg, d.attempts, wall + std::max<int64_t>(left, 1)));
+  }
+  st.queue.clear();
+  st.spill.clear();
+  st.deferred.clear();
+  auto reason = em.reason;
+  st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
+}
+
+/// Deleted (§11.5): everything dropped, the disk queue removed, clients
+/// closed (they watch the channel).
+void purge(channel_actor* self) {
+  auto& st = self->state;
+  st.exiting = true;
+  st.queue.clear();
+  st.spill.clear();
+  st.deferred.clear();
+  st.disk.remove(self);
+  self->quit(caf::exit_reason::user_shutdown);
+}
+
 bool set_paused(channel_actor* self, bool paused) {
+  auto& st = self->state;
+  if (st.disk_ctx && st.disk_ctx->meta_writer && !st.ephemeral)
+    self->send(st.disk_ctx->meta_writer, meta_pause_atom::value, st.topic_name,
+               st.channel_name, paused);
   self->state.paused = paused;
   after_change(self); // unpause delivers without a new RDY (§11.7)
   return true;
@@ -355,7 +499,8 @@ bool set_paused(channel_actor* self, bool paused) {
 
 caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
                                std::string topic_name, std::string name,
-                               std::shared_ptr<const settings> cfg) {
+                               std::shared_ptr<const settings> cfg, disk_context_ptr disk,
+                               bool paused) {
   auto& st = self->state;
   st.topic = std::move(topic);
   st.topic_name = std::move(topic_name);
@@ -364,8 +509,13 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
   st.e2e = latency_window{
       std::chrono::nanoseconds(cfg->e2e_processing_latency_window_time).count()};
   st.cfg = std::move(cfg);
+  st.paused = paused;
+  st.disk_ctx = std::move(disk);
+  if (st.disk_ctx && !st.ephemeral)
+    st.disk.init(st.disk_ctx, st.cfg, st.topic_name + ":" + st.channel_name);
+  st.disk.start(self, [self] { after_change(self); });
   self->set_down_handler([=](caf::down_msg& dm) { remove_consumer(self, dm.source); });
-  self->set_exit_handler([=](caf::exit_msg& em) { self->quit(em.reason); });
+  self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });
   return {
       [=](subscribe_atom, consumer_info& info) { return subscribe(self, info); },
       [=](unsubscribe_atom) { remove_consumer(self, sender_of(self)); },
@@ -382,6 +532,7 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
       [=](stats_atom) { return stats(self); },
       [=](empty_atom) { return empty_channel(self); },
       [=](pause_atom, bool paused) { return set_paused(self, paused); },
+      [=](purge_atom) { purge(self); },
   };
 }
 
@@ -390,7 +541,14 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
 caf::actor spawn_channel(caf::actor_system& sys, caf::actor topic, std::string topic_name,
                          std::string name, std::shared_ptr<const settings> cfg) {
   return sys.spawn(channel_behavior, std::move(topic), std::move(topic_name),
-                   std::move(name), std::move(cfg));
+                   std::move(name), std::move(cfg), disk_context_ptr{}, false);
+}
+
+caf::actor spawn_channel(caf::actor_system& sys, caf::actor topic, std::string topic_name,
+                         std::string name, std::shared_ptr<const settings> cfg,
+                         disk_context_ptr disk, bool paused) {
+  return sys.spawn(channel_behavior, std::move(topic), std::move(topic_name),
+                   std::move(name), std::move(cfg), std::move(disk), paused);
 }
 
 } // namespace nsq

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/disk_context.hpp"
 #include "protocol/settings.hpp"
 
 #include <caf/fwd.hpp>
@@ -17,5 +18,14 @@ namespace nsq {
 /// ephemeral channel quits when its last consumer leaves.
 caf::actor spawn_channel(caf::actor_system& sys, caf::actor topic, std::string topic_name,
                          std::string name, std::shared_ptr<const settings> cfg);
+
+/// Spawns a durable channel: beyond --mem-queue-size its messages go to the
+/// disk queue `<topic>:<channel>` (unless ephemeral) and come back in batches
+/// as the memory queue runs low; `paused` as restored from nsqd.dat. A plain
+/// exit persists memory, in-flight and deferred messages (shutdown);
+/// purge_atom drops them and removes the disk queue.
+caf::actor spawn_channel(caf::actor_system& sys, caf::actor topic, std::string topic_name,
+                         std::string name, std::shared_ptr<const settings> cfg,
+                         disk_context_ptr disk, bool paused);
 
 } // namespace nsq

@@ -2,6 +2,7 @@
 
 // Private to the channel actor (and its tests, which read the counters).
 
+#include "actors/disk_link.hpp"
 #include "actors/in_flight_set.hpp"
 #include "actors/messages.hpp"
 #include "protocol/quantiles.hpp"
@@ -65,7 +66,12 @@ struct channel_state {
   uint64_t timeout_count = 0;
 
   bool paused = false; ///< deliver nothing; RDY windows are kept (§11.7)
-  latency_window e2e;  ///< FIN latencies, when percentiles are configured
+
+  disk_context_ptr disk_ctx;   ///< null: memory only
+  disk_link disk;              ///< `<topic>:<channel>`, behind `queue`
+  std::vector<delivery> spill; ///< bound for disk, written once per handler
+  bool exiting = false;        ///< persisting for shutdown, or purged
+  latency_window e2e;          ///< FIN latencies, when percentiles are configured
 
   static inline const char* name = "channel";
 };

@@ -6,6 +6,8 @@
 #include <caf/event_based_actor.hpp>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <utility>
 
 // One handler per V2 verb (reference §4, §5): check the state, validate with
@@ -36,6 +38,20 @@ template <class T> bool check(session_actor* self, const checked<T>& x) {
   return false;
 }
 
+/// Returns the socket upgrade an IDENTIFY negotiated, if any (§6.3).
+std::optional<upgrade_plan> upgrade_of(const client_settings& c) {
+  upgrade_plan plan;
+  plan.tls = c.tls_v1;
+  if (c.snappy)
+    plan.compression = upgrade_plan::codec::snappy;
+  else if (c.deflate)
+    plan.compression = upgrade_plan::codec::deflate;
+  plan.deflate_level = static_cast<int>(c.deflate_level);
+  if (!plan.tls && plan.compression == upgrade_plan::codec::none)
+    return std::nullopt;
+  return plan;
+}
+
 bool can_ack(const session_state& st) {
   return st.phase == phase::subscribed || st.phase == phase::closing;
 }
@@ -53,10 +69,23 @@ void on_identify(session_actor* self, const command& cmd) {
   if (auto err = apply_identify(r, *st.cfg, st.client))
     return answer_error(self, *err);
   start_heartbeat(self);
-  if (r.feature_negotiation)
-    respond(self, encode_identify_response(st.client, *st.cfg));
-  else
-    respond(self, "OK");
+  if (!r.feature_negotiation)
+    return respond(self, "OK");
+  auto plan = upgrade_of(st.client);
+  if (plan && st.upgraded) // a second layer of TLS or compression is not supported
+    return answer_error(self, fatal_error(codes::identify_failed,
+                                          "IDENTIFY failed connection already upgraded"));
+  respond(self, encode_identify_response(st.client, *st.cfg));
+  if (!plan)
+    return;
+  // The JSON goes out in plaintext, then the connection switches. Commands a
+  // client pipelined behind IDENTIFY are lost, as in nsqd (it swaps readers).
+  flush(self);
+  st.conn->upgrade(*plan);
+  st.upgraded = true;
+  st.tls = st.tls || plan->tls;
+  if (!st.batches.empty())
+    st.next_command = st.batches.front().size();
 }
 
 void on_auth(session_actor* self, const command& cmd) {
@@ -67,8 +96,7 @@ void on_auth(session_actor* self, const command& cmd) {
     return answer_error(self, *err);
   if (cmd.has_body_error())
     return answer_error(self, cmd.body_error);
-  // No --auth-http-address exists yet, so auth is never configured.
-  answer_error(self, fatal_error(codes::auth_disabled, "AUTH disabled"));
+  authenticate(self, cmd.body);
 }
 
 void on_sub(session_actor* self, const command& cmd) {
@@ -81,7 +109,10 @@ void on_sub(session_actor* self, const command& cmd) {
   if (!check(self, args))
     return;
   auto& a = std::get<sub_args>(args);
-  subscribe(self, std::move(a.topic), std::move(a.channel), true);
+  authorize(self, "SUB", a.topic, a.channel,
+            [self, topic = a.topic, channel = a.channel] {
+              subscribe(self, topic, channel, true);
+            });
 }
 
 void on_rdy(session_actor* self, const command& cmd) {
@@ -152,18 +183,54 @@ void on_cls(session_actor* self) {
 
 using parse_fn = checked<publish_args> (*)(command&&, const settings&);
 
-void on_publish(session_actor* self, command&& cmd, parse_fn parse, const char* verb,
-                const char* failed_code) {
+void parse_and_publish(session_actor* self, command&& cmd, parse_fn parse,
+                       const char* verb, const char* failed_code) {
   auto args = parse(std::move(cmd), *self->state.cfg);
   if (!check(self, args))
     return;
   publish(self, verb, failed_code, std::move(std::get<publish_args>(args)));
 }
 
+/// MPUB: nsqd checks auth after the line, before it reads the body (§5.11).
+void on_mpub(session_actor* self, command&& cmd) {
+  auto& st = self->state;
+  if (!st.cfg->auth_required)
+    return parse_and_publish(self, std::move(cmd), parse_mpub, "MPUB",
+                             codes::mpub_failed);
+  if (auto err = check_before_body(cmd, *st.cfg))
+    return answer_error(self, *err);
+  auto topic = cmd.params[0];
+  auto held = std::make_shared<command>(std::move(cmd));
+  authorize(self, "MPUB", topic, "", [self, held] {
+    parse_and_publish(self, std::move(*held), parse_mpub, "MPUB", codes::mpub_failed);
+  });
+}
+
+/// PUB and DPUB: nsqd checks auth after reading the body (§5.10, §5.12).
+void on_publish(session_actor* self, command&& cmd, parse_fn parse, const char* verb,
+                const char* failed_code) {
+  auto& st = self->state;
+  if (!st.cfg->auth_required)
+    return parse_and_publish(self, std::move(cmd), parse, verb, failed_code);
+  auto args = parse(std::move(cmd), *st.cfg);
+  if (!check(self, args))
+    return;
+  auto held = std::make_shared<publish_args>(std::move(std::get<publish_args>(args)));
+  auto topic = held->topic;
+  authorize(self, verb, topic, "", [self, verb, failed_code, held] {
+    publish(self, verb, failed_code, std::move(*held));
+  });
+}
+
 } // namespace
 
 void handle_command(session_actor* self, command&& cmd) {
   const auto& name = cmd.name;
+  // nsqd's TLS gate: everything but IDENTIFY waits for the TLS upgrade (§10).
+  if (self->state.cfg->tls_required != settings::tls_policy::not_required &&
+      !self->state.tls && name != "IDENTIFY")
+    return answer_error(self,
+                        invalid("cannot " + name + " in current state (TLS required)"));
   if (name == "FIN")
     on_fin(self, cmd);
   else if (name == "RDY")
@@ -177,7 +244,7 @@ void handle_command(session_actor* self, command&& cmd) {
   else if (name == "TOUCH")
     on_touch(self, cmd);
   else if (name == "MPUB")
-    on_publish(self, std::move(cmd), parse_mpub, "MPUB", codes::mpub_failed);
+    on_mpub(self, std::move(cmd));
   else if (name == "DPUB")
     on_publish(self, std::move(cmd), parse_dpub, "DPUB", codes::dpub_failed);
   else if (name == "SUB")

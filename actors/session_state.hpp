@@ -6,6 +6,7 @@
 #include "actors/connection.hpp"
 #include "actors/messages.hpp"
 #include "actors/output_buffer.hpp"
+#include "protocol/auth.hpp"
 #include "protocol/command.hpp"
 #include "protocol/commands.hpp"
 #include "protocol/identify.hpp"
@@ -19,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -87,10 +89,21 @@ struct session_state {
   output_buffer out;
   bool flush_scheduled = false;
 
+  /// An IDENTIFY asked the connection to upgrade (TLS and/or compression).
+  bool upgraded = false;
+  /// The connection runs TLS (commands after the upgrade arrive over it).
+  bool tls = false;
+
   uint64_t heartbeat_gen = 0; ///< stamps ticks; bumped when the ticker restarts
   caf::actor_clock::time_point last_command{};
 
   session_counters counters;
+
+  /// AUTH (§9): the secret (re-sent when the grant expires), the grant (null
+  /// before a successful AUTH) and when it expires.
+  std::string auth_secret;
+  std::shared_ptr<const auth_grant> auth;
+  caf::actor_clock::time_point auth_expires{};
 
   // For /stats (client and producer entries).
   std::string remote_address;                 ///< ip:port
@@ -140,6 +153,18 @@ void publish(session_actor* self, const char* verb, const char* failed_code,
 void on_op_failed(session_actor* self, const client_error& err);
 /// A topic or channel we monitor terminated.
 void on_down(session_actor* self, const caf::down_msg& msg);
+
+// -- auth (session_auth.cpp) -----------------------------------------------------
+
+/// AUTH after its state, line and body checks: `E_INVALID AUTH already set`,
+/// `E_AUTH_DISABLED`, else asks the auth servers (async; the session is busy).
+void authenticate(session_actor* self, std::string secret);
+/// nsqd's CheckAuth (§9.4) for `verb` on `topic`/`channel` ("" = publish):
+/// runs `then` at once when auth is off or the grant allows it; re-asks the
+/// auth servers first when the grant expired (async; busy); else answers
+/// E_AUTH_FIRST, E_AUTH_FAILED or E_UNAUTHORIZED.
+void authorize(session_actor* self, const char* verb, const std::string& topic,
+               const std::string& channel, std::function<void()> then);
 
 // -- stats (session_stats.cpp) ---------------------------------------------------
 

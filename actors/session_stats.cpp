@@ -22,6 +22,11 @@ client_stats stats_of(const session_state& st) {
   s.deflate = c.deflate;
   s.snappy = c.snappy;
   s.user_agent = c.user_agent;
+  if (st.auth) { // nsqd: Authed = HasAuthorizations()
+    s.authed = !st.auth->authorizations.empty();
+    s.auth_identity = st.auth->identity;
+    s.auth_identity_url = st.auth->identity_url;
+  }
   for (auto& [topic, count] : st.pub_counts)
     s.pub_counts.push_back(pub_count{topic, count});
   s.tls = c.tls_v1; // cipher suite and version are filled once TLS lands

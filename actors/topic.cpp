@@ -1,6 +1,8 @@
 #include "actors/topic.hpp"
 
 #include "actors/channel.hpp"
+#include "actors/disk_records.hpp"
+#include "actors/log.hpp"
 #include "actors/topic_state.hpp"
 #include "protocol/names.hpp"
 
@@ -20,6 +22,14 @@ namespace {
 /// queue a bound of 0 would refuse every message).
 uint64_t capacity_of(const topic_state& st) {
   return static_cast<uint64_t>(std::max<int64_t>(st.cfg->mem_queue_size, 1));
+}
+
+/// Returns the bound of the memory queue when a disk queue takes the rest
+/// (--mem-queue-size=0: everything that cannot go to a channel at once goes
+/// to disk).
+uint64_t mem_cap_of(const topic_state& st) {
+  return static_cast<uint64_t>(
+      std::max<int64_t>(st.cfg->disk_backed_mem_queue_size(), 0));
 }
 
 /// Returns how many more undeferred messages every waited-for channel can take.
@@ -61,6 +71,62 @@ void flush_held(topic_actor* self) {
       return; // a channel is full: wait for its drained
     fan_out(self, std::move(batch), defer);
   }
+}
+
+/// Tells the metadata writer the topic's non-ephemeral channels.
+void persist_channels(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk_ctx || !st.disk_ctx->meta_writer || st.exiting)
+    return;
+  std::vector<std::string> names;
+  for (auto& [name, ch] : st.channels)
+    if (!ch.ephemeral)
+      names.push_back(name);
+  self->send(st.disk_ctx->meta_writer, meta_channels_atom::value, st.topic_name,
+             std::move(names));
+}
+
+/// Returns the disk record of a held message (a DPUB keeps its relative
+/// defer: the delay starts when it reaches a channel, §8.7).
+std::string record_of(const held_message& h) {
+  auto defer = std::chrono::duration_cast<std::chrono::nanoseconds>(h.defer).count();
+  return encode_disk_message(h.msg, 0, defer > 0 ? -defer : 0);
+}
+
+void pump(topic_actor* self);
+
+/// Asks the disk for the next batch once the memory queue ran dry and the
+/// channels can take messages.
+void refill(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled() || st.disk.reading() || st.disk.depth() == 0 || st.paused ||
+      st.channels.empty() || !st.held.empty() || st.exiting)
+    return;
+  auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
+  st.disk.read(self, batch, [self](std::vector<std::string>& records) {
+    auto& st = self->state;
+    for (auto& r : records) {
+      disk_message m;
+      if (!decode_disk_message(r, m)) {
+        log_warn("TOPIC(" + st.topic_name + "): skipped an unreadable disk record");
+        continue;
+      }
+      auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
+      st.held.push_back(held_message{std::move(m.msg), defer});
+    }
+    pump(self);
+  });
+}
+
+/// Moves messages along: memory to channels, disk to memory; retires an
+/// idle disk worker.
+void pump(topic_actor* self) {
+  auto& st = self->state;
+  if (st.exiting)
+    return;
+  flush_held(self);
+  refill(self);
+  st.disk.retire_if_idle(self);
 }
 
 /// Returns the messages of `bodies`, each built once with a new ID.
@@ -105,18 +171,84 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
   return {};
 }
 
+/// Accepts a batch with a disk queue behind the memory queue: what neither
+/// the channels nor the memory queue take now is written to disk, and the
+/// publisher is answered only when the write is confirmed (or failed).
+caf::result<std::string> publish_durable(topic_actor* self,
+                                         std::vector<std::string>& bodies,
+                                         caf::timespan defer) {
+  auto& st = self->state;
+  if (st.exiting)
+    return std::string{"exiting"};
+  auto n = bodies.size();
+  bool in_order = !st.disk.backlog(); // else new messages go behind the disk
+  size_t direct = 0;
+  if (in_order && !st.paused && !st.channels.empty() && st.held.empty())
+    direct = defer > caf::timespan{0}
+                 ? n
+                 : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
+  size_t to_mem = 0;
+  auto cap = mem_cap_of(st);
+  if (in_order && st.held.size() < cap)
+    to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - st.held.size()));
+  auto refs = make_messages(st, bodies);
+  auto accepted = direct + to_mem;
+  for (size_t i = 0; i < accepted; ++i) {
+    ++st.message_count;
+    st.message_bytes += data_of(refs[i]).body.size();
+  }
+  for (size_t i = direct; i < accepted; ++i)
+    st.held.push_back(held_message{refs[i], defer});
+  std::vector<std::string> payloads;
+  uint64_t spilled_bytes = 0;
+  for (size_t i = accepted; i < n; ++i) {
+    payloads.push_back(record_of(held_message{refs[i], defer}));
+    spilled_bytes += data_of(refs[i]).body.size();
+  }
+  if (direct > 0) {
+    refs.resize(direct);
+    fan_out(self, std::move(refs), defer);
+  }
+  if (payloads.empty())
+    return std::string{};
+  auto rp = self->make_response_promise<std::string>();
+  auto count = payloads.size();
+  st.disk.write(self, std::move(payloads),
+                [self, rp, count, spilled_bytes](uint64_t stored,
+                                                 const std::string& error) mutable {
+                  auto& st = self->state;
+                  st.message_count += stored;
+                  if (stored == count)
+                    st.message_bytes += spilled_bytes;
+                  rp.deliver(error);
+                  pump(self);
+                });
+  return rp;
+}
+
+/// Spawns and registers channel `name` (durable if the topic is).
+caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) {
+  auto& st = self->state;
+  auto self_handle = caf::actor_cast<caf::actor>(self);
+  auto ch = st.disk_ctx
+                ? spawn_channel(self->system(), self_handle, st.topic_name, name, st.cfg,
+                                st.disk_ctx, paused)
+                : spawn_channel(self->system(), self_handle, st.topic_name, name, st.cfg);
+  self->monitor(ch);
+  st.channels.emplace(name, channel_slot{ch, is_ephemeral(name)});
+  st.had_channel = true;
+  return ch;
+}
+
 caf::result<caf::actor> get_channel(topic_actor* self, const std::string& name) {
   auto& st = self->state;
   if (auto it = st.channels.find(name); it != st.channels.end())
     return it->second.handle;
   if (!is_valid_channel_name(name))
     return caf::make_error(caf::sec::invalid_argument, "invalid channel name");
-  auto ch = spawn_channel(self->system(), caf::actor_cast<caf::actor>(self),
-                          st.topic_name, name, st.cfg);
-  self->monitor(ch);
-  st.channels.emplace(name, channel_slot{ch, is_ephemeral(name)});
-  st.had_channel = true;
-  flush_held(self);
+  auto ch = add_channel(self, name, false);
+  persist_channels(self);
+  pump(self);
   return ch;
 }
 
@@ -125,21 +257,24 @@ void drained(topic_actor* self, uint64_t n) {
   for (auto& [name, ch] : self->state.channels)
     if (ch.handle.address() == sender)
       ch.queued -= std::min(ch.queued, n);
-  flush_held(self);
+  pump(self);
 }
 
 void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
   auto& st = self->state;
   for (auto it = st.channels.begin(); it != st.channels.end(); ++it)
     if (it->second.handle.address() == dm.source) {
+      bool was_persisted = !it->second.ephemeral;
       st.channels.erase(it);
+      if (was_persisted)
+        persist_channels(self);
       break;
     }
-  if (st.ephemeral && st.had_channel && st.channels.empty()) {
+  if (st.ephemeral && st.had_channel && st.channels.empty() && !st.exiting) {
     self->quit(); // last channel of an ephemeral topic is gone (§11.4)
     return;
   }
-  flush_held(self); // the channel we waited for may be gone
+  pump(self); // the channel we waited for may be gone
 }
 
 /// Answers /stats: the topic's own figures and its channels in name order.
@@ -147,7 +282,8 @@ caf::result<topic_stats, std::vector<caf::actor>> stats(topic_actor* self) {
   auto& st = self->state;
   topic_stats ts;
   ts.topic_name = st.topic_name;
-  ts.depth = static_cast<int64_t>(st.held.size()); // + disk depth once it exists
+  ts.backend_depth = static_cast<int64_t>(st.disk.depth() + st.disk.writing());
+  ts.depth = static_cast<int64_t>(st.held.size()) + ts.backend_depth;
   ts.message_count = st.message_count;
   ts.message_bytes = st.message_bytes;
   ts.paused = st.paused;
@@ -174,38 +310,88 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   auto ch = it->second.handle;
   st.channels.erase(it);
   self->demonitor(ch);
-  self->send_exit(ch, caf::exit_reason::user_shutdown);
+  if (st.disk_ctx)
+    self->send(ch, purge_atom::value); // drops its messages and disk queue
+  else
+    self->send_exit(ch, caf::exit_reason::user_shutdown);
+  persist_channels(self);
   if (st.ephemeral && st.channels.empty())
     self->quit();
   else
-    flush_held(self); // the deleted channel may have been the full one
+    pump(self); // the deleted channel may have been the full one
   return true;
 }
 
 bool set_paused(topic_actor* self, bool paused) {
-  self->state.paused = paused;
-  flush_held(self);
+  auto& st = self->state;
+  st.paused = paused;
+  if (st.disk_ctx && st.disk_ctx->meta_writer && !st.ephemeral)
+    self->send(st.disk_ctx->meta_writer, meta_pause_atom::value, st.topic_name,
+               std::string{}, paused);
+  pump(self);
   return true;
 }
 
+/// Shutdown (§15.8): channels persist their own messages; the topic writes
+/// its memory queue behind its disk queue, closes it, then quits.
 void on_exit(topic_actor* self, const caf::exit_msg& em) {
-  for (auto& [name, ch] : self->state.channels)
+  auto& st = self->state;
+  if (st.exiting)
+    return; // already persisting
+  st.exiting = true;
+  for (auto& [name, ch] : st.channels)
     self->send_exit(ch.handle, em.reason);
-  self->quit(em.reason);
+  if (!st.disk.enabled()) {
+    self->quit(em.reason);
+    return;
+  }
+  std::vector<std::string> payloads;
+  for (auto& h : st.held)
+    payloads.push_back(record_of(h));
+  st.held.clear();
+  auto reason = em.reason;
+  st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
+}
+
+/// Deleted (§11.5): channels purge themselves, the disk queue is removed.
+void purge(topic_actor* self) {
+  auto& st = self->state;
+  st.exiting = true;
+  for (auto& [name, ch] : st.channels)
+    self->send(ch.handle, purge_atom::value);
+  st.held.clear();
+  st.disk.remove(self);
+  self->quit(caf::exit_reason::user_shutdown);
+}
+
+caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
+                                     caf::timespan defer) {
+  if (self->state.disk.enabled())
+    return publish_durable(self, bodies, defer);
+  return publish(self, bodies, defer);
 }
 
 caf::behavior topic_behavior(topic_actor* self, std::string name,
-                             std::shared_ptr<const settings> cfg) {
+                             std::shared_ptr<const settings> cfg, disk_context_ptr disk,
+                             storage::topic_metadata restored) {
   auto& st = self->state;
   st.ephemeral = is_ephemeral(name);
   st.topic_name = std::move(name);
   st.ids = id_generator{cfg->node_id};
   st.cfg = std::move(cfg);
+  st.disk_ctx = std::move(disk);
+  if (st.disk_ctx && !st.ephemeral)
+    st.disk.init(st.disk_ctx, st.cfg, st.topic_name);
+  st.paused = restored.paused;
+  for (auto& c : restored.channels)
+    if (is_valid_channel_name(c.name) && st.channels.count(c.name) == 0)
+      add_channel(self, c.name, c.paused);
+  st.disk.start(self, [self] { pump(self); });
   self->set_down_handler([=](caf::down_msg& dm) { on_channel_down(self, dm); });
   self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });
   return {
       [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer) {
-        return publish(self, bodies, defer);
+        return publish_any(self, bodies, defer);
       },
       [=](get_channel_atom, const std::string& name) { return get_channel(self, name); },
       [=](drained_atom, uint64_t n) { drained(self, n); },
@@ -214,8 +400,10 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       [=](delete_atom, const std::string& name) { return delete_channel(self, name); },
       [=](empty_atom) {
         self->state.held.clear(); // only what is not yet copied to channels (§11.6)
+        self->state.disk.empty(self);
         return true;
       },
+      [=](purge_atom) { purge(self); },
       [=](pause_atom, bool paused) { return set_paused(self, paused); },
   };
 }
@@ -224,7 +412,15 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
 
 caf::actor spawn_topic(caf::actor_system& sys, std::string name,
                        std::shared_ptr<const settings> cfg) {
-  return sys.spawn(topic_behavior, std::move(name), std::move(cfg));
+  return sys.spawn(topic_behavior, std::move(name), std::move(cfg), disk_context_ptr{},
+                   storage::topic_metadata{});
+}
+
+caf::actor spawn_topic(caf::actor_system& sys, std::string name,
+                       std::shared_ptr<const settings> cfg, disk_context_ptr disk,
+                       storage::topic_metadata restored) {
+  return sys.spawn(topic_behavior, std::move(name), std::move(cfg), std::move(disk),
+                   std::move(restored));
 }
 
 } // namespace nsq

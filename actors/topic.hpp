@@ -1,6 +1,8 @@
 #pragma once
 
+#include "actors/disk_context.hpp"
 #include "protocol/settings.hpp"
+#include "storage/metadata.hpp"
 
 #include <caf/fwd.hpp>
 
@@ -16,5 +18,13 @@ namespace nsq {
 /// in batches; an ephemeral topic quits when its last channel is gone.
 caf::actor spawn_topic(caf::actor_system& sys, std::string name,
                        std::shared_ptr<const settings> cfg);
+
+/// Spawns a durable topic: messages beyond its memory queue go to its disk
+/// queue (unless ephemeral), its channels' likewise; `restored` gives the
+/// paused flag and channels (with theirs) loaded from nsqd.dat. A plain exit
+/// persists every queued message (shutdown); purge_atom deletes the topic.
+caf::actor spawn_topic(caf::actor_system& sys, std::string name,
+                       std::shared_ptr<const settings> cfg, disk_context_ptr disk,
+                       storage::topic_metadata restored);
 
 } // namespace nsq

@@ -2,6 +2,7 @@
 
 // Private to the topic actor (and its tests, which read the queues).
 
+#include "actors/disk_link.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
 #include "protocol/settings.hpp"
@@ -45,6 +46,10 @@ struct topic_state {
   uint64_t message_count = 0;
   uint64_t message_bytes = 0;
   bool paused = false; ///< hold everything: copy nothing to channels (§11.7)
+
+  disk_context_ptr disk_ctx; ///< null: memory only (ephemeral, or no disk)
+  disk_link disk;            ///< the topic's disk queue, behind `held`
+  bool exiting = false;      ///< shutting down or deleted: no metadata changes
 
   static inline const char* name = "topic";
 };

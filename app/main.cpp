@@ -5,11 +5,14 @@
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "app/data_lock.hpp"
+#include "app/durable_start.hpp"
+#include "app/fd_limit.hpp"
 #include "app/node_id.hpp"
 #include "app/options.hpp"
 #include "app/version.hpp"
 #include "net/http_server.hpp"
 #include "net/tcp_server.hpp"
+#include "net/tls_context.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,12 +50,30 @@ void configure(caf::actor_system_config& cfg) {
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
+  // Work stealing, tuned for a broker that is mostly waiting on sockets
+  // (issue 6; figures from /tmp perf runs of caf-nsq-bench on 2 shared cores,
+  // docs/performance.md has the bench/run.sh medians):
+  // * No "moderate" phase: after its 100 aggressive polls an idle worker went
+  //   on to 500 polls with a 50 us sleep_for each, so every hop of a request
+  //   (io thread -> session -> topic -> session) waited out a sleep. Going
+  //   straight to the condition variable (which external enqueues notify):
+  //   PUB batch-1 round trip p50 128 us -> 38 us, 7.8k -> 26k msg/s on one
+  //   connection; consume (RDY 2500) broker CPU ~700 -> ~520 ns/msg.
+  //   Longer aggressive spinning (2000) made it worse on 2 shared cores
+  //   (p50 47-61 us): the spinner steals the CPU the io thread needs.
+  // * The relaxed phase keeps CAF's 10 ms: 30 ms cut idle CPU with 1,000
+  //   topics x 2 channels from 0.29 % to 0.13 %, but work an actor enqueues
+  //   on a busy worker waits for the other worker's next relaxed wake-up
+  //   before it is stolen, and e2e p99 at 10k msg/s rose to ~8 ms in 2 of 3
+  //   runs. 0.29 % is within the < 0.5 % target.
+  cfg.set("work-stealing.moderate-poll-attempts", 0);
 }
 
 /// Serves until SIGINT or SIGTERM, then shuts down in order: no new
 /// clients, close the live ones (their sessions quit), stop the broker,
 /// wait for every actor, stop the io thread.
-int serve(const nsq::settings& opts) {
+int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
+          nsq::broker_startup startup) {
   asio::io_context ioc; // before the actor system: destroyed after it
   caf::actor_system_config cfg;
   configure(cfg);
@@ -65,7 +86,7 @@ int serve(const nsq::settings& opts) {
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     signalled.set_value(ec ? 0 : signo);
   });
-  auto broker = nsq::spawn_broker(sys, shared);
+  auto broker = nsq::spawn_broker(sys, shared, std::move(startup));
   auto start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
@@ -78,14 +99,28 @@ int serve(const nsq::settings& opts) {
       return fatal("listen (" + opts.http_address + ") failed - " + err);
     }
   }
+  // HTTPS serves the same API (§10); only with a TLS cert and key.
+  nsq::http_server https{ioc, sys};
+  bool https_on = tls && !opts.https_address.empty();
+  if (https_on) {
+    https.set_security({tls, false, 0});
+    if (auto err = https.listen(opts.https_address); !err.empty()) {
+      caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+      sys.await_all_actors_done();
+      return fatal("listen (" + opts.https_address + ") failed - " + err);
+    }
+  }
+  if (opts.tls_required == nsq::settings::tls_policy::required)
+    http.set_security({nullptr, true, https_on ? https.port() : 0});
   nsq::tcp_server server{ioc, sys, broker, shared};
+  server.set_tls(tls);
   if (auto err = server.listen(opts.tcp_address); !err.empty()) {
     caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
     return fatal("listen (" + opts.tcp_address + ") failed - " + err);
   }
   server.start();
-  if (http_on) {
+  if (http_on || https_on) {
     auto ctx = std::make_shared<nsq::http_context>();
     ctx->broker = broker;
     ctx->cfg = shared;
@@ -95,8 +130,11 @@ int serve(const nsq::settings& opts) {
         opts.broadcast_address.empty() ? ctx->hostname : opts.broadcast_address;
     ctx->start_time_ns = start_ns;
     ctx->tcp_port = server.local_endpoint().port();
-    ctx->http_port = http.port();
-    http.start(ctx);
+    ctx->http_port = http_on ? http.port() : 0;
+    if (http_on)
+      http.start(ctx);
+    if (https_on)
+      https.start(ctx);
   }
 
   auto work = asio::make_work_guard(ioc);
@@ -106,6 +144,7 @@ int serve(const nsq::settings& opts) {
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");
   server.stop();
   http.stop();
+  https.stop();
   caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
   broker = nullptr;
   sys.await_all_actors_done(); // sessions quit once their sockets closed
@@ -121,6 +160,9 @@ int serve(const nsq::settings& opts) {
 int main(int argc, char** argv) {
   // A write to a vanished client must fail with EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // A file-size limit must fail the disk write (E_PUB_FAILED, /ping NOK), not
+  // kill the process (Go's runtime ignores SIGXFSZ too).
+  std::signal(SIGXFSZ, SIG_IGN);
   nsq::settings opts;
   switch (nsq::parse_options(argc, argv, opts)) {
   case nsq::options_outcome::exit_success:
@@ -136,6 +178,17 @@ int main(int argc, char** argv) {
     return fatal(err);
   if (auto err = nsq::validate(opts); !err.empty())
     return fatal(err);
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!opts.tls_cert.empty() || !opts.tls_key.empty()) {
+    std::string err;
+    tls = nsq::make_tls_context(opts, err);
+    if (!tls)
+      return fatal("failed to build TLS config - " + err);
+  }
+  nsq::raise_fd_limit();
   nsq::log_info("ID: " + std::to_string(opts.node_id));
-  return serve(opts);
+  nsq::broker_startup startup;
+  if (auto err = nsq::load_durable_start(opts.data_path, startup); !err.empty())
+    return fatal(err);
+  return serve(opts, std::move(tls), std::move(startup));
 }

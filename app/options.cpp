@@ -64,7 +64,112 @@ std::vector<duration_flag> duration_flags(settings& s) {
        "default duration of time between flushing data to clients"},
       {"e2e-processing-latency-window-time", &s.e2e_processing_latency_window_time,
        "calculate end to end latency quantiles for this duration of time"},
+      {"http-client-connect-timeout", &s.http_client_connect_timeout,
+       "timeout for HTTP connect"},
+      {"http-client-request-timeout", &s.http_client_request_timeout,
+       "timeout for HTTP request"},
   };
+}
+
+/// Declares the TLS and compression flags (§10, §14.2). Go booleans and the
+/// enums are read as text and parsed by read_tls(); a bare flag means true.
+void describe_tls(po::options_description_easy_init& add, settings& s) {
+  add("https-address",
+      po::value<std::string>(&s.https_address)->default_value(s.https_address),
+      "<addr>:<port> to listen on for HTTPS clients");
+  add("tls-cert", po::value<std::string>(&s.tls_cert), "path to certificate file");
+  add("tls-key", po::value<std::string>(&s.tls_key), "path to key file");
+  add("tls-client-auth-policy", po::value<std::string>(&s.tls_client_auth_policy),
+      "client certificate auth policy ('require' or 'require-verify')");
+  add("tls-root-ca-file", po::value<std::string>(&s.tls_root_ca_file),
+      "path to certificate authority file");
+  add("tls-required", po::value<std::string>()->implicit_value("true"),
+      "require TLS for client connections (true, false, tcp-https)");
+  add("tls-min-version", po::value<std::string>(),
+      "minimum SSL/TLS version acceptable ('ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2' or "
+      "'tls1.3')");
+  add("snappy", po::value<std::string>()->implicit_value("true"),
+      "enable snappy feature negotiation (client compression) (default true)");
+  add("deflate", po::value<std::string>()->implicit_value("true"),
+      "enable deflate feature negotiation (client compression) (default true)");
+  add("max-deflate-level",
+      po::value<int64_t>(&s.max_deflate_level)->default_value(s.max_deflate_level),
+      "max deflate compression level a client can negotiate (> values == > nsqd CPU "
+      "usage)");
+}
+
+/// Parses a Go boolean (strconv.ParseBool).
+bool parse_go_bool(const std::string& text, bool& out) {
+  static const char* const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+  static const char* const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+  for (auto* y : yes)
+    if (text == y)
+      return out = true, true;
+  for (auto* n : no)
+    if (text == n)
+      return out = false, true;
+  return false;
+}
+
+std::string lower(std::string text) {
+  for (auto& c : text)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+/// Reports a bad flag value the way Go's flag package does.
+bool bad_value(const std::string& flag, const std::string& text, const std::string& why) {
+  std::cerr << "invalid value \"" << text << "\" for flag -" << flag << ": " << why
+            << "\n";
+  return false;
+}
+
+bool read_bool_flag(const po::variables_map& vm, const char* flag, bool& out) {
+  if (vm.count(flag) == 0)
+    return true;
+  auto& text = vm[flag].as<std::string>();
+  if (!parse_go_bool(text, out))
+    return bad_value(flag, text, "parse error");
+  return true;
+}
+
+/// Reads --tls-required, --tls-min-version, --snappy and --deflate, and
+/// applies nsqd's implications (a client auth policy requires TLS).
+bool read_tls(const po::variables_map& vm, settings& s) {
+  using policy = settings::tls_policy;
+  if (vm.count("tls-required") != 0) {
+    auto& text = vm["tls-required"].as<std::string>();
+    bool required = false;
+    if (lower(text) == "tcp-https")
+      s.tls_required = policy::tcp_https;
+    else if (parse_go_bool(lower(text), required))
+      s.tls_required = required ? policy::required : policy::not_required;
+    else
+      return bad_value("tls-required", text,
+                       "strconv.ParseBool: parsing \"" + lower(text) +
+                           "\": invalid syntax");
+  }
+  if (vm.count("tls-min-version") != 0) {
+    auto& text = vm["tls-min-version"].as<std::string>();
+    auto v = lower(text);
+    if (v == "tls1.0")
+      s.tls_min_version = 0x0301;
+    else if (v == "tls1.1")
+      s.tls_min_version = 0x0302;
+    else if (v == "tls1.2")
+      s.tls_min_version = 0x0303;
+    else if (v == "tls1.3")
+      s.tls_min_version = 0x0304;
+    else if (!v.empty()) // ssl3.0 too: neither Go's crypto/tls nor OpenSSL 3 offer it
+      return bad_value("tls-min-version", text, "unknown tlsVersionOption \"" + v + "\"");
+  }
+  if (!read_bool_flag(vm, "snappy", s.snappy_enabled) ||
+      !read_bool_flag(vm, "deflate", s.deflate_enabled))
+    return false;
+  if (!s.tls_client_auth_policy.empty() && s.tls_required == policy::not_required)
+    s.tls_required = policy::required;
+  s.tls_available = !s.tls_cert.empty() && !s.tls_key.empty();
+  return true;
 }
 
 /// Declares every flag; durations are read as text and parsed afterwards.
@@ -117,9 +222,13 @@ po::options_description describe(settings& s,
       po::value<std::vector<std::string>>()->composing(),
       "message processing time percentiles (as float (0, 1.0]) to track (can be "
       "specified multiple times or comma separated '1.0,0.99,0.95', default none)");
+  add("auth-http-address",
+      po::value<std::vector<std::string>>(&s.auth_http_addresses)->composing(),
+      "<addr>:<port> or a full url to query auth server (may be given multiple times)");
   for (auto& d : durations)
     add(d.name, po::value<std::string>()->default_value(go_duration_text(*d.target)),
         d.help);
+  describe_tls(add, s);
   return desc;
 }
 
@@ -210,8 +319,9 @@ options_outcome parse_options(int argc, char** argv, settings& out) {
   }
   if (!read_durations(vm, durations) || !read_log_level(s))
     return options_outcome::exit_failure;
-  if (!read_percentiles(vm, s))
+  if (!read_percentiles(vm, s) || !read_tls(vm, s))
     return options_outcome::exit_failure;
+  s.auth_required = !s.auth_http_addresses.empty(); // §9.1
   if (vm.count("node-id") == 0)
     s.node_id = node_id_for(os_hostname());
   out = std::move(s);
@@ -219,8 +329,14 @@ options_outcome parse_options(int argc, char** argv, settings& out) {
 }
 
 std::string validate(const settings& cfg) {
+  if (cfg.max_deflate_level < 1 || cfg.max_deflate_level > 9)
+    return "--max-deflate-level must be [1,9]";
   if (cfg.node_id < 0 || cfg.node_id >= 1024)
     return "--node-id must be [0,1024)";
+  // Only one of cert and key given is a TLS config error, reported when it is built.
+  if (cfg.tls_required != settings::tls_policy::not_required && cfg.tls_cert.empty() &&
+      cfg.tls_key.empty())
+    return "cannot require TLS client connections without TLS key and cert";
   host_port hp;
   if (!cfg.http_address.empty() && !parse_host_port(cfg.http_address, hp))
     return "listen (" + cfg.http_address + ") failed - listen tcp " + cfg.http_address +

@@ -3,6 +3,7 @@
 #include "protocol/http_query.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -41,12 +42,36 @@ http_response go_plain_error(unsigned status, const char* text) {
 
 } // namespace
 
+/// nsqd's answer on plain HTTP when TLS is required (§10; note the spaces).
+http_response tls_required_answer(int https_port) {
+  http_response r;
+  r.status = 403;
+  r.content_type = "application/json; charset=utf-8";
+  r.body =
+      "{\"message\": \"TLS_REQUIRED\", \"https_port\": " + std::to_string(https_port) +
+      "}";
+  return r;
+}
+
 http_connection::http_connection(tcp::socket sock, caf::actor_system& sys,
-                                 std::shared_ptr<const http_context> ctx)
-    : sock_(std::move(sock)), sys_(sys), ctx_(std::move(ctx)) {}
+                                 std::shared_ptr<const http_context> ctx,
+                                 const http_security& sec)
+    : sock_(std::move(sock)), sys_(sys), ctx_(std::move(ctx)), sec_(sec) {
+  if (sec_.tls)
+    tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, *sec_.tls);
+}
 
 void http_connection::start() {
-  asio::post(sock_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  asio::post(sock_.get_executor(), [self = shared_from_this()] {
+    if (!self->tls_)
+      return self->read_header();
+    self->tls_->async_handshake(asio::ssl::stream_base::server,
+                                [self](beast::error_code ec) {
+                                  if (ec)
+                                    return self->shutdown();
+                                  self->read_header();
+                                });
+  });
 }
 
 void http_connection::close() {
@@ -59,16 +84,19 @@ void http_connection::read_header() {
   // No limit while reading the header: the route's limit is set after it,
   // and Content-Length is checked against that limit first.
   parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-  http::async_read_header(
-      sock_, buf_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  auto done = [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->on_header(ec);
+  };
+  with_stream(
+      [&](auto& stream) { http::async_read_header(stream, buf_, *parser_, done); });
 }
 
 void http_connection::on_header(beast::error_code ec) {
   if (ec == http::error::header_limit)
     return write(go_plain_error(431, "Request Header Fields Too Large"));
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
-      ec == asio::error::operation_aborted || ec == asio::error::connection_reset)
+      ec == asio::ssl::error::stream_truncated || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset)
     return shutdown();
   if (ec)
     return write(go_plain_error(400, "Bad Request"));
@@ -78,6 +106,8 @@ void http_connection::on_header(beast::error_code ec) {
   split_target(std::string(req.target()), path, query);
   auto method = std::string(req.method_string());
   auto r = route_request(method, path, query);
+  if (sec_.refuse_plain)
+    r.answer = tls_required_answer(sec_.https_port);
   target_ = r.target;
   param_ = r.param;
   auto limit = body_limit_of(target_, *ctx_->cfg);
@@ -95,27 +125,29 @@ void http_connection::on_header(beast::error_code ec) {
   if (beast::iequals(req[http::field::expect], "100-continue")) {
     // curl waits for this before a large body (Go's server sends it too).
     static const std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
-    return asio::async_write(sock_, asio::buffer(go_ahead),
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               if (ec)
-                                 return self->shutdown();
-                               self->read_body();
-                             });
+    auto done = [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec)
+        return self->shutdown();
+      self->read_body();
+    };
+    return with_stream(
+        [&](auto& stream) { asio::async_write(stream, asio::buffer(go_ahead), done); });
   }
   read_body();
 }
 
 void http_connection::read_body() {
-  http::async_read(
-      sock_, buf_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_body(ec); });
+  auto done = [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->on_body(ec);
+  };
+  with_stream([&](auto& stream) { http::async_read(stream, buf_, *parser_, done); });
 }
 
 void http_connection::on_body(beast::error_code ec) {
   if (ec == http::error::body_limit)
     return write(too_big_); // the rest of the body is never read
   if (ec == asio::error::eof || ec == http::error::partial_message ||
-      ec == asio::error::connection_reset)
+      ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset)
     return shutdown();
   if (ec)
     return write(go_plain_error(400, "Bad Request"));
@@ -162,13 +194,13 @@ void http_connection::write(http_response r) {
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive_);
   res.prepare_payload();
-  http::async_write(sock_, res,
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
-                      self->out_.reset();
-                      if (ec || !self->keep_alive_)
-                        return self->shutdown();
-                      self->read_header();
-                    });
+  auto done = [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->out_.reset();
+    if (ec || !self->keep_alive_)
+      return self->shutdown();
+    self->read_header();
+  };
+  with_stream([&](auto& stream) { http::async_write(stream, res, done); });
 }
 
 void http_connection::shutdown() {

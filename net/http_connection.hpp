@@ -3,6 +3,8 @@
 #include "actors/http_api.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -15,6 +17,15 @@
 
 namespace nsq {
 
+/// The TLS side of an HTTP listener (reference §10, §13.1).
+struct http_security {
+  /// Serve HTTPS with this context (null: plain HTTP).
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  /// Plain HTTP with --tls-required=true: every request gets 403 TLS_REQUIRED.
+  bool refuse_plain = false;
+  int https_port = 0; ///< reported in the 403 body
+};
+
 /// One HTTP/1.1 client (keep-alive) on its own strand. Limits are enforced
 /// before buffering: headers up to 1 MiB (Go's default, else 431), bodies up
 /// to the route's limit (Content-Length checked first, else the parser's
@@ -26,7 +37,7 @@ public:
   static constexpr size_t header_limit = 1 << 20;
 
   http_connection(tcp::socket sock, caf::actor_system& sys,
-                  std::shared_ptr<const http_context> ctx);
+                  std::shared_ptr<const http_context> ctx, const http_security& sec = {});
 
   /// Starts reading requests.
   void start();
@@ -43,10 +54,19 @@ private:
   /// Writes `r`; then reads the next request unless the connection closes.
   void write(http_response r);
   void shutdown();
+  /// Calls `f` with the stream requests travel on (TLS or the bare socket).
+  template <class F> void with_stream(F&& f) {
+    if (tls_)
+      f(*tls_);
+    else
+      f(sock_);
+  }
 
   tcp::socket sock_;
   caf::actor_system& sys_;
   std::shared_ptr<const http_context> ctx_;
+  http_security sec_;
+  std::unique_ptr<boost::asio::ssl::stream<tcp::socket&>> tls_;
   boost::beast::flat_buffer buf_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;

@@ -45,7 +45,7 @@ std::string http_server::listen(const std::string& address) {
     return prefix + "bind: " + ec.message();
   std::ostringstream where;
   where << acceptor_.local_endpoint(ec);
-  log_info("HTTP: listening on " + where.str());
+  log_info(std::string(label_) + ": listening on " + where.str());
   return {};
 }
 
@@ -61,30 +61,30 @@ void http_server::start(std::shared_ptr<const http_context> ctx) {
 }
 
 void http_server::do_accept() {
-  acceptor_.async_accept(
-      asio::make_strand(ioc_), [this](boost::system::error_code ec, tcp::socket sock) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-          return;
-        if (!ec) {
-          auto conn = std::make_shared<http_connection>(std::move(sock), sys_, ctx_);
-          std::lock_guard<std::mutex> guard{mtx_};
-          if (stopped_)
-            return;
-          conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
-                                      [](auto& w) { return w.expired(); }),
-                       conns_.end());
-          conns_.push_back(conn);
-          conn->start();
-        }
-        if (!ec)
-          return do_accept();
-        // Out of descriptors or similar: retry a little later, not in a busy loop.
-        retry_timer_.expires_after(std::chrono::milliseconds(50));
-        retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
-          if (!wait_ec)
-            do_accept();
-        });
-      });
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](boost::system::error_code ec,
+                                                         tcp::socket sock) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;
+    if (!ec) {
+      auto conn = std::make_shared<http_connection>(std::move(sock), sys_, ctx_, sec_);
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (stopped_)
+        return;
+      conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
+                                  [](auto& w) { return w.expired(); }),
+                   conns_.end());
+      conns_.push_back(conn);
+      conn->start();
+    }
+    if (!ec)
+      return do_accept();
+    // Out of descriptors or similar: retry a little later, not in a busy loop.
+    retry_timer_.expires_after(std::chrono::milliseconds(50));
+    retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+      if (!wait_ec)
+        do_accept();
+    });
+  });
 }
 
 void http_server::stop() {

@@ -7,11 +7,13 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <utility>
 
 namespace nsq {
@@ -35,9 +37,11 @@ asio::ip::address unmapped(const asio::ip::address& addr) {
 } // namespace
 
 tcp_connection::tcp_connection(tcp::socket sock, caf::actor_system& sys,
-                               caf::actor broker, std::shared_ptr<const settings> cfg)
+                               caf::actor broker, std::shared_ptr<const settings> cfg,
+                               std::shared_ptr<asio::ssl::context> tls)
     : sock_(std::move(sock)), close_timer_(sock_.get_executor()), sys_(sys),
-      broker_(std::move(broker)), cfg_(std::move(cfg)), parser_(*cfg_) {
+      broker_(std::move(broker)), cfg_(std::move(cfg)), parser_(*cfg_),
+      tls_ctx_(std::move(tls)), handshake_timer_(sock_.get_executor()) {
   error_code ec;
   auto ep = sock_.remote_endpoint(ec);
   if (ec) {
@@ -79,8 +83,15 @@ void tcp_connection::commands_done() {
   asio::post(sock_.get_executor(), [self = shared_from_this()] {
     if (self->outstanding_ > 0)
       --self->outstanding_;
+    if (self->outstanding_ == 0)
+      self->hold_reads_ = false; // the IDENTIFY ran: any upgrade is known by now
     self->resume_reading();
   });
+}
+
+void tcp_connection::upgrade(upgrade_plan plan) {
+  asio::post(sock_.get_executor(),
+             [self = shared_from_this(), plan] { self->do_upgrade(plan); });
 }
 
 // -- reading (strand) --------------------------------------------------------------
@@ -88,20 +99,55 @@ void tcp_connection::commands_done() {
 void tcp_connection::do_read() {
   if (phase_ != phase::open || read_ended_ || reading_ || read_paused_)
     return;
+  if (hold_reads_ || upgrading_) {
+    // The next bytes may belong to a TLS handshake or a compressed stream.
+    read_paused_ = true;
+    return;
+  }
+  do_read_some();
+}
+
+void tcp_connection::do_read_some() {
   reading_ = true;
-  sock_.async_read_some(asio::buffer(read_buf_),
-                        [self = shared_from_this()](const error_code& ec, size_t n) {
-                          self->on_read(ec, n);
-                        });
+  if (read_filled_ && read_buf_.size() < max_read_buffer)
+    read_buf_.resize(std::min(read_buf_.size() * 2, max_read_buffer));
+  read_filled_ = false;
+  auto on_done = [self = shared_from_this()](const error_code& ec, size_t n) {
+    self->on_read(ec, n);
+  };
+  if (tls_)
+    tls_->async_read_some(asio::buffer(read_buf_), std::move(on_done));
+  else
+    sock_.async_read_some(asio::buffer(read_buf_), std::move(on_done));
 }
 
 void tcp_connection::resume_reading() {
   // Two unprocessed batches are enough to keep the session busy; more would
   // only let a fast producer pile commands up in the session's mailbox.
-  if (read_paused_ && outstanding_ < 2) {
+  if (read_paused_ && outstanding_ < 2 && !hold_reads_ && !upgrading_) {
     read_paused_ = false;
-    do_read();
+    if (has_codec())
+      pump_decoded(); // compressed input may still be buffered
+    else
+      do_read();
   }
+}
+
+void tcp_connection::continue_reading() {
+  if (outstanding_ >= 2 || hold_reads_ || upgrading_)
+    read_paused_ = true;
+  else
+    do_read();
+}
+
+void tcp_connection::end_input() {
+  read_ended_ = true;
+  maybe_spawn_session();
+  send_batch();
+  if (session_)
+    notify_session(); // it runs what it has, then quits; its exit closes us
+  else
+    do_close();
 }
 
 void tcp_connection::on_read(const error_code& ec, size_t n) {
@@ -126,17 +172,11 @@ void tcp_connection::on_read(const error_code& ec, size_t n) {
   case phase::open:
     break;
   }
-  if (ec == asio::error::eof) {
-    read_ended_ = true;
+  if (ec == asio::error::eof || (tls_ && ec == asio::ssl::error::stream_truncated)) {
     // A command cut short by the client's EOF is answered with nsqd's read
     // error (the client may have closed only its sending side).
     parser_.finish(batch_);
-    maybe_spawn_session();
-    send_batch();
-    if (session_)
-      notify_session(); // it runs what it has, then quits; its exit closes us
-    else
-      do_close();
+    end_input();
     return;
   }
   if (ec) {
@@ -149,9 +189,20 @@ void tcp_connection::on_read(const error_code& ec, size_t n) {
 }
 
 void tcp_connection::on_bytes(size_t n) {
+  read_filled_ = n == read_buf_.size();
   std::string_view bytes{read_buf_.data(), n};
+  if (has_codec()) {
+    coded_in_.append(bytes); // empty here: reading waits until it is drained
+    pump_decoded();
+    return;
+  }
+  if (feed_plain(bytes))
+    continue_reading();
+}
+
+bool tcp_connection::feed_plain(std::string_view bytes) {
   if (bytes_fed_ < magic_size)
-    bytes_fed_ += n;
+    bytes_fed_ += bytes.size();
   auto first_bytes = bytes.substr(0, magic_size);
   switch (parser_.feed(bytes, batch_)) {
   case command_parser::status::bad_protocol:
@@ -159,34 +210,25 @@ void tcp_connection::on_bytes(size_t n) {
               "'");
     do_enqueue(make_frame(frame_type::error, "E_BAD_PROTOCOL"));
     do_close();
-    return;
+    return false;
   case command_parser::status::line_too_long:
     log_error("client(" + remote_ + ") - failed to read command - line longer than " +
               std::to_string(command_parser::max_line_size - 1) + " bytes");
-    read_ended_ = true;
-    maybe_spawn_session();
-    send_batch(); // commands before the long line still run, as in nsqd
-    if (session_)
-      notify_session();
-    else
-      do_close();
-    return;
+    end_input(); // commands before the long line still run, as in nsqd
+    return false;
   case command_parser::status::stopped:
     log_info("PROTOCOL(V2): [" + remote_ +
              "] fatal command read, input ignored from now on");
     read_ended_ = true; // the session answers it and closes us
     maybe_spawn_session();
     send_batch();
-    return;
+    return false;
   case command_parser::status::ok:
     maybe_spawn_session();
     send_batch();
-    if (outstanding_ >= 2)
-      read_paused_ = true;
-    else
-      do_read();
-    return;
+    return true;
   }
+  return false;
 }
 
 void tcp_connection::maybe_spawn_session() {
@@ -203,6 +245,11 @@ void tcp_connection::maybe_spawn_session() {
 void tcp_connection::send_batch() {
   if (batch_.empty() || !session_)
     return;
+  // An IDENTIFY may switch the socket to TLS or a codec: read nothing more
+  // until the session has run it (and asked for the upgrade, if any).
+  for (const auto& cmd : batch_)
+    if (cmd.name == "IDENTIFY")
+      hold_reads_ = true;
   caf::anon_send(session_, commands_atom::value, std::move(batch_));
   batch_.clear(); // a moved-from vector is valid but unspecified
   ++outstanding_;
@@ -213,6 +260,26 @@ void tcp_connection::send_batch() {
 void tcp_connection::do_enqueue(std::string bytes) {
   if (phase_ != phase::open || bytes.empty())
     return; // close() was requested: later writes are dropped, as in nsqd
+  if (upgrading_) {
+    // They go out after the upgrade's OK frames, through the new layers.
+    if (out_bytes_ + held_bytes_ + bytes.size() > max_queued_bytes) {
+      log_warn("PROTOCOL(V2): [" + remote_ + "] too many bytes queued during an upgrade");
+      do_abort();
+      return;
+    }
+    held_bytes_ += bytes.size();
+    held_.push_back(std::move(bytes));
+    return;
+  }
+  if (has_codec() && !encode(bytes)) {
+    log_error("PROTOCOL(V2): [" + remote_ + "] compression failed - closing");
+    do_abort();
+    return;
+  }
+  push_out(std::move(bytes));
+}
+
+void tcp_connection::push_out(std::string bytes) {
   if (out_bytes_ + bytes.size() > max_queued_bytes) {
     log_warn("PROTOCOL(V2): [" + remote_ + "] more than " +
              std::to_string(max_queued_bytes) +
@@ -234,10 +301,13 @@ void tcp_connection::do_write() {
   for (auto& s : out_)
     bufs.emplace_back(asio::buffer(s));
   writing_count_ = out_.size();
-  asio::async_write(sock_, bufs,
-                    [self = shared_from_this()](const error_code& ec, size_t) {
-                      self->on_written(ec);
-                    });
+  auto on_done = [self = shared_from_this()](const error_code& ec, size_t) {
+    self->on_written(ec);
+  };
+  if (tls_)
+    asio::async_write(*tls_, bufs, std::move(on_done));
+  else
+    asio::async_write(sock_, bufs, std::move(on_done));
 }
 
 void tcp_connection::on_written(const error_code& ec) {
@@ -260,6 +330,8 @@ void tcp_connection::on_written(const error_code& ec) {
     do_write();
   else if (phase_ == phase::closing)
     begin_linger();
+  else
+    maybe_start_upgrade(); // the IDENTIFY JSON is out: switch now
 }
 
 // -- closing (strand) ----------------------------------------------------------------
@@ -267,6 +339,10 @@ void tcp_connection::on_written(const error_code& ec) {
 void tcp_connection::do_close() {
   if (phase_ != phase::open)
     return;
+  if (upgrade_started_ && upgrading_) {
+    do_abort(); // mid-handshake: nothing queued can be sent anyway
+    return;
+  }
   phase_ = phase::closing;
   // Nothing the session writes from now on is sent: let it quit now rather
   // than after the flush (a client that does not read would hold it up).
@@ -311,6 +387,10 @@ void tcp_connection::do_abort() {
     return;
   phase_ = phase::closed;
   close_timer_.cancel();
+  handshake_timer_.cancel();
+  held_.clear();
+  held_bytes_ = 0;
+  coded_in_.clear();
   error_code ec;
   sock_.shutdown(tcp::socket::shutdown_both, ec); // fails harmlessly if the peer is gone
   sock_.close(ec);

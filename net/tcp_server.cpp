@@ -135,7 +135,8 @@ void tcp_server::on_accept(const error_code& ec, tcp::socket sock) {
     });
     return;
   }
-  auto conn = std::make_shared<tcp_connection>(std::move(sock), sys_, broker_, cfg_);
+  auto conn =
+      std::make_shared<tcp_connection>(std::move(sock), sys_, broker_, cfg_, tls_);
   if (add(conn)) {
     log_info("TCP: new client(" + conn->remote() + ")");
     conn->start();

@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <caf/actor.hpp>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nsq {
@@ -39,6 +41,9 @@ public:
   /// Returns the bound endpoint (after a successful listen()).
   tcp::endpoint local_endpoint() const;
 
+  /// Sets the TLS context offered to IDENTIFY tls_v1 (before start()).
+  void set_tls(std::shared_ptr<boost::asio::ssl::context> tls) { tls_ = std::move(tls); }
+
   /// Starts the accept loop.
   void start();
 
@@ -60,6 +65,7 @@ private:
   caf::actor_system& sys_;
   caf::actor broker_;
   std::shared_ptr<const settings> cfg_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_; ///< backs off after accept errors (e.g. EMFILE)
 

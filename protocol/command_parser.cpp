@@ -181,12 +181,17 @@ bool command_parser::on_line(std::string_view line, std::vector<command>& out) {
   }
   if (cmd.name == "SUB")
     after_sub_ = true;
+  else if (cmd.name == "AUTH")
+    auth_seen_ = true;
   if (!takes_body(cmd.name)) {
     out.push_back(std::move(cmd));
     return true;
   }
   bool refused_by_state = after_sub_ && (cmd.name == "IDENTIFY" || cmd.name == "AUTH");
-  if (refused_by_state || check_before_body(cmd, limits_)) {
+  // nsqd checks MPUB's auth before its body: without any AUTH the answer is
+  // E_AUTH_FIRST, so do not wait for a body (reference §5.11).
+  bool auth_first = cmd.name == "MPUB" && limits_.auth_required && !auth_seen_;
+  if (refused_by_state || auth_first || check_before_body(cmd, limits_)) {
     stop(std::move(cmd), out); // the session answers the exact error
     return false;
   }

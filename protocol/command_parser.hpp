@@ -64,6 +64,9 @@ private:
   /// the connection closes). nsqd refuses IDENTIFY and AUTH there before it
   /// reads their body, so the parser must not wait for one.
   bool after_sub_ = false;
+  /// An AUTH line was seen. Before one, with auth required, MPUB is refused
+  /// (E_AUTH_FIRST) from its line, as nsqd does before reading the body.
+  bool auth_seen_ = false;
   status status_ = status::ok;
   stage stage_ = stage::magic;
   std::string pending_;  ///< partial magic, line, size prefix or body

@@ -15,7 +15,7 @@ struct settings {
   std::string tcp_address = "0.0.0.0:4150";
   std::string http_address = "0.0.0.0:4151";
   std::string broadcast_address; // empty: the OS hostname
-  std::string data_path; // empty: the current directory, as nsqd
+  std::string data_path;         // empty: the current directory, as nsqd
   std::string log_level = "info";
   int64_t node_id = 0; // app/ derives nsqd's default from the hostname
 
@@ -46,12 +46,36 @@ struct settings {
   ms default_heartbeat_interval{30000};
   static constexpr int64_t default_output_buffer_size = 16384;
 
-  // Features the security issue turns on; until then answered as unavailable.
+  // Feature negotiation (§6, §10). tls_available is derived: cert and key given.
   bool tls_available = false;
-  bool snappy_enabled = false;
-  bool deflate_enabled = false;
+  bool snappy_enabled = true;
+  bool deflate_enabled = true;
   int64_t max_deflate_level = 6;
   bool auth_required = false;
+
+  /// --tls-required: 0 no, 1 on TCP only (tcp-https), 2 on TCP and plain HTTP (true).
+  enum class tls_policy : int { not_required = 0, tcp_https = 1, required = 2 };
+  std::string https_address = "0.0.0.0:4152";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_auth_policy; ///< "require", "require-verify", else none
+  std::string tls_root_ca_file;
+  tls_policy tls_required = tls_policy::not_required;
+  int tls_min_version = 0x0301; ///< TLS protocol version number (0x0301 = TLS 1.0)
+
+  /// AUTH (§9): auth servers (`host:port` or a full URL); auth is required
+  /// iff there is at least one (app/ sets auth_required). Outbound HTTP timeouts.
+  std::vector<std::string> auth_http_addresses;
+  ms http_client_connect_timeout{2000};
+  ms http_client_request_timeout{5000};
+
+  /// Returns how many messages a non-ephemeral topic or channel keeps in
+  /// memory in front of its disk queue. With --sync-every=1 the operator asks
+  /// that no acknowledged message be lost to a crash, so everything is
+  /// written through to disk (as --mem-queue-size=0).
+  int64_t disk_backed_mem_queue_size() const {
+    return sync_every == 1 ? 0 : mem_queue_size;
+  }
 
   /// Returns the largest MPUB message count: (max-body-size - 4) / 5.
   int64_t max_mpub_count() const { return (max_body_size - 4) / 5; }

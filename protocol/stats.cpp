@@ -68,6 +68,12 @@ void append_client(std::string& out, const client_stats& c) {
   field(out, "deflate", c.deflate);
   field(out, "snappy", c.snappy);
   field(out, "user_agent", c.user_agent);
+  if (c.authed)
+    field(out, "authed", c.authed);
+  if (!c.auth_identity.empty())
+    field(out, "auth_identity", c.auth_identity);
+  if (!c.auth_identity_url.empty())
+    field(out, "auth_identity_url", c.auth_identity_url);
   if (!c.pub_counts.empty()) {
     key(out, "pub_counts");
     out += '[';

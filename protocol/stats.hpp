@@ -48,6 +48,9 @@ struct client_stats {
   bool deflate = false;
   bool snappy = false;
   std::string user_agent;
+  bool authed = false;               ///< omitted from JSON when false
+  std::string auth_identity;         ///< omitted from JSON when empty
+  std::string auth_identity_url;     ///< omitted from JSON when empty
   std::vector<pub_count> pub_counts; ///< omitted from JSON when empty
   bool tls = false;
   std::string tls_cipher_suite;

@@ -31,8 +31,8 @@ struct actor_fixture {
   std::shared_ptr<settings> config = std::make_shared<settings>();
 
   actor_fixture()
-    : sys(init(cfg)),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+      : sys(init(cfg)),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     sched.clock().current_time += std::chrono::hours(1); // avoid t == 0
   }
 
@@ -52,7 +52,7 @@ struct actor_fixture {
 
   static bool is_alive(const caf::actor& a) {
     return !caf::actor_cast<caf::abstract_actor*>(a)->getf(
-      caf::abstract_actor::is_terminated_flag);
+        caf::abstract_actor::is_terminated_flag);
   }
 };
 
@@ -68,6 +68,9 @@ struct recording_connection : connection {
   void close() override { closed = true; }
   void abort() override { aborted = true; }
   void commands_done() override { ++batches_done; }
+  void upgrade(upgrade_plan plan) override { upgrades.push_back(plan); }
+
+  std::vector<upgrade_plan> upgrades;
 };
 
 } // namespace nsq::test

@@ -197,9 +197,10 @@ TEST_CASE("validation order: heartbeat, buffer timeout, buffer size, sample rate
 
 TEST_CASE("features are masked by what the server offers and by negotiation") {
   settings cfg;
+  cfg.snappy_enabled = cfg.deflate_enabled = false; // a server offering nothing
   auto s = initial_client_settings(cfg, "ip");
   REQUIRE_FALSE(
-      apply_json(R"({"feature_negotiation":true,"tls_v1":true,"snappy":true})", s));
+      apply_json(R"({"feature_negotiation":true,"tls_v1":true,"snappy":true})", s, cfg));
   CHECK_FALSE(s.tls_v1);
   CHECK_FALSE(s.snappy);
   cfg.tls_available = cfg.snappy_enabled = cfg.deflate_enabled = true;

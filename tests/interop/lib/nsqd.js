@@ -19,15 +19,28 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/** Returns a fresh private data directory (for servers restarted on it). */
+function makeDataDir() {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'caf-nsqd-interop-'))
+}
+
+/** Removes a directory made by `makeDataDir` and everything in it. */
+function removeDataDir(dir) {
+  fs.rmSync(dir, {recursive: true, force: true})
+}
+
 /**
  * Starts caf-nsqd on a free loopback port (port 0) and learns the port from
- * the `TCP: listening on` line of its stderr.
+ * the `TCP: listening on` line of its stderr. With `options.dataPath` the
+ * server uses that directory and leaves it in place when it exits (for a
+ * restart); otherwise it gets a private one, removed at exit.
  */
-async function startNsqd(flags = []) {
+async function startNsqd(flags = [], options = {}) {
   const binary = process.env.NSQD_BINARY
   if (!binary) throw new Error('NSQD_BINARY is not set')
   // A private data directory: the server locks its data path.
-  const dataPath = fs.mkdtempSync(path.join(os.tmpdir(), 'caf-nsqd-interop-'))
+  const ownsDataPath = !options.dataPath
+  const dataPath = options.dataPath || makeDataDir()
   // A free HTTP port too (nsqd's default 0.0.0.0:4151 would collide).
   const httpFlag = flags.some((f) => f.startsWith('--http-address')) ? [] : ['--http-address=127.0.0.1:0']
   const child = spawn(binary, ['--tcp-address=127.0.0.1:0', `--data-path=${dataPath}`, ...httpFlag, ...flags], {
@@ -38,7 +51,7 @@ async function startNsqd(flags = []) {
   const exit = new Promise((resolve) =>
     child.on('exit', (code, signal) => {
       exited = code === null ? 128 : code
-      fs.rmSync(dataPath, {recursive: true, force: true})
+      if (ownsDataPath) removeDataDir(dataPath)
       resolve({code, signal})
     })
   )
@@ -69,7 +82,16 @@ async function startNsqd(flags = []) {
       const m = /HTTP: listening on 127\.0\.0\.1:(\d+)/.exec(log)
       return m ? Number(m[1]) : 0
     })(),
+    pid: child.pid,
+    dataPath,
     log: () => log,
+    /** SIGKILL (nothing persisted at exit); resolves once the process is gone. */
+    async kill() {
+      if (exited !== null) return exited
+      child.kill('SIGKILL')
+      await withTimeout(exit, 5000, 'caf-nsqd exit after SIGKILL')
+      return exited
+    },
     /** SIGTERM, then the exit code (SIGKILL and a rejection after 5 s). */
     async stop() {
       if (exited !== null) return exited
@@ -146,14 +168,47 @@ async function closeReader(reader) {
 
 /** Resolves when `predicate()` holds, polling every 20 ms, bounded by `ms`. */
 function waitUntil(predicate, ms, what) {
+  let timedOut = false // stops the polling, which would keep node alive forever
   return withTimeout(
     new Promise((resolve) => {
-      const tick = () => (predicate() ? resolve() : setTimeout(tick, 20))
+      const tick = () => (predicate() ? resolve() : timedOut || setTimeout(tick, 20))
       tick()
     }),
     ms,
     what
+  ).catch((err) => {
+    timedOut = true
+    throw err
+  })
+}
+
+/** One HTTP request to the server's HTTP port; resolves to {status, text}. */
+async function httpRequest(nsqd, method, urlPath, body) {
+  const res = await withTimeout(
+    fetch(`http://127.0.0.1:${nsqd.httpPort}${urlPath}`, {method, body}),
+    10000,
+    `${method} ${urlPath}`
   )
+  return {status: res.status, text: await res.text()}
+}
+
+/** `GET /stats?format=json`, parsed. */
+async function stats(nsqd) {
+  const r = await httpRequest(nsqd, 'GET', '/stats?format=json')
+  if (r.status !== 200) throw new Error(`/stats answered ${r.status}: ${r.text}`)
+  return JSON.parse(r.text)
+}
+
+/** Returns a `kB` field (`VmRSS`, `VmHWM`, ...) of /proc/<pid>/status, or null. */
+function procStatusKb(pid, field) {
+  let text
+  try {
+    text = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+  } catch {
+    return null
+  }
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text)
+  return m ? Number(m[1]) : null
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -165,6 +220,11 @@ function numbered(prefix, n) {
 
 module.exports = {
   startNsqd,
+  makeDataDir,
+  removeDataDir,
+  httpRequest,
+  stats,
+  procStatusKb,
   connectWriter,
   connectReader,
   closeReader,
