@@ -26,7 +26,9 @@ namespace nsq {
 using message_ref = caf::cow_tuple<message_data>;
 
 /// Returns the shared data of `m`.
-inline const message_data& data_of(const message_ref& m) { return caf::get<0>(m); }
+inline const message_data& data_of(const message_ref& m) {
+  return caf::get<0>(m);
+}
 
 /// A message handed to a consumer, with this channel's attempt count.
 struct delivery {
