@@ -2,6 +2,7 @@
 // real binary.
 #include "e2e/nsqd_process.hpp"
 #include "e2e/raw_client.hpp"
+#include "e2e/stats_probe.hpp"
 
 #include <map>
 #include <set>
@@ -383,8 +384,13 @@ TEST_CASE("an ephemeral channel disappears with its last consumer") {
   CHECK(m1.body == "m1");
   e.send("FIN " + m1.id + "\n");
   e.close();
-  // The server learns of the close asynchronously; give it a moment (bounded).
-  std::this_thread::sleep_for(300ms);
+  // The server learns of the close asynchronously: wait until the channel is gone.
+  REQUIRE(probe::eventually(
+      [&] {
+        return probe::channel_stats(probe::stats(nsqd.http_port()), "eph", "ch#ephemeral")
+            .is_null();
+      },
+      10s));
   publish(nsqd.port(), "eph", {"m2"});
   auto e2 = subscriber(nsqd.port(), "eph", "ch#ephemeral", 10);
   CHECK(e2.silent_for(500ms)); // m2 went nowhere on this channel

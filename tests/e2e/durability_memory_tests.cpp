@@ -83,9 +83,11 @@ TEST_CASE("durability: RSS stays bounded while 1 GiB passes a topic with no cons
                        << *hwm << " kB, bound " << bound_kb << " kB");
   CHECK(*hwm < bound_kb);
   // Nothing was dropped: every message waits, in the topic or in the channel,
-  // nearly all of it on disk.
+  // nearly all of it on disk once the channel's own disk writes (asynchronous:
+  // counted as memory depth until confirmed) have landed.
   const int64_t messages = static_cast<int64_t>(batches * per_mpub);
   int64_t queued = 0;
+  int64_t on_disk = 0;
   json last;
   CHECK(eventually(
       [&] {
@@ -96,16 +98,12 @@ TEST_CASE("durability: RSS stays bounded while 1 GiB passes a topic with no cons
           return false;
         queued = t["depth"].get<int64_t>() + c["depth"].get<int64_t>() +
                  c["in_flight_count"].get<int64_t>() + c["deferred_count"].get<int64_t>();
-        return queued == messages;
+        on_disk = t["backend_depth"].get<int64_t>() + c["backend_depth"].get<int64_t>();
+        return queued == messages && on_disk >= messages - 8;
       },
       30s));
   INFO("stats: " << last.dump());
   CHECK(queued == messages);
-  auto t = topic_stats(last, "big");
-  auto c = channel_stats(last, "big", "idle");
-  REQUIRE(!t.is_null());
-  REQUIRE(!c.is_null());
-  CHECK(t["backend_depth"].get<int64_t>() + c["backend_depth"].get<int64_t>() >=
-        messages - 8);
+  CHECK(on_disk >= messages - 8);
   CHECK(nsqd.stop(30s) == 0);
 }

@@ -1,10 +1,11 @@
 #pragma once
 
-// Helpers shared by the durability tests: /stats lookups, bounded polling,
+// Helpers shared by the durability tests: channel totals, HTTP requests,
 // and a consumer that drains a channel and counts every body it sees.
 
 #include "e2e/http_client.hpp"
 #include "e2e/raw_client.hpp"
+#include "e2e/stats_probe.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,38 +16,7 @@
 
 namespace e2e::durability {
 
-using json = nlohmann::json;
-
-/// Returns `/stats?format=json` parsed; fails the test on another status.
-inline json stats(uint16_t http_port) {
-  http_client h{http_port};
-  auto a = h.request("GET", "/stats?format=json");
-  INFO("GET /stats: " << a.status << " " << a.body);
-  REQUIRE(a.status == 200);
-  return json::parse(a.body);
-}
-
-/// Returns the topic's stats object, or null if the topic does not exist.
-inline json topic_stats(const json& s, const std::string& topic) {
-  if (!s["topics"].is_array())
-    return nullptr;
-  for (auto& t : s["topics"])
-    if (t["topic_name"] == topic)
-      return t;
-  return nullptr;
-}
-
-/// Returns the channel's stats object, or null if it does not exist.
-inline json channel_stats(const json& s, const std::string& topic,
-                          const std::string& channel) {
-  auto t = topic_stats(s, topic);
-  if (t.is_null() || !t["channels"].is_array())
-    return nullptr;
-  for (auto& c : t["channels"])
-    if (c["channel_name"] == channel)
-      return c;
-  return nullptr;
-}
+using namespace e2e::probe;
 
 /// Returns `depth + in_flight_count + deferred_count` of a channel (0 if absent).
 inline int64_t channel_total(uint16_t http_port, const std::string& topic,
@@ -56,18 +26,6 @@ inline int64_t channel_total(uint16_t http_port, const std::string& topic,
     return 0;
   return c["depth"].get<int64_t>() + c["in_flight_count"].get<int64_t>() +
          c["deferred_count"].get<int64_t>();
-}
-
-/// Polls `done` every 20 ms until it holds or `limit` passes; returns whether it held.
-inline bool eventually(const std::function<bool()>& done, milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    if (done())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
 }
 
 /// Sends one HTTP request on a fresh connection.

@@ -3,6 +3,7 @@
 // server.
 #include "e2e/nsqd_process.hpp"
 #include "e2e/raw_client.hpp"
+#include "e2e/stats_probe.hpp"
 
 #include <set>
 
@@ -477,7 +478,13 @@ TEST_CASE("E_SUB_FAILED beyond --max-channel-consumers") {
   // Another channel is a separate limit; the slot frees when the first leaves.
   auto other = subscriber(nsqd.port(), "t", "c2", 0);
   first.close();
-  std::this_thread::sleep_for(300ms); // the server learns of the close asynchronously
+  // The server learns of the close asynchronously: wait until the slot is free.
+  REQUIRE(probe::eventually(
+      [&] {
+        auto c = probe::channel_stats(probe::stats(nsqd.http_port()), "t", "c");
+        return !c.is_null() && c["client_count"] == 0;
+      },
+      10s));
   auto third = subscriber(nsqd.port(), "t", "c", 0);
 }
 

@@ -88,7 +88,7 @@ test('an ephemeral channel vanishes with its last Reader', {timeout: 60000}, asy
     await h.publish(writer, 'interop_eph', first)
     await h.waitUntil(() => c1.size === first.length, 20000, 'ephemeral reader got the first batch')
     await h.closeReader(e1)
-    await h.sleep(300) // the server learns of the close asynchronously
+    await h.waitForChannel(nsqd, 'interop_eph', 'ch#ephemeral', (c) => c === undefined, 10000) // closes are learnt asynchronously
 
     const gap = h.numbered('gap-', 200)
     await h.publish(writer, 'interop_eph', gap)

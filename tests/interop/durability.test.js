@@ -20,27 +20,6 @@ async function publishAll(nsqd, topic, bodies) {
   }
 }
 
-/** Returns the channel's stats object or undefined. */
-async function channelStats(nsqd, topic, channel) {
-  const s = await h.stats(nsqd).catch((err) => {
-    throw new Error(`GET /stats failed: ${err.message} ${err.cause || ''}; server log:\n${nsqd.log().slice(-2000)}`)
-  })
-  const t = (s.topics || []).find((x) => x.topic_name === topic)
-  return t && (t.channels || []).find((c) => c.channel_name === channel)
-}
-
-/** Polls /stats (bounded) until the channel exists and `ready(channel)` holds; returns it. */
-async function waitForChannel(nsqd, topic, channel, ready, ms = 30000) {
-  const deadline = Date.now() + ms
-  let last
-  for (;;) {
-    last = await channelStats(nsqd, topic, channel)
-    if (last && ready(last)) return last
-    if (Date.now() > deadline) throw new Error(`channel ${topic}/${channel} not ready in ${ms} ms: ${JSON.stringify(last)}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
 /**
  * Consumes `topic/channel` with nsqjs, finishing every message, until
  * `expected` arrived (bounded), then listens a little longer for duplicates.
@@ -145,7 +124,7 @@ test('50,000 messages with 500 in flight and 200 deferred survive SIGTERM', {tim
       writer.close()
       // Like nsqd, a DPUB queues behind the topic's disk backlog: the channel
       // defers it only once the backlog has moved on, so wait for that.
-      const c = await waitForChannel(first, 'dur_flight', 'ch', (x) => x.deferred_count === deferred.length)
+      const c = await h.waitForChannel(first, 'dur_flight', 'ch', (x) => x && x.deferred_count === deferred.length)
       assert.strictEqual(c.in_flight_count, held)
       assert.strictEqual(c.deferred_count, deferred.length)
     } finally {

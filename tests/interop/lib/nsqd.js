@@ -199,6 +199,29 @@ async function stats(nsqd) {
   return JSON.parse(r.text)
 }
 
+/** Returns the channel's /stats object, or undefined if it does not exist. */
+async function channelStats(nsqd, topic, channel) {
+  const s = await stats(nsqd)
+  const t = (s.topics || []).find((x) => x.topic_name === topic)
+  return t && (t.channels || []).find((c) => c.channel_name === channel)
+}
+
+/**
+ * Polls the channel's /stats (every 50 ms, bounded by `ms`) until
+ * `ready(channelOrUndefined)` holds; returns what it saw last.
+ */
+async function waitForChannel(nsqd, topic, channel, ready, ms = 30000) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const c = await channelStats(nsqd, topic, channel)
+    if (ready(c)) return c
+    if (Date.now() > deadline) {
+      throw new Error(`${topic}/${channel} not as expected within ${ms} ms: ${JSON.stringify(c)}`)
+    }
+    await sleep(50)
+  }
+}
+
 /** Returns a `kB` field (`VmRSS`, `VmHWM`, ...) of /proc/<pid>/status, or null. */
 function procStatusKb(pid, field) {
   let text
@@ -224,6 +247,8 @@ module.exports = {
   removeDataDir,
   httpRequest,
   stats,
+  channelStats,
+  waitForChannel,
   procStatusKb,
   connectWriter,
   connectReader,
