@@ -6,13 +6,19 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/sec.hpp>
+
+#include <openssl/ssl.h>
 
 #include <random>
 #include <utility>
@@ -26,6 +32,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using ms = std::chrono::milliseconds;
+using response_parser = http::response_parser<http::string_body>;
 
 /// Largest auth server answer we read (and decompress): nsqd reads any size;
 /// a grant is a few KiB.
@@ -71,9 +78,8 @@ http::request<http::empty_body> make_request(const http_url& u) {
   return req;
 }
 
-/// The body of a 200 answer, decompressed; or the failure text.
-std::string read_body(http::response_parser<http::string_body>& parser,
-                      std::string& body) {
+/// The answer's body, decompressed; or the failure text.
+std::string read_body(response_parser& parser, std::string& body) {
   auto& res = parser.get();
   std::string raw = std::move(res.body());
   if (beast::iequals(res[http::field::content_encoding], "gzip")) {
@@ -82,10 +88,112 @@ std::string read_body(http::response_parser<http::string_body>& parser,
   } else {
     body = std::move(raw);
   }
-  if (res.result_int() != 200)
-    return "got response " + std::to_string(res.result_int()) + " " +
-           std::string(res.reason()) + " " + go_quote(body);
   return "";
+}
+
+/// Resolves and connects `stream` within the connect timeout.
+std::string connect(asio::io_context& ioc, beast::tcp_stream& stream, const http_url& u,
+                    ms timeout) {
+  tcp::resolver::results_type endpoints;
+  if (auto err = resolve(ioc, u, timeout, endpoints); !err.empty())
+    return err;
+  beast::error_code ec;
+  stream.expires_after(timeout);
+  stream.async_connect(endpoints,
+                       [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  run_all(ioc);
+  return ec ? "connecting to " + u.host_header + ": " + ec.message() : "";
+}
+
+/// Writes the GET and reads the answer into `parser` (the stream's timeout
+/// is already running: nsqd bounds the whole exchange).
+template <class Stream>
+beast::error_code exchange(asio::io_context& ioc, Stream& stream, const http_url& u,
+                           response_parser& parser) {
+  auto req = make_request(u);
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  http::async_write(stream, req, [&](beast::error_code e, size_t) {
+    ec = e;
+    if (!e)
+      http::async_read(stream, buffer, parser,
+                       [&](beast::error_code e2, size_t) { ec = e2; });
+  });
+  run_all(ioc);
+  return ec;
+}
+
+std::string get_plain(const http_url& u, const http_client_options& o,
+                      response_parser& parser) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  if (auto err = connect(ioc, stream, u, o.connect_timeout); !err.empty())
+    return err;
+  stream.expires_after(o.request_timeout);
+  auto ec = exchange(ioc, stream, u, parser);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return ec ? "requesting " + u.host_header + u.target + ": " + ec.message() : "";
+}
+
+/// nsqd's client TLS config: --tls-root-ca-file as the only roots (the
+/// system's without it), --tls-min-version, the server always verified.
+std::string setup_client_tls(asio::ssl::context& ctx, const http_client_options& o) {
+  beast::error_code ec;
+  if (SSL_CTX_set_min_proto_version(ctx.native_handle(), o.tls_min_version) != 1)
+    return "unsupported minimum TLS version";
+  if (!o.root_ca_file.empty())
+    ctx.load_verify_file(o.root_ca_file, ec);
+  else
+    ctx.set_default_verify_paths(ec);
+  if (ec)
+    return "loading root CAs " + go_quote(o.root_ca_file) + ": " + ec.message();
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  return "";
+}
+
+std::string get_tls(const http_url& u, const http_client_options& o,
+                    response_parser& parser) {
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  if (auto err = setup_client_tls(ctx, o); !err.empty())
+    return err;
+  asio::io_context ioc;
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  // The certificate must name the host (an IP SAN for an address); SNI only
+  // for names, as Go.
+  stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
+  beast::error_code not_ip;
+  asio::ip::make_address(u.host, not_ip);
+  if (not_ip && SSL_set_tlsext_host_name(stream.native_handle(), u.host.c_str()) != 1)
+    return "invalid TLS server name " + go_quote(u.host);
+  if (auto err = connect(ioc, beast::get_lowest_layer(stream), u, o.connect_timeout);
+      !err.empty())
+    return err;
+  beast::get_lowest_layer(stream).expires_after(o.request_timeout);
+  beast::error_code ec;
+  stream.async_handshake(asio::ssl::stream_base::client,
+                         [&](beast::error_code e) { ec = e; });
+  run_all(ioc);
+  if (ec)
+    return "TLS handshake with " + u.host_header + ": " + ec.message();
+  ec = exchange(ioc, stream, u, parser);
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_both, ignored);
+  return ec ? "requesting " + u.host_header + u.target + ": " + ec.message() : "";
+}
+
+/// One GET: the answer's status and decoded body, or the failure text.
+std::string get_once(const http_url& u, const http_client_options& o, unsigned& status,
+                     std::string& reason, std::string& body) {
+  response_parser parser;
+  parser.body_limit(max_response_size);
+  parser.header_limit(max_response_header_size);
+  auto err = u.scheme == "https" ? get_tls(u, o, parser) : get_plain(u, o, parser);
+  if (!err.empty())
+    return err;
+  status = parser.get().result_int();
+  reason = std::string(parser.get().reason());
+  return read_body(parser, body);
 }
 
 /// Picks where the round of servers starts (nsqd: rand.Int() % n).
@@ -98,7 +206,7 @@ size_t random_start(size_t n) {
 std::string query_one(const std::string& address, const auth_job& job,
                       std::string& body) {
   auto url = auth_url(address, job.query);
-  std::string err = http_get(url, job.connect_timeout, job.request_timeout, body);
+  std::string err = http_get(url, job.http, body);
   if (!err.empty())
     return err;
   auto grant = decode_auth_response(body);
@@ -143,43 +251,31 @@ caf::behavior auth_query_actor(caf::event_based_actor* self, auth_job job) {
 
 } // namespace
 
-std::string http_get(const std::string& url, ms connect_timeout, ms request_timeout,
+std::string http_get(const std::string& url, const http_client_options& opts,
                      std::string& body) {
-  http_url u;
-  if (!parse_http_url(url, u))
-    return "invalid auth URL " + go_quote(url);
-  if (u.scheme != "http")
-    return "unsupported auth URL scheme " + go_quote(u.scheme) + " (only http)";
-  asio::io_context ioc;
-  tcp::resolver::results_type endpoints;
-  if (auto err = resolve(ioc, u, connect_timeout, endpoints); !err.empty())
-    return err;
-  beast::tcp_stream stream(ioc);
-  beast::error_code ec;
-  stream.expires_after(connect_timeout);
-  stream.async_connect(endpoints,
-                       [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-  run_all(ioc);
-  if (ec)
-    return "connecting to " + u.host_header + ": " + ec.message();
-  auto req = make_request(u);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(max_response_size);
-  parser.header_limit(max_response_header_size);
-  stream.expires_after(request_timeout); // nsqd: the whole exchange
-  http::async_write(stream, req, [&](beast::error_code e, size_t) {
-    ec = e;
-    if (!e)
-      http::async_read(stream, buffer, parser,
-                       [&](beast::error_code e2, size_t) { ec = e2; });
-  });
-  run_all(ioc);
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  if (ec)
-    return "requesting " + url + ": " + ec.message();
-  return read_body(parser, body);
+  std::string next = url;
+  for (;;) {
+    http_url u;
+    if (!parse_http_url(next, u))
+      return "invalid auth URL " + go_quote(next);
+    if (u.scheme != "http" && u.scheme != "https")
+      return "unsupported protocol scheme " + go_quote(u.scheme);
+    unsigned status = 0;
+    std::string reason;
+    if (auto err = get_once(u, opts, status, reason, body); !err.empty())
+      return err;
+    if (status == 200)
+      return "";
+    std::string failure =
+        "got response " + std::to_string(status) + " " + reason + " " + go_quote(body);
+    // nsqd's client follows an nsqd-style TLS_REQUIRED 403 to https (once:
+    // the retry is https).
+    if (status != 403 || u.scheme == "https")
+      return failure;
+    next = https_redirect(u, body);
+    if (next.empty())
+      return failure + " (no https_port to retry on)";
+  }
 }
 
 caf::actor spawn_auth_query(caf::actor_system& sys, auth_job job) {

@@ -11,6 +11,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<delivery>("nsq_delivery");
   cfg.add_message_type<std::vector<delivery>>("nsq_delivery_batch");
   cfg.add_message_type<consumer_info>("nsq_consumer_info");
+  cfg.add_message_type<tls_details>("nsq_tls_details");
   cfg.add_message_type<client_error>("nsq_client_error");
   cfg.add_message_type<command>("nsq_command");
   cfg.add_message_type<std::vector<command>>("nsq_command_batch");

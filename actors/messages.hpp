@@ -46,6 +46,15 @@ struct consumer_info {
   std::string remote_address;
 };
 
+/// What a connection's TLS handshake negotiated, for AUTH and /stats
+/// (reference §9.2, §13.7).
+struct tls_details {
+  std::string common_name;         ///< Subject CN of the client's certificate, or ""
+  uint16_t version = 0;            ///< protocol version as on the wire (0x0303 = TLS 1.2)
+  uint16_t cipher_suite = 0;       ///< IANA id
+  std::string negotiated_protocol; ///< ALPN, "" when none
+};
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message_data& x) {
   return f(caf::meta::type_name("nsq_message_data"), x.id, x.timestamp, x.body);
@@ -60,6 +69,12 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, consumer_info& x) {
   return f(caf::meta::type_name("nsq_consumer_info"), x.msg_timeout_ms, x.sample_rate,
            x.client_id, x.hostname, x.user_agent, x.remote_address);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tls_details& x) {
+  return f(caf::meta::type_name("nsq_tls_details"), x.common_name, x.version,
+           x.cipher_suite, x.negotiated_protocol);
 }
 
 template <class Inspector>
@@ -79,6 +94,9 @@ typename Inspector::result_type inspect(Inspector& f, command& x) {
 using commands_atom = caf::atom_constant<caf::atom("commands")>;
 /// (conn_closed_atom): the socket is gone (EOF, error, or closed by us).
 using conn_closed_atom = caf::atom_constant<caf::atom("connclosed")>;
+/// (tls_up_atom, tls_details): the TLS handshake of an upgrade succeeded;
+/// sent before any command read over TLS.
+using tls_up_atom = caf::atom_constant<caf::atom("tls_up")>;
 
 // -- session → broker → topic → channel -------------------------------------
 

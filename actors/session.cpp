@@ -71,6 +71,7 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
         if (st.dead || (!st.busy && st.batches.empty()))
           finish(self);
       },
+      [=](tls_up_atom, tls_details& tls) { self->state.tls_info = std::move(tls); },
       [=](deliver_atom, const std::vector<delivery>& batch) { deliver(self, batch); },
       [=](op_failed_atom, const client_error& err) { on_op_failed(self, err); },
       [=](flush_atom) {

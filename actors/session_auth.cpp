@@ -32,9 +32,13 @@ void query_auth_servers(session_actor* self, grant_handler done) {
   auto& st = self->state;
   auth_job job;
   job.addresses = st.cfg->auth_http_addresses;
-  job.query = auth_query{st.remote, st.tls, "", st.auth_secret};
-  job.connect_timeout = st.cfg->http_client_connect_timeout;
-  job.request_timeout = st.cfg->http_client_request_timeout;
+  // nsqd: tls once the handshake succeeded, with the client certificate's CN.
+  job.query = auth_query{st.remote, st.tls_info.has_value(),
+                         st.tls_info ? st.tls_info->common_name : "", st.auth_secret};
+  job.http.connect_timeout = st.cfg->http_client_connect_timeout;
+  job.http.request_timeout = st.cfg->http_client_request_timeout;
+  job.http.root_ca_file = st.cfg->tls_root_ca_file;
+  job.http.tls_min_version = st.cfg->tls_min_version;
   st.busy = true;
   auto worker = spawn_auth_query(self->system(), std::move(job));
   self->request(worker, caf::infinite, auth_query_atom::value)

@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -93,6 +94,8 @@ struct session_state {
   bool upgraded = false;
   /// The connection runs TLS (commands after the upgrade arrive over it).
   bool tls = false;
+  /// What the TLS handshake negotiated, once the connection reported it.
+  std::optional<tls_details> tls_info;
 
   uint64_t heartbeat_gen = 0; ///< stamps ticks; bumped when the ticker restarts
   caf::actor_clock::time_point last_command{};

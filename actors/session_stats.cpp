@@ -1,4 +1,5 @@
 #include "actors/session_state.hpp"
+#include "protocol/tls_names.hpp"
 
 // A session's /stats entry: what the connection negotiated and its counters
 // (reference §13.7 ClientStats).
@@ -29,7 +30,14 @@ client_stats stats_of(const session_state& st) {
   }
   for (auto& [topic, count] : st.pub_counts)
     s.pub_counts.push_back(pub_count{topic, count});
-  s.tls = c.tls_v1; // cipher suite and version are filled once TLS lands
+  if (st.tls_info) { // nsqd: only once the handshake succeeded
+    s.tls = true;
+    s.tls_cipher_suite = tls_cipher_suite_name(st.tls_info->cipher_suite);
+    s.tls_version = tls_version_name(st.tls_info->version);
+    s.tls_negotiated_protocol = st.tls_info->negotiated_protocol;
+    // Go (since 1.17) always reports NegotiatedProtocolIsMutual = true.
+    s.tls_negotiated_protocol_is_mutual = true;
+  }
   return s;
 }
 

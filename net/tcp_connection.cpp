@@ -41,7 +41,7 @@ tcp_connection::tcp_connection(tcp::socket sock, caf::actor_system& sys,
                                std::shared_ptr<asio::ssl::context> tls)
     : sock_(std::move(sock)), close_timer_(sock_.get_executor()), sys_(sys),
       broker_(std::move(broker)), cfg_(std::move(cfg)), parser_(*cfg_),
-      tls_ctx_(std::move(tls)), handshake_timer_(sock_.get_executor()) {
+      tls_ctx_(std::move(tls)), tls_timer_(sock_.get_executor()) {
   error_code ec;
   auto ep = sock_.remote_endpoint(ec);
   if (ec) {
@@ -156,6 +156,10 @@ void tcp_connection::on_read(const error_code& ec, size_t n) {
   case phase::closed:
     return;
   case phase::lingering:
+    if (tls_close_ == tls_close::awaiting_read) {
+      start_tls_shutdown(); // the TLS read it cancelled is done
+      return;
+    }
     // Input after our FIN is discarded; the peer's EOF (or any error) ends it.
     if (ec)
       do_abort();
@@ -360,10 +364,18 @@ void tcp_connection::do_close() {
 }
 
 void tcp_connection::begin_linger() {
+  phase_ = phase::lingering;
+  if (tls_ && tls_close_ == tls_close::none) {
+    begin_tls_close(); // close_notify first; it continues with linger_tcp()
+    return;
+  }
+  linger_tcp();
+}
+
+void tcp_connection::linger_tcp() {
   // Send our FIN after the last byte, then wait for the peer's EOF before
   // closing: closing with unread input would send a RST that can destroy the
   // frames we just wrote before the client reads them.
-  phase_ = phase::lingering;
   error_code ec;
   sock_.shutdown(tcp::socket::shutdown_send, ec);
   if (ec || read_ended_) {
@@ -387,7 +399,7 @@ void tcp_connection::do_abort() {
     return;
   phase_ = phase::closed;
   close_timer_.cancel();
-  handshake_timer_.cancel();
+  tls_timer_.cancel();
   held_.clear();
   held_bytes_ = 0;
   coded_in_.clear();

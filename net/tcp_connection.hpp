@@ -50,6 +50,10 @@ public:
   /// How long the TLS server handshake of an upgrade may take (as nsqd).
   static constexpr std::chrono::seconds handshake_timeout{5};
 
+  /// How long a closing TLS connection waits for the peer's close_notify
+  /// after sending its own before the socket is closed anyway.
+  static constexpr std::chrono::seconds tls_close_timeout{1};
+
   /// Most decoded bytes fed to the parser at once: a compressed client
   /// cannot make one read expand into unbounded memory.
   static constexpr size_t max_decoded_step = 64 * 1024;
@@ -106,6 +110,8 @@ private:
 
   void do_close();
   void begin_linger();
+  /// Ends the TCP stream after the TLS layer (if any) was shut down.
+  void linger_tcp();
   void do_linger_read();
   void do_abort();
   void notify_session();
@@ -117,6 +123,15 @@ private:
   void install_codec();
   void finish_upgrade();
   void fail_upgrade(const std::string& why);
+  /// Tells the session what the handshake negotiated (before any command
+  /// read over TLS).
+  void report_tls();
+
+  // Closing a TLS connection (tcp_connection_tls_close.cpp).
+  /// Sends close_notify and waits (bounded) for the peer's; then linger_tcp().
+  void begin_tls_close();
+  void start_tls_shutdown();
+  void on_tls_shutdown(const boost::system::error_code& ec);
   bool has_codec() const { return snappy_in_ || deflate_in_; }
   /// Encodes `bytes` with the negotiated codec; false if the codec failed.
   bool encode(std::string& bytes);
@@ -153,7 +168,12 @@ private:
   std::shared_ptr<boost::asio::ssl::context> tls_ctx_;
   /// The TLS layer over sock_, once an IDENTIFY negotiated it.
   std::unique_ptr<boost::asio::ssl::stream<tcp::socket&>> tls_;
-  boost::asio::steady_timer handshake_timer_;
+  /// Bounds the TLS handshake, later the wait for the peer's close_notify.
+  boost::asio::steady_timer tls_timer_;
+  /// TLS close: none, waiting for a pending read to be cancelled, shutting
+  /// down, done (the TLS layer is no longer read).
+  enum class tls_close { none, awaiting_read, shutting_down, done };
+  tls_close tls_close_ = tls_close::none;
   upgrade_plan plan_;
   bool hold_reads_ = false; ///< an IDENTIFY is being processed: wait for it
   bool upgrading_ = false;  ///< upgrade() requested and not yet done

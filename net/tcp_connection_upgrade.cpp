@@ -6,10 +6,14 @@
 #include "net/tcp_connection.hpp"
 
 #include "actors/log.hpp"
+#include "actors/messages.hpp"
+#include "net/tls_peer.hpp"
 #include "protocol/frame.hpp"
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
+
+#include <caf/send.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -59,8 +63,8 @@ void tcp_connection::maybe_start_upgrade() {
     return;
   }
   tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, *tls_ctx_);
-  handshake_timer_.expires_after(handshake_timeout);
-  handshake_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+  tls_timer_.expires_after(handshake_timeout);
+  tls_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (ec == asio::error::operation_aborted || !self->upgrading_)
       return;
     error_code ignored;
@@ -72,7 +76,7 @@ void tcp_connection::maybe_start_upgrade() {
 }
 
 void tcp_connection::on_handshake(const error_code& ec) {
-  handshake_timer_.cancel();
+  tls_timer_.cancel();
   if (phase_ != phase::open)
     return;
   if (ec) {
@@ -83,8 +87,16 @@ void tcp_connection::on_handshake(const error_code& ec) {
   }
   log_info("PROTOCOL(V2): [" + remote_ + "] upgraded to TLS (" +
            SSL_get_version(tls_->native_handle()) + ")");
+  report_tls();
   push_out(ok_frame()); // over TLS, not through a codec
   install_codec();
+}
+
+void tcp_connection::report_tls() {
+  // Sent from this strand before any batch read over TLS: the session has
+  // the details before it runs a command that needs them (AUTH).
+  if (session_)
+    caf::anon_send(session_, tls_up_atom::value, describe_tls(tls_->native_handle()));
 }
 
 void tcp_connection::install_codec() {

@@ -1,5 +1,7 @@
 #include "protocol/auth_request.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
 
 namespace nsq {
@@ -119,6 +121,29 @@ bool parse_http_url(std::string_view url, http_url& out) {
   out.target =
       (rest.empty() || rest.front() != '/') ? "/" + std::string(rest) : std::string(rest);
   return true;
+}
+
+std::string https_redirect(const http_url& u, std::string_view body) {
+  auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded() || !(doc.is_object() || doc.is_null()))
+    return {};
+  int64_t port = 0;
+  if (doc.is_object()) {
+    auto i = doc.find("https_port");
+    if (i != doc.end() && !i->is_null()) {
+      if (!i->is_number_integer())
+        return {};
+      port = i->get<int64_t>();
+    }
+  }
+  bool explicit_port = u.host_header.size() > u.port.size() &&
+                       u.host_header.compare(u.host_header.size() - u.port.size() - 1,
+                                             std::string::npos, ":" + u.port) == 0;
+  if (!explicit_port || port < 0 || port > 65535)
+    return {};
+  bool v6 = u.host.find(':') != std::string::npos;
+  std::string host = v6 ? "[" + u.host + "]" : u.host;
+  return "https://" + host + ":" + std::to_string(port) + u.target;
 }
 
 } // namespace nsq

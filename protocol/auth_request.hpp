@@ -38,4 +38,11 @@ struct http_url {
 /// it is not one (no scheme, empty host, bad port). A fragment is dropped.
 bool parse_http_url(std::string_view url, http_url& out);
 
+/// nsqd's HTTP client after a 403 from a non-https URL (an nsqd-style
+/// `TLS_REQUIRED` answer): the same URL with scheme `https` and the port
+/// from the body's `"https_port"` (0 when absent, as Go decodes it). Empty
+/// when the body is not such a JSON object or `u` names no explicit port
+/// (nsqd's request then fails).
+std::string https_redirect(const http_url& u, std::string_view body);
+
 } // namespace nsq

@@ -28,9 +28,12 @@
 namespace e2e {
 
 /// A throw-away CA with a server certificate (CN and SAN 127.0.0.1) and a
-/// client certificate, both signed by it, plus a self-signed stranger.
+/// client certificate (CN client_cn, SAN 127.0.0.1), both signed by it, plus
+/// a self-signed stranger.
 class test_pki {
 public:
+  static constexpr const char* client_cn = "caf-nsqd-test-client";
+
   test_pki() {
     char tmpl[] = "/tmp/caf-nsqd-pki-XXXXXX";
     REQUIRE(::mkdtemp(tmpl) != nullptr);
@@ -42,7 +45,8 @@ public:
         d + "ca.key -out " + d + "ca.pem" + quiet);
     for (const char* who : {"server", "client"}) {
       std::string w = who;
-      run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout " + d + w +
+      std::string cn = w == "client" ? client_cn : "127.0.0.1";
+      run("openssl req -newkey rsa:2048 -nodes -subj /CN=" + cn + " -keyout " + d + w +
           ".key -out " + d + w + ".csr" + quiet);
       run("printf 'subjectAltName=IP:127.0.0.1\\n' > " + d + w + ".ext");
       run("openssl x509 -req -days 2 -in " + d + w + ".csr -CA " + d + "ca.pem -CAkey " +
@@ -106,6 +110,9 @@ public:
       ::close(fd_);
   }
 
+  /// Makes start_tls() offer only TLS 1.2 with these OpenSSL cipher names.
+  void force_tls12(std::string ciphers) { tls12_ciphers_ = std::move(ciphers); }
+
   /// Runs the client handshake on the socket; returns whether it succeeded.
   bool start_tls(const tls_options& opts = {}) {
     ctx_ = SSL_CTX_new(TLS_client_method());
@@ -119,6 +126,10 @@ public:
                                            SSL_FILETYPE_PEM) == 1);
       REQUIRE(SSL_CTX_use_PrivateKey_file(ctx_, opts.key_file.c_str(),
                                           SSL_FILETYPE_PEM) == 1);
+    }
+    if (!tls12_ciphers_.empty()) {
+      REQUIRE(SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION) == 1);
+      REQUIRE(SSL_CTX_set_cipher_list(ctx_, tls12_ciphers_.c_str()) == 1);
     }
     ssl_ = SSL_new(ctx_);
     REQUIRE(ssl_ != nullptr);
@@ -171,6 +182,41 @@ public:
     return head + read_exact(size);
   }
 
+  /// This end's port (how /stats names the client).
+  uint16_t local_port() const {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    return ntohs(addr.sin_port);
+  }
+
+  /// The negotiated protocol version (e.g. 0x0304) and cipher suite id.
+  int tls_version() const { return SSL_version(ssl_); }
+  uint16_t tls_cipher_id() const {
+    return SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(ssl_));
+  }
+
+  /// Returns whether the server ended TLS with close_notify within 5 s
+  /// (without answering it: the client then just stops reading).
+  bool got_close_notify() {
+    char c;
+    int got = SSL_read(ssl_, &c, 1);
+    int err = SSL_get_error(ssl_, got);
+    ERR_clear_error();
+    return got == 0 && err == SSL_ERROR_ZERO_RETURN;
+  }
+
+  /// Answers the server's close_notify with ours.
+  void send_close_notify() { SSL_shutdown(ssl_); }
+
+  /// Returns whether the TCP connection ended (EOF or reset) within 5 s,
+  /// looking below TLS.
+  bool tcp_closed() {
+    char c;
+    long got = ::recv(fd_, &c, 1, 0);
+    return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
   /// Returns whether the server closed the connection (EOF or reset) within 5 s.
   bool closed() {
     char c;
@@ -190,6 +236,7 @@ private:
   int fd_ = -1;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
+  std::string tls12_ciphers_;
 };
 
 } // namespace e2e

@@ -1,6 +1,7 @@
 // TLS, snappy and deflate upgrades after IDENTIFY (reference §6.3–6.5,
 // §10, §20.3–20.5), over real sockets against the real binary.
 
+#include "e2e/http_client.hpp"
 #include "e2e/nsqd_process.hpp"
 #include "e2e/raw_client.hpp"
 #include "e2e/subprocess.hpp"
@@ -10,6 +11,7 @@
 #include "protocol/snappy_stream.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <string>
@@ -60,6 +62,29 @@ std::string read_deflated(tls_client& c, nsq::deflate_decoder& dec,
   auto r = dec.feed(in, plain, 1 << 20);
   CHECK(r.st == nsq::deflate_decoder::status::ok);
   return plain;
+}
+
+/// IDENTIFYs with tls_v1 and runs the handshake with `opts`; REQUIREs the OK.
+void upgrade_to_tls(tls_client& c, const tls_options& opts) {
+  auto json = identify_negotiating(c, "\"tls_v1\":true");
+  REQUIRE(json.find("\"tls_v1\":true") != std::string::npos);
+  REQUIRE(c.start_tls(opts));
+  REQUIRE(hex(c.read_frame()) == hex(ok_frame));
+}
+
+/// Returns the /stats producer entry of the client whose remote port is `port`.
+nlohmann::json producer_stats(uint16_t http_port, uint16_t port) {
+  http_client h{http_port};
+  auto a = h.request("GET", "/stats?format=json");
+  REQUIRE(a.status == 200);
+  auto stats = nlohmann::json::parse(a.body);
+  for (auto& p : stats["producers"]) {
+    auto addr = p["remote_address"].get<std::string>();
+    if (addr.substr(addr.rfind(':') + 1) == std::to_string(port))
+      return p;
+  }
+  FAIL("no producer on port " << port << " in " << a.body);
+  return nullptr;
 }
 
 uint16_t https_port(const nsqd_process& nsqd) {
@@ -365,4 +390,81 @@ TEST_CASE("TLS startup errors") {
   fails_with({"--tls-cert=/nonexistent.pem", "--tls-key=/nonexistent.key"},
              "failed to build TLS config - open /nonexistent.pem: no such file or "
              "directory");
+}
+
+TEST_CASE("/stats shows each client's negotiated TLS version and cipher suite", "[tls]") {
+  test_pki pki;
+  nsqd_process nsqd{tls_flags(pki)};
+  SECTION("OpenSSL's default (TLS 1.3 here): nsqd names no 1.3 suite") {
+    tls_client c{nsqd.port()};
+    upgrade_to_tls(c, {pki.file("ca.pem"), "", ""});
+    REQUIRE(c.send(pub("tls_stats", "x")));
+    REQUIRE(hex(c.read_frame()) == hex(ok_frame));
+    auto p = producer_stats(nsqd.http_port(), c.local_port());
+    INFO(p.dump());
+    CHECK(p["tls"] == true);
+    if (c.tls_version() == TLS1_3_VERSION) {
+      CHECK(p["tls_version"] == "TLS1.3");
+      CHECK(p["tls_cipher_suite"] == "Unknown " + std::to_string(c.tls_cipher_id()));
+    } else {
+      CHECK(p["tls_version"] == "TLS1.2");
+      CHECK_FALSE(p["tls_cipher_suite"].get<std::string>().empty());
+    }
+    CHECK(p["tls_negotiated_protocol"] == "");
+    CHECK(p["tls_negotiated_protocol_is_mutual"] == true);
+  }
+  SECTION("TLS 1.2 with ECDHE-RSA-AES128-GCM-SHA256: Go's suite name") {
+    tls_client c{nsqd.port()};
+    c.force_tls12("ECDHE-RSA-AES128-GCM-SHA256");
+    upgrade_to_tls(c, {pki.file("ca.pem"), "", ""});
+    REQUIRE(c.tls_version() == TLS1_2_VERSION);
+    REQUIRE(c.send(pub("tls_stats", "x")));
+    REQUIRE(hex(c.read_frame()) == hex(ok_frame));
+    auto p = producer_stats(nsqd.http_port(), c.local_port());
+    INFO(p.dump());
+    CHECK(p["tls"] == true);
+    CHECK(p["tls_version"] == "TLS1.2");
+    CHECK(p["tls_cipher_suite"] == "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    CHECK(p["tls_negotiated_protocol_is_mutual"] == true);
+  }
+  SECTION("TLS 1.2 with AES-256-GCM: a suite outside nsqd's table is Unknown") {
+    tls_client c{nsqd.port()};
+    c.force_tls12("ECDHE-RSA-AES256-GCM-SHA384");
+    upgrade_to_tls(c, {pki.file("ca.pem"), "", ""});
+    REQUIRE(c.send(pub("tls_stats", "x")));
+    REQUIRE(hex(c.read_frame()) == hex(ok_frame));
+    auto p = producer_stats(nsqd.http_port(), c.local_port());
+    CHECK(p["tls_cipher_suite"] == "Unknown 49200");
+  }
+  SECTION("a plaintext client: no TLS fields") {
+    tls_client c{nsqd.port()};
+    auto json = identify_negotiating(c, "\"tls_v1\":false");
+    REQUIRE(c.send(pub("tls_stats", "x")));
+    REQUIRE(hex(c.read_frame()) == hex(ok_frame));
+    auto p = producer_stats(nsqd.http_port(), c.local_port());
+    INFO(p.dump());
+    CHECK(p["tls"] == false);
+    CHECK(p["tls_version"] == "");
+    CHECK(p["tls_cipher_suite"] == "");
+    CHECK(p["tls_negotiated_protocol"] == "");
+    CHECK(p["tls_negotiated_protocol_is_mutual"] == false);
+  }
+}
+
+TEST_CASE("closing a TLS connection sends close_notify first", "[tls]") {
+  test_pki pki;
+  nsqd_process nsqd{tls_flags(pki)};
+  tls_client c{nsqd.port()};
+  upgrade_to_tls(c, {pki.file("ca.pem"), "", ""});
+  REQUIRE(c.send("BOGUS\n"));
+  auto f = c.read_frame();
+  CHECK(f.substr(8) == "E_INVALID invalid command BOGUS");
+  CHECK(c.got_close_notify());
+  SECTION("a peer that answers it: the TCP connection ends") {
+    c.send_close_notify();
+    CHECK(c.tcp_closed());
+  }
+  SECTION("a peer that never answers is dropped anyway") {
+    CHECK(c.tcp_closed());
+  }
 }
