@@ -1,10 +1,10 @@
 #include "actors/topic.hpp"
 
 #include "actors/channel.hpp"
-#include "actors/disk_records.hpp"
 #include "actors/log.hpp"
 #include "actors/topic_state.hpp"
 #include "protocol/names.hpp"
+#include "storage/queue_record.hpp"
 
 #include <caf/all.hpp>
 
@@ -59,14 +59,12 @@ void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan de
 void flush_held(topic_actor* self) {
   auto& st = self->state;
   while (!st.paused && !st.held.empty() && !st.channels.empty()) {
-    auto defer = st.held.front().defer;
+    auto defer = st.held.front_defer();
     bool counted = defer <= caf::timespan{0};
     auto limit = counted ? room_of(st) : std::numeric_limits<uint64_t>::max();
     std::vector<message_ref> batch;
-    while (!st.held.empty() && st.held.front().defer == defer && batch.size() < limit) {
-      batch.push_back(std::move(st.held.front().msg));
-      st.held.pop_front();
-    }
+    while (!st.held.empty() && st.held.front_defer() == defer && batch.size() < limit)
+      batch.push_back(st.held.pop_front()); // built only now, as it leaves
     if (batch.empty())
       return; // a channel is full: wait for its drained
     fan_out(self, std::move(batch), defer);
@@ -86,11 +84,16 @@ void persist_channels(topic_actor* self) {
              std::move(names));
 }
 
-/// Returns the disk record of a held message (a DPUB keeps its relative
-/// defer: the delay starts when it reaches a channel, §8.7).
-std::string record_of(const held_message& h) {
-  auto defer = std::chrono::duration_cast<std::chrono::nanoseconds>(h.defer).count();
-  return encode_disk_message(h.msg, 0, defer > 0 ? -defer : 0);
+/// Returns the disk record of a message the topic holds or spills (a DPUB
+/// keeps its relative defer: the delay starts when it reaches a channel, §8.7).
+std::string record_of(message_data data, caf::timespan defer) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defer).count();
+  storage::queue_record r;
+  r.message = std::move(data);
+  r.deliver_at = ns > 0 ? -ns : 0;
+  std::string out;
+  storage::append_queue_record(out, r);
+  return out;
 }
 
 void pump(topic_actor* self);
@@ -106,13 +109,13 @@ void refill(topic_actor* self) {
   st.disk.read(self, batch, [self](std::vector<std::string>& records) {
     auto& st = self->state;
     for (auto& r : records) {
-      disk_message m;
-      if (!decode_disk_message(r, m)) {
+      storage::queue_record m;
+      if (!storage::decode_queue_record(r, m).is_ok()) {
         log_warn("TOPIC(" + st.topic_name + "): skipped an unreadable disk record");
         continue;
       }
       auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
-      st.held.push_back(held_message{std::move(m.msg), defer});
+      st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
     }
     pump(self);
   });
@@ -129,17 +132,11 @@ void pump(topic_actor* self) {
   st.disk.retire_if_idle(self);
 }
 
-/// Returns the messages of `bodies`, each built once with a new ID.
-std::vector<message_ref> make_messages(topic_state& st,
-                                       std::vector<std::string>& bodies) {
-  auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  std::vector<message_ref> result;
-  result.reserve(bodies.size());
-  for (auto& body : bodies)
-    result.emplace_back(message_data{st.ids.next(now), now, std::move(body)});
-  return result;
+/// Returns the wall clock in Unix nanoseconds: a published message's timestamp.
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 /// Accepts a batch all-or-nothing; returns the refusal reason or "".
@@ -156,18 +153,24 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
   // An ephemeral topic drops its overflow like nsqd; others refuse (no disk queue yet).
   if (!st.ephemeral && st.held.size() + (n - direct) > cap)
     return "queue full";
-  auto refs = make_messages(st, bodies);
+  // Each message gets its ID in publish order; only those for the channels
+  // become message_refs, the rest are packed into the memory queue.
+  auto now = now_ns();
+  std::vector<message_ref> refs;
+  refs.reserve(direct);
   st.message_count += n;
-  for (auto& m : refs)
-    st.message_bytes += data_of(m).body.size();
-  for (size_t i = direct; i < n; ++i)
-    st.held.push_back(held_message{std::move(refs[i]), defer});
-  while (st.held.size() > cap)
-    st.held.pop_back();
-  if (direct > 0) {
-    refs.resize(direct);
-    fan_out(self, std::move(refs), defer);
+  for (size_t i = 0; i < n; ++i) {
+    auto& body = bodies[i];
+    st.message_bytes += body.size();
+    auto id = st.ids.next(now);
+    if (i < direct)
+      refs.emplace_back(message_data{id, now, std::move(body)});
+    else if (st.held.size() < cap)
+      st.held.push(id, now, body, defer);
+    // else: an ephemeral topic drops its newest overflow (nsqd)
   }
+  if (direct > 0)
+    fan_out(self, std::move(refs), defer);
   return {};
 }
 
@@ -191,24 +194,29 @@ caf::result<std::string> publish_durable(topic_actor* self,
   auto cap = mem_cap_of(st);
   if (in_order && st.held.size() < cap)
     to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - st.held.size()));
-  auto refs = make_messages(st, bodies);
   auto accepted = direct + to_mem;
-  for (size_t i = 0; i < accepted; ++i) {
-    ++st.message_count;
-    st.message_bytes += data_of(refs[i]).body.size();
-  }
-  for (size_t i = direct; i < accepted; ++i)
-    st.held.push_back(held_message{refs[i], defer});
+  auto now = now_ns();
+  std::vector<message_ref> refs;
+  refs.reserve(direct);
   std::vector<std::string> payloads;
   uint64_t spilled_bytes = 0;
-  for (size_t i = accepted; i < n; ++i) {
-    payloads.push_back(record_of(held_message{refs[i], defer}));
-    spilled_bytes += data_of(refs[i]).body.size();
+  for (size_t i = 0; i < n; ++i) {
+    auto& body = bodies[i];
+    auto id = st.ids.next(now);
+    if (i >= accepted) { // counted once the disk confirms it
+      spilled_bytes += body.size();
+      payloads.push_back(record_of(message_data{id, now, std::move(body)}, defer));
+      continue;
+    }
+    ++st.message_count;
+    st.message_bytes += body.size();
+    if (i < direct)
+      refs.emplace_back(message_data{id, now, std::move(body)});
+    else
+      st.held.push(id, now, body, defer);
   }
-  if (direct > 0) {
-    refs.resize(direct);
+  if (direct > 0)
     fan_out(self, std::move(refs), defer);
-  }
   if (payloads.empty())
     return std::string{};
   auto rp = self->make_response_promise<std::string>();
@@ -346,8 +354,11 @@ void on_exit(topic_actor* self, const caf::exit_msg& em) {
     return;
   }
   std::vector<std::string> payloads;
-  for (auto& h : st.held)
-    payloads.push_back(record_of(h));
+  payloads.reserve(st.held.size());
+  st.held.for_each([&payloads](const held_record& r) {
+    payloads.push_back(
+        record_of(message_data{r.id, r.timestamp, std::string{r.body}}, r.defer));
+  });
   st.held.clear();
   auto reason = em.reason;
   st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });

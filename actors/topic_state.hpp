@@ -3,6 +3,7 @@
 // Private to the topic actor (and its tests, which read the queues).
 
 #include "actors/disk_link.hpp"
+#include "actors/held_queue.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
 #include "protocol/settings.hpp"
@@ -12,7 +13,6 @@
 #include <caf/timespan.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,12 +27,6 @@ struct channel_slot {
   uint64_t queued = 0;
 };
 
-/// A message the topic holds: no channel yet, or no room in a channel.
-struct held_message {
-  message_ref msg;
-  caf::timespan defer{0};
-};
-
 struct topic_state {
   std::string topic_name;
   std::shared_ptr<const settings> cfg;
@@ -40,8 +34,8 @@ struct topic_state {
   id_generator ids{0};
 
   std::map<std::string, channel_slot> channels;
-  std::deque<held_message> held; ///< the topic's memory queue
-  bool had_channel = false;      ///< an ephemeral topic stays until one came and went
+  held_queue held;          ///< no channel yet, or no room in a channel
+  bool had_channel = false; ///< an ephemeral topic stays until one came and went
 
   uint64_t message_count = 0;
   uint64_t message_bytes = 0;

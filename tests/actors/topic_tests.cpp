@@ -151,6 +151,52 @@ TEST_CASE_METHOD(topic_fixture, "flow control: the topic refuses beyond its boun
   CHECK(log.delivered.size() == 12);
 }
 
+TEST_CASE_METHOD(topic_fixture, "an ephemeral topic drops its newest overflow",
+                 "[topic]") {
+  config->mem_queue_size = 3;
+  make_topic("t#ephemeral");
+  CHECK(publish(bodies(1, 2)) == "");
+  CHECK(publish(bodies(3, 3)) == ""); // b4 and b5 do not fit: dropped, not refused
+  CHECK(state().held.size() == 3);
+  CHECK(state().message_count == 5); // nsqd counts what it accepted
+  auto ch = channel("c");
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  ready(c, 10);
+  REQUIRE(log.delivered.size() == 3);
+  CHECK(log.body(0) == "b1");
+  CHECK(log.body(2) == "b3");
+}
+
+TEST_CASE_METHOD(topic_fixture,
+                 "a held DPUB keeps its place and its delay starts at the channel",
+                 "[topic]") {
+  make_topic("t");
+  CHECK(publish({"now1"}) == "");
+  CHECK(publish({"later"}, 3s) == "");
+  CHECK(publish({"now2", "now3"}) == "");
+  CHECK(state().held.size() == 4);
+  advance(10s); // held time does not count towards the defer
+  auto ch = channel("c");
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  ready(c, 10);
+  REQUIRE(log.delivered.size() == 3);
+  CHECK(log.body(0) == "now1");
+  CHECK(log.body(1) == "now2");
+  CHECK(log.body(2) == "now3");
+  CHECK(to_string(log.id(0)) < to_string(log.id(1)));
+  advance(2999ms);
+  CHECK(log.delivered.size() == 3);
+  advance(1ms);
+  REQUIRE(log.delivered.size() == 4);
+  CHECK(log.body(3) == "later");
+  CHECK(to_string(log.id(0)) < to_string(log.id(3))); // its ID is from publish time
+  CHECK(to_string(log.id(3)) < to_string(log.id(1)));
+}
+
 TEST_CASE_METHOD(topic_fixture, "an ephemeral channel is not waited for", "[topic]") {
   config->mem_queue_size = 2;
   make_topic("t");
