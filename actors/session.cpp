@@ -97,6 +97,8 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
 
 void run_backlog(session_actor* self) {
   auto& st = self->state;
+  bool outermost = !st.running_commands;
+  st.running_commands = true;
   while (!st.busy && !st.batches.empty()) {
     auto& batch = st.batches.front();
     if (st.next_command < batch.size()) {
@@ -109,6 +111,10 @@ void run_backlog(session_actor* self) {
     st.next_command = 0;
     send_pending_fins(self);
     st.conn->commands_done();
+  }
+  if (outermost) {
+    st.running_commands = false;
+    flush_soon(self); // the batch's responses leave in one write
   }
   if (st.busy)
     send_pending_fins(self); // do not hold FINs while we wait

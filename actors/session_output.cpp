@@ -17,12 +17,18 @@ void flush_soon(session_actor* self) {
     flush(self);
     return;
   }
-  // A self-sent flush runs after everything already in the mailbox: frames
-  // produced meanwhile leave in the same write, and at once when idle.
-  if (!st.flush_scheduled && !st.out.empty()) {
-    st.flush_scheduled = true;
-    self->send(self, flush_atom::value);
+  if (st.out.empty() || st.flush_scheduled)
+    return;
+  // Nothing else waiting: nothing could join this write, so send it now
+  // (one mailbox hop less per PUB round trip and per idle delivery).
+  if (!st.running_commands && self->mailbox().empty()) {
+    flush(self);
+    return;
   }
+  // A self-sent flush runs after everything already in the mailbox: frames
+  // produced meanwhile leave in the same write.
+  st.flush_scheduled = true;
+  self->send(self, flush_atom::value);
 }
 
 void respond(session_actor* self, std::string_view data) {

@@ -89,6 +89,7 @@ struct session_state {
 
   output_buffer out;
   bool flush_scheduled = false;
+  bool running_commands = false; ///< inside run_backlog: responses wait for the batch
 
   /// An IDENTIFY asked the connection to upgrade (TLS and/or compression).
   bool upgraded = false;

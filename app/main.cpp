@@ -7,7 +7,7 @@
 #include "app/data_lock.hpp"
 #include "app/durable_start.hpp"
 #include "app/fd_limit.hpp"
-#include "app/node_id.hpp"
+#include "app/hostname.hpp"
 #include "app/options.hpp"
 #include "app/version.hpp"
 #include "net/http_server.hpp"

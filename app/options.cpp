@@ -2,9 +2,10 @@
 
 #include "actors/log.hpp"
 #include "app/duration.hpp"
-#include "app/node_id.hpp"
+#include "app/hostname.hpp"
 #include "app/version.hpp"
 #include "net/address.hpp"
+#include "protocol/node_id.hpp"
 
 #include <boost/program_options.hpp>
 

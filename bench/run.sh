@@ -240,8 +240,8 @@ scenario_disk() {
   local cmd="caf-nsqd (default --mem-queue-size=10000); caf-nsq-bench $W --size=200 --batch-size=200"
   if [[ -n $missing ]]; then
     row "publish 200 B MPUB 200 through the disk queue" "≥370k msg/s" "186k msg/s" \
-      "not yet available (E_MPUB_FAILED beyond --mem-queue-size: no disk queue yet)" "n/a" "$cmd"
-    row "publish + consume through the disk queue" "—" "—" "not yet available" "n/a" "$cmd"
+      "failed: E_MPUB_FAILED (a disk write failed; see the broker log)" "**no**" "$cmd"
+    row "publish + consume through the disk queue" "—" "—" "not run (publishing failed)" "n/a" "$cmd"
     return
   fi
   local m
