@@ -11,6 +11,7 @@
 #include "app/options.hpp"
 #include "app/version.hpp"
 #include "net/http_server.hpp"
+#include "net/io_loop.hpp"
 #include "net/tcp_server.hpp"
 #include "net/tls_context.hpp"
 
@@ -61,12 +62,16 @@ void configure(caf::actor_system_config& cfg) {
   //   connection; consume (RDY 2500) broker CPU ~700 -> ~520 ns/msg.
   //   Longer aggressive spinning (2000) made it worse on 2 shared cores
   //   (p50 47-61 us): the spinner steals the CPU the io thread needs.
-  // * The relaxed phase keeps CAF's 10 ms: 30 ms cut idle CPU with 1,000
-  //   topics x 2 channels from 0.29 % to 0.13 %, but work an actor enqueues
-  //   on a busy worker waits for the other worker's next relaxed wake-up
-  //   before it is stolen, and e2e p99 at 10k msg/s rose to ~8 ms in 2 of 3
-  //   runs. 0.29 % is within the < 0.5 % target.
+  // * The relaxed phase wakes every 30 ms, not CAF's 10 ms: each wake-up of
+  //   an idle worker costs ~20 us of CPU on this VM, so with 1,000 topics x
+  //   2 channels idle CPU is 0.16 % instead of 0.35-0.6 % (schedstat, 10 s).
+  //   The cost: work an actor enqueues on a worker that stays busy waits up
+  //   to 30 ms to be stolen. On a quiet machine e2e p99 at 10k msg/s was the
+  //   same (~125 us either way); on a host loaded by other builds session 1
+  //   saw ~8 ms p99 in 2 of 3 runs (docs/performance.md).
   cfg.set("work-stealing.moderate-poll-attempts", 0);
+  cfg.set("work-stealing.relaxed-sleep-duration",
+          caf::timespan{std::chrono::milliseconds(30)});
 }
 
 /// Serves until SIGINT or SIGTERM, then shuts down in order: no new
@@ -138,7 +143,10 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   }
 
   auto work = asio::make_work_guard(ioc);
-  std::thread io([&] { ioc.run(); });
+  // Polling 50 us after each event before blocking catches most answers from
+  // the actors without a wake-up: PUB batch-1 round trip ~87 -> ~56 us on this
+  // 2-vCPU VM; MPUB throughput and idle CPU unchanged (docs/performance.md).
+  std::thread io([&] { nsq::run_io_loop(ioc, std::chrono::microseconds(50)); });
 
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");

@@ -88,8 +88,9 @@ stop_nsqd() {
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$NSQD_PID/status"; }
 
-# CPU ticks (user + system) of the broker; fields after the ")" of comm.
-cpu_ticks() { sed 's/.*) //' "/proc/$NSQD_PID/stat" | awk '{print $12 + $13}'; }
+# CPU time of the broker in ns, summed over its threads (schedstat: clock
+# ticks of /proc/<pid>/stat are 10 ms, too coarse for an idle broker).
+cpu_ns() { cat /proc/"$NSQD_PID"/task/*/schedstat | awk '{s += $1} END {printf "%.0f", s}'; }
 
 # --- caf-nsq-bench -------------------------------------------------------------
 
@@ -346,12 +347,11 @@ scenario_memory() {
       --runfor=1s || true
     sleep 1
     local c0 c1
-    c0=$(cpu_ticks)
+    c0=$(cpu_ns)
     sleep "$IDLE_SECS"
-    c1=$(cpu_ticks)
+    c1=$(cpu_ns)
     trss+=("$(awk -v r="$(rss_kb)" 'BEGIN {printf "%.1f", r / 1024}')")
-    tcpu+=("$(awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v s="$IDLE_SECS" \
-      'BEGIN {printf "%.2f", d / hz / s * 100}')")
+    tcpu+=("$(awk -v d=$((c1 - c0)) -v s="$IDLE_SECS" 'BEGIN {printf "%.2f", d / 1e9 / s * 100}')")
     local dir=$DATA
     stop_nsqd
     if [[ -f $dir/nsqd.dat ]]; then
