@@ -306,32 +306,56 @@ scenario_latency() {
   done
 }
 
+# per_idle_connection_kb [idle flags...]: opens 10,000 idle connections to the
+# running broker and prints the RSS they add per connection in KB ("failed"
+# if they could not all connect).
+per_idle_connection_kb() {
+  local before ipid ok=""
+  before=$(rss_kb)
+  bench "$WORK/i.log" idle --connections=10000 "$@" --runfor=$((IDLE_SECS + 30))s >/dev/null &
+  ipid=$!
+  for _ in $(seq 1 1200); do # at most 120 s
+    grep -q 'connected:' "$WORK/i.log" 2>/dev/null && ok=1 && break
+    kill -0 "$ipid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep "$IDLE_SECS"
+  if [[ -n $ok ]]; then
+    awk -v a="$(rss_kb)" -v b="$before" 'BEGIN {printf "%.2f", (a - b) / 10000}'
+  else
+    echo failed
+    cat "$WORK/i.log" >&2
+  fi
+  kill -TERM "$ipid" 2>/dev/null || true
+  wait "$ipid" 2>/dev/null || true
+}
+
+# per_connection_row <scenario> <command> <runs...>
+per_connection_row() {
+  local name=$1 cmd=$2 m
+  shift 2
+  if [[ " $* " == *failed* ]]; then
+    row "$name" "≤8 KB" "~33 KB" "failed to open 10,000 connections (see the run log)" "**no**" "$cmd"
+  else
+    m=$(median "$@")
+    row "$name" "≤8 KB" "~33 KB" "$m KB $(runs_text "$@")" "$(met_le "$m" 8)" \
+      "$cmd; (VmRSS with − without) / 10000"
+  fi
+}
+
 scenario_memory() {
   echo "== memory and idle CPU" >&2
-  local v=() w=() per=() trss=() tcpu=() restart=() restart_missing=""
+  local v=() w=() per=() per_sub=() trss=() tcpu=() restart=() restart_missing=""
   for _ in $(seq "$REPS"); do
     start_nsqd
     sleep 1
     v+=("$(awk -v r="$(rss_kb)" 'BEGIN {printf "%.1f", r / 1024}')")
-    # 10,000 idle connections.
-    local before
-    before=$(rss_kb)
-    bench "$WORK/i.log" idle --connections=10000 --runfor=$((IDLE_SECS + 30))s &
-    local ipid=$! ok=""
-    for _ in $(seq 1 1200); do # at most 120 s
-      grep -q 'connected:' "$WORK/i.log" 2>/dev/null && ok=1 && break
-      kill -0 "$ipid" 2>/dev/null || break
-      sleep 0.1
-    done
-    sleep "$IDLE_SECS"
-    if [[ -n $ok ]]; then
-      per+=("$(awk -v a="$(rss_kb)" -v b="$before" 'BEGIN {printf "%.2f", (a - b) / 10000}')")
-    else
-      per+=("failed")
-      cat "$WORK/i.log" >&2
-    fi
-    kill -TERM "$ipid" 2>/dev/null || true
-    wait "$ipid" 2>/dev/null || true
+    # 10,000 idle connections: IDENTIFY done; then subscribed with RDY 1.
+    per+=("$(per_idle_connection_kb)")
+    stop_nsqd
+    start_nsqd
+    sleep 1
+    per_sub+=("$(per_idle_connection_kb --subscribe --topics=1 --channels=1)")
     stop_nsqd
 
     # 1,000,000 queued 100 B messages.
@@ -370,23 +394,17 @@ scenario_memory() {
   row "RSS with 1,000,000 × 100 B queued (--mem-queue-size=1000000)" "≤150 MB" "—" \
     "$m MB $(runs_text "${w[@]}")" "$(met_le "$m" 150)" \
     "caf-nsqd --mem-queue-size=1000000; caf-nsq-bench writer --size=100 --messages=1000000"
-  if [[ " ${per[*]} " == *failed* ]]; then
-    row "RSS per idle connection (10,000 connections)" "≤8 KB" "—" \
-      "failed to open 10,000 connections (see the run log)" "**no**" \
-      "caf-nsq-bench idle --connections=10000"
-  else
-    m=$(median "${per[@]}")
-    row "RSS per idle connection (10,000 connections)" "≤8 KB" "—" \
-      "$m KB $(runs_text "${per[@]}")" "$(met_le "$m" 8)" \
-      "caf-nsq-bench idle --connections=10000; (VmRSS with − without) / 10000"
-  fi
+  per_connection_row "RSS per idle connection (10,000 connections, IDENTIFY done)" \
+    "caf-nsq-bench idle --connections=10000" "${per[@]}"
+  per_connection_row "RSS per idle connection (10,000 connections, subscribed, RDY 1)" \
+    "caf-nsq-bench idle --connections=10000 --subscribe --topics=1 --channels=1" "${per_sub[@]}"
   m=$(median "${trss[@]}")
   row "RSS with 1,000 idle topics × 2 channels" "≤50 MB" "—" "$m MB $(runs_text "${trss[@]}")" \
     "$(met_le "$m" 50)" "caf-nsq-bench idle --subscribe --topics=1000 --channels=2 --connections=1 --runfor=1s"
   m=$(median "${tcpu[@]}")
   row "CPU while idle with 1,000 topics × 2 channels" "<0.5%" "—" \
     "$m% over ${IDLE_SECS} s $(runs_text "${tcpu[@]}")" "$(met_le "$m" 0.49)" \
-    "utime+stime from /proc/<pid>/stat over ${IDLE_SECS} s"
+    "CPU time of the broker's threads (/proc/<pid>/task/*/schedstat) over ${IDLE_SECS} s"
   if [[ -n $restart_missing ]]; then
     row "restart time with 1,000 topics × 2 channels" "≤200 ms" "—" \
       "not yet available (no nsqd.dat metadata written on shutdown)" "n/a" \
