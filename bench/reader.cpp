@@ -165,12 +165,7 @@ int run_reader(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
     log_line(prefix, "error: " + why);
     return 1;
   };
-  if (!run.ready.wait_for(std::chrono::seconds(30)))
-    return fail("connections not subscribed within 30s");
-  if (run.failed)
-    return fail(run.first_error());
-  std::string error;
-  if (!sleep_until_deadline(o.deadline, prefix, error))
+  if (auto error = await_start(run, o.deadline, prefix, "subscribed"); !error.empty())
     return fail(error);
 
   auto start = clock::now();

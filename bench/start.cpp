@@ -62,6 +62,17 @@ bool sleep_until_deadline(const std::string& deadline, const std::string& prefix
   return true;
 }
 
+std::string await_start(run_state& run, const std::string& deadline,
+                        const std::string& prefix, const std::string& what) {
+  if (!run.ready.wait_for(std::chrono::seconds(30)))
+    return "connections not " + what + " within 30s";
+  if (run.failed)
+    return run.first_error();
+  std::string error;
+  sleep_until_deadline(deadline, prefix, error);
+  return error;
+}
+
 void raise_file_limit() {
   rlimit lim{};
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {

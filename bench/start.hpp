@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bench/options.hpp"
+#include "bench/run_state.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -18,6 +19,11 @@ std::optional<boost::asio::ip::tcp::endpoint> resolve_address(const std::string&
 /// given. Returns false (with `error`) if it does not parse.
 bool sleep_until_deadline(const std::string& deadline, const std::string& prefix,
                           std::string& error);
+
+/// Waits (at most 30 s) until every connection of `run` is `what` (e.g.
+/// "subscribed"), then until `--deadline`; returns the failure text or "".
+std::string await_start(run_state& run, const std::string& deadline,
+                        const std::string& prefix, const std::string& what);
 
 /// Raises RLIMIT_NOFILE to its hard limit, so thousands of connections fit.
 void raise_file_limit();

@@ -184,12 +184,7 @@ int run_writer(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
     log_line(prefix, "error: " + why);
     return 1;
   };
-  if (!run.ready.wait_for(std::chrono::seconds(30)))
-    return fail("connections not ready within 30s");
-  if (run.failed)
-    return fail(run.first_error());
-  std::string error;
-  if (!sleep_until_deadline(o.deadline, prefix, error))
+  if (auto error = await_start(run, o.deadline, prefix, "ready"); !error.empty())
     return fail(error);
 
   // Each connection sends one batch per interval to reach --rate in total.
