@@ -69,6 +69,7 @@ std::vector<duration_flag> duration_flags(settings& s) {
        "timeout for HTTP connect"},
       {"http-client-request-timeout", &s.http_client_request_timeout,
        "timeout for HTTP request"},
+      {"statsd-interval", &s.statsd_interval, "duration between pushing to statsd"},
   };
 }
 
@@ -164,6 +165,9 @@ bool read_tls(const po::variables_map& vm, settings& s) {
     else if (!v.empty()) // ssl3.0 too: neither Go's crypto/tls nor OpenSSL 3 offer it
       return bad_value("tls-min-version", text, "unknown tlsVersionOption \"" + v + "\"");
   }
+  if (!read_bool_flag(vm, "statsd-mem-stats", s.statsd_mem_stats) ||
+      !read_bool_flag(vm, "statsd-exclude-ephemeral", s.statsd_exclude_ephemeral))
+    return false;
   if (!read_bool_flag(vm, "snappy", s.snappy_enabled) ||
       !read_bool_flag(vm, "deflate", s.deflate_enabled))
     return false;
@@ -223,6 +227,32 @@ po::options_description describe(settings& s,
       po::value<std::vector<std::string>>()->composing(),
       "message processing time percentiles (as float (0, 1.0]) to track (can be "
       "specified multiple times or comma separated '1.0,0.99,0.95', default none)");
+  add("log-prefix", po::value<std::string>(&s.log_prefix)->default_value(s.log_prefix),
+      "log message prefix");
+  add("lookupd-tcp-address",
+      po::value<std::vector<std::string>>(&s.lookupd_tcp_addresses)->composing(),
+      "lookupd TCP address (may be given multiple times)");
+  add("broadcast-tcp-port",
+      po::value<int64_t>(&s.broadcast_tcp_port)->default_value(s.broadcast_tcp_port),
+      "TCP port that will be registered with lookupd (defaults to the TCP port that this "
+      "nsqd is listening on)");
+  add("broadcast-http-port",
+      po::value<int64_t>(&s.broadcast_http_port)->default_value(s.broadcast_http_port),
+      "HTTP port that will be registered with lookupd (defaults to the HTTP port that "
+      "this nsqd is listening on)");
+  add("statsd-address", po::value<std::string>(&s.statsd_address),
+      "UDP <addr>:<port> of a statsd daemon for pushing stats");
+  add("statsd-prefix",
+      po::value<std::string>(&s.statsd_prefix)->default_value(s.statsd_prefix),
+      "prefix used for keys sent to statsd (%s for host replacement)");
+  add("statsd-mem-stats", po::value<std::string>()->implicit_value("true"),
+      "toggle sending memory and GC stats to statsd (default true)");
+  add("statsd-udp-packet-size",
+      po::value<int64_t>(&s.statsd_udp_packet_size)
+          ->default_value(s.statsd_udp_packet_size),
+      "the size in bytes of statsd UDP packets");
+  add("statsd-exclude-ephemeral", po::value<std::string>()->implicit_value("true"),
+      "Skip ephemeral topics and channels when sending stats to statsd");
   add("auth-http-address",
       po::value<std::vector<std::string>>(&s.auth_http_addresses)->composing(),
       "<addr>:<port> or a full url to query auth server (may be given multiple times)");

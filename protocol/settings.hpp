@@ -17,6 +17,26 @@ struct settings {
   std::string broadcast_address; // empty: the OS hostname
   std::string data_path;         // empty: the current directory, as nsqd
   std::string log_level = "info";
+  std::string log_prefix = "[nsqd] ";
+
+  /// nsqlookupd registration (§16): TCP addresses of every lookupd, and the
+  /// ports announced to them (0 = the port actually bound).
+  std::vector<std::string> lookupd_tcp_addresses;
+  int64_t broadcast_tcp_port = 0;
+  int64_t broadcast_http_port = 0;
+
+  /// statsd (§15.9): empty address = off. The prefix's `%s` is expanded with
+  /// the host key at startup.
+  std::string statsd_address;
+  std::string statsd_prefix = "nsq.%s";
+  ms statsd_interval{60000};
+  bool statsd_mem_stats = true;
+  int64_t statsd_udp_packet_size = 508;
+  bool statsd_exclude_ephemeral = false;
+
+  /// Accepted for nsqd compatibility; caf-nsqd has no scan loop (exact timers).
+  int64_t queue_scan_worker_pool_max = 4;
+  int64_t queue_scan_selection_count = 20;
   int64_t node_id = 0; // app/ derives nsqd's default from the hostname
 
   int64_t mem_queue_size = 10000;
