@@ -1,5 +1,6 @@
 #include "protocol/auth.hpp"
 
+#include "protocol/bounded_json.hpp"
 #include "protocol/go_json.hpp"
 
 #include <nlohmann/json.hpp>
@@ -131,7 +132,7 @@ bool auth_grant::allows(std::string_view topic, std::string_view channel) const 
 }
 
 checked<auth_grant> decode_auth_response(std::string_view body) {
-  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  json doc = parse_bounded_json(body);
   if (doc.is_discarded())
     return failure("invalid JSON response");
   auth_grant g;

@@ -1,5 +1,7 @@
 #include "protocol/auth_request.hpp"
 
+#include "protocol/bounded_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cctype>
@@ -124,7 +126,7 @@ bool parse_http_url(std::string_view url, http_url& out) {
 }
 
 std::string https_redirect(const http_url& u, std::string_view body) {
-  auto doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  auto doc = parse_bounded_json(body);
   if (doc.is_discarded() || !(doc.is_object() || doc.is_null()))
     return {};
   int64_t port = 0;

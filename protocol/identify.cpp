@@ -1,5 +1,7 @@
 #include "protocol/identify.hpp"
 
+#include "protocol/bounded_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -153,7 +155,7 @@ std::optional<client_error> apply_msg_timeout(int64_t v, const settings& cfg,
 } // namespace
 
 checked<identify_request> decode_identify(std::string_view text) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  json doc = parse_bounded_json(text);
   if (doc.is_discarded())
     return decode_error();
   identify_request req;

@@ -2,6 +2,8 @@
 
 #include "storage/atomic_file.hpp"
 
+#include "protocol/bounded_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace nsq::storage {
@@ -95,7 +97,7 @@ std::string encode_metadata(const broker_metadata& metadata) {
 }
 
 status decode_metadata(std::string_view text, broker_metadata& out) {
-  json doc = json::parse(text.begin(), text.end(), nullptr, false);
+  json doc = parse_bounded_json(text, {64, 100000000});
   if (doc.is_discarded())
     return status::corruption("invalid JSON");
   if (!doc.is_object())

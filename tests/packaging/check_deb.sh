@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the Debian package from a build tree (`cpack -G DEB`) and checks what
+# it installs: both binaries (runnable from the unpacked tree), the systemd
+# units, the sample configs as conffiles, and Depends: from dpkg-shlibdeps.
+# Usage: check_deb.sh <build dir>
+set -euo pipefail
+build=$(cd "$1" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+(cd "$build" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) ||
+  { cat "$work/cpack.log" >&2; fail "cpack -G DEB failed"; }
+deb=$(ls "$work"/out/caf-nsqd_*.deb 2>/dev/null | head -n1)
+[[ -n $deb ]] || fail "no caf-nsqd_*.deb produced"
+echo "package: $(basename "$deb")"
+
+dpkg-deb -c "$deb" | awk '{print $NF}' >"$work/contents"
+for path in ./usr/bin/caf-nsqd ./usr/bin/caf-nsqlookupd \
+  ./lib/systemd/system/caf-nsqd.service ./lib/systemd/system/caf-nsqlookupd.service \
+  ./etc/caf-nsqd/caf-nsqd.cfg ./etc/caf-nsqd/caf-nsqlookupd.cfg \
+  ./usr/share/doc/caf-nsqd/examples/caf-nsqd.cfg.example \
+  ./usr/share/doc/caf-nsqd/examples/caf-nsqlookupd.cfg.example; do
+  grep -qxF "$path" "$work/contents" || fail "$path missing from the package"
+done
+
+dpkg-deb -I "$deb" >"$work/info"
+grep -q '^ Package: caf-nsqd$' "$work/info" || fail "wrong package name"
+grep -q '^ Depends:.*libcaf' "$work/info" || fail "Depends: lacks CAF: $(grep Depends "$work/info")"
+dpkg-deb -e "$deb" "$work/control"
+grep -qxF /etc/caf-nsqd/caf-nsqd.cfg "$work/control/conffiles" || fail "config not a conffile"
+
+# The packaged binaries run, and accept the packaged configuration files.
+dpkg-deb -x "$deb" "$work/root"
+"$work/root/usr/bin/caf-nsqd" --version | grep -q '^nsqd v1.3.0' || fail "caf-nsqd --version"
+"$work/root/usr/bin/caf-nsqlookupd" --version | grep -q '^nsqlookupd v1.3.0' ||
+  fail "caf-nsqlookupd --version"
+for unit in caf-nsqd caf-nsqlookupd; do
+  grep -q "^ExecStart=/usr/bin/$unit --config=/etc/caf-nsqd/$unit.cfg" \
+    "$work/root/lib/systemd/system/$unit.service" || fail "$unit.service ExecStart"
+done
+echo "packaging: OK"
