@@ -272,8 +272,10 @@ void remove_consumer(channel_actor* self, const caf::actor_addr& who) {
     return;
   self->demonitor(it->second.handle);
   st.consumers.erase(it);
+  // nsqd leaves a gone client's messages in flight until they time out, so
+  // its /stats count them in timeout_count; we requeue at once, same count.
   for (auto& e : st.in_flight.take_owned_by(who)) {
-    ++st.requeue_count;
+    ++st.timeout_count;
     accept(st, std::move(e.msg));
   }
   if (st.ephemeral && st.consumers.empty()) {

@@ -68,7 +68,10 @@ void on_identify(session_actor* self, const command& cmd) {
   const auto& r = std::get<identify_request>(req);
   if (auto err = apply_identify(r, *st.cfg, st.client))
     return answer_error(self, *err);
-  start_heartbeat(self);
+  if (!st.identified) {
+    st.identified = true;
+    start_heartbeat(self);
+  }
   if (!r.feature_negotiation)
     return respond(self, "OK");
   auto plan = upgrade_of(st.client);

@@ -91,6 +91,12 @@ struct session_state {
   bool flush_scheduled = false;
   bool running_commands = false; ///< inside run_backlog: responses wait for the batch
 
+  /// The first IDENTIFY restarted the heartbeat ticker; later ones change only
+  /// the read deadline (nsqd §6.6), so they cannot pile up timers.
+  bool identified = false;
+  /// The interval the running heartbeat ticker was started with (ms, <= 0 off).
+  int64_t ticker_interval_ms = 0;
+
   /// An IDENTIFY asked the connection to upgrade (TLS and/or compression).
   bool upgraded = false;
   /// The connection runs TLS (commands after the upgrade arrive over it).

@@ -242,6 +242,23 @@ TEST_CASE_METHOD(session_fixture,
   CHECK(conn->written.empty());
 }
 
+TEST_CASE_METHOD(session_fixture,
+                 "repeated IDENTIFY keeps the first ticker and adds no timers",
+                 "[session][heartbeat]") {
+  start();
+  send({cmd("IDENTIFY", {}, R"({"heartbeat_interval":1000})")});
+  CHECK(take() == response("OK"));
+  auto timers = sched.clock().schedule().size();
+  for (int i = 0; i < 100; ++i)
+    send({cmd("IDENTIFY", {}, R"({"heartbeat_interval":5000})")});
+  CHECK(sched.clock().schedule().size() == timers);
+  conn->written.clear();
+  advance(1000ms); // the first IDENTIFY's 1 s ticker still runs (nsqd §6.6)
+  CHECK(take() == response("_heartbeat_"));
+  advance(3000ms); // the read deadline follows the latest: 2 x 5 s
+  CHECK_FALSE(conn->closed);
+}
+
 TEST_CASE_METHOD(session_fixture, "IDENTIFY -1 disables heartbeats and the read deadline",
                  "[session][heartbeat]") {
   start();
