@@ -1,6 +1,7 @@
 #include "app/statsd_start.hpp"
 
 #include "actors/http_api.hpp"
+#include "actors/log.hpp"
 #include "actors/process_memory.hpp"
 #include "actors/statsd_pusher.hpp"
 #include "app/hostname.hpp"
@@ -21,6 +22,12 @@ caf::actor start_statsd(caf::actor_system& sys, caf::actor broker,
                         int64_t start_time_ns) {
   if (cfg->statsd_address.empty())
     return nullptr;
+  if (cfg->statsd_interval.count() <= 0) {
+    // nsqd panics here (a non-positive ticker); pushing in a busy loop would
+    // be worse, so statsd stays off and says why.
+    log_error("statsd disabled: --statsd-interval must be positive");
+    return nullptr;
+  }
   // The gathering reads only the broker, the settings (percentiles) and
   // these two; the HTTP API's own context may not exist (HTTP off).
   auto ctx = std::make_shared<http_context>();

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <thread>
 
 using namespace e2e;
 
@@ -57,13 +58,16 @@ public:
         continue;
       char buf[65536];
       auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n > 0)
+      if (n > 0) {
         grams.emplace_back(buf, static_cast<size_t>(n));
+        arrivals.push_back(std::chrono::steady_clock::now());
+      }
     }
     return true;
   }
 
   std::vector<std::string> grams;
+  std::vector<std::chrono::steady_clock::time_point> arrivals; ///< one per datagram
 
 private:
   int fd_ = -1;
@@ -179,9 +183,24 @@ TEST_CASE("statsd: topic, channel and memory metrics reach a UDP listener") {
   // Every line carries the prefix.
   for (auto& m : ms)
     CHECK(m.name.rfind(prefix, 0) == 0);
-  // The log tells where the pushes go.
+  // The log tells where the pushes go; SIGTERM stops the pusher too.
   CHECK(nsqd.log().find("STATSD: pushing stats to " + udp.address()) !=
         std::string::npos);
+  CHECK(nsqd.stop() == 0);
+  CHECK(nsqd.log().find("STATSD: closing") != std::string::npos);
+}
+
+TEST_CASE("statsd: an unreachable or invalid address is logged, nsqd keeps serving") {
+  nsqd_process nsqd{{"--statsd-address=no-port-here", "--statsd-interval=1s"}};
+  auto logged = [&] {
+    return nsqd.log().find("failed to create UDP socket to statsd(no-port-here)") !=
+           std::string::npos;
+  };
+  for (int i = 0; i < 50 && !logged(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(logged());
+  publish(nsqd.port(), "still", {"up"});
+  CHECK(nsqd.stop() == 0);
 }
 
 TEST_CASE("statsd: --statsd-mem-stats=false and --statsd-exclude-ephemeral") {
@@ -216,4 +235,32 @@ TEST_CASE("statsd: --statsd-mem-stats=false and --statsd-exclude-ephemeral") {
   CHECK(prefix.rfind("nsq.", 0) == 0);
   CHECK(prefix.back() == '.');
   CHECK(udp.grams.front().rfind(prefix, 0) == 0);
+}
+
+TEST_CASE("statsd: one push is spread over interval - 1 s") {
+  udp_listener udp;
+  nsqd_process nsqd{{"--statsd-address=" + udp.address(), "--statsd-interval=2s",
+                     "--statsd-udp-packet-size=64"}};
+  publish(nsqd.port(), "spread", {"m"});
+  // The first push that has the topic, up to its last line (memory is last).
+  size_t first = 0;
+  bool pushed = udp.receive_until(
+      [&](const std::vector<std::string>& grams) {
+        for (size_t i = 0; i < grams.size(); ++i)
+          if (grams[i].find("topic.spread.message_count") != std::string::npos)
+            first = i;
+        return !grams.empty() && grams.back().find("mem.gc_runs") != std::string::npos &&
+               grams[first].find("topic.spread.") != std::string::npos;
+      },
+      std::chrono::seconds(10));
+  INFO(nsqd.log());
+  REQUIRE(pushed);
+  auto n = udp.grams.size() - first;
+  REQUIRE(n >= 8); // ~20 lines at 64 bytes per datagram
+  auto took = udp.arrivals.back() - udp.arrivals[first];
+  // n datagrams in slots of 1 s / n: the last leaves (n - 1) / n s after the first.
+  CHECK(took > std::chrono::milliseconds(600));
+  CHECK(took < std::chrono::milliseconds(1500));
+  for (auto& g : udp.grams)
+    CHECK(g.size() <= 64);
 }
