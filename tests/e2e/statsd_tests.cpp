@@ -130,7 +130,8 @@ TEST_CASE("statsd: topic, channel and memory metrics reach a UDP listener") {
   udp_listener udp;
   nsqd_process nsqd{{"--statsd-address=" + udp.address(), "--statsd-interval=1s",
                      "--statsd-prefix=e2e.%s", "--statsd-udp-packet-size=120",
-                     "--broadcast-address=bcast.example"}};
+                     "--broadcast-address=bcast.example",
+                     "--e2e-processing-latency-percentile=1.0,0.99"}};
   http_client h{nsqd.http_port()};
   auto prefix = "e2e.bcast_example_" + std::to_string(nsqd.http_port()) + ".";
   CHECK(h.request("GET", "/config/statsd_prefix").body == prefix);
@@ -175,6 +176,10 @@ TEST_CASE("statsd: topic, channel and memory metrics reach a UDP listener") {
                                    {prefix + "mem.heap_objects", 'g'},
                                    {prefix + "mem.heap_in_use_bytes", 'g'},
                                    {prefix + "mem.gc_pause_usec_99", 'g'},
+                                   {t + "e2e_processing_latency_100", 'g'},
+                                   {t + "e2e_processing_latency_99", 'g'},
+                                   {c + "e2e_processing_latency_100", 'g'},
+                                   {c + "e2e_processing_latency_99", 'g'},
                                    {prefix + "mem.gc_runs", 'c'}}) {
     INFO(name);
     CHECK(types[name] == type);
