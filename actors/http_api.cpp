@@ -6,6 +6,7 @@
 #include "protocol/go_json.hpp"
 #include "protocol/http_publish.hpp"
 #include "protocol/names.hpp"
+#include "protocol/statsd.hpp"
 
 #include <caf/all.hpp>
 
@@ -32,25 +33,20 @@ http_response info(const http_context& c) {
   return nsq_json(std::move(out));
 }
 
-/// The statsd prefix as nsqd expands it: `%s` → `<broadcast>:<http port>`
-/// with `.` and `:` as `_`, and a trailing dot (§15.9).
+/// The statsd prefix as nsqd expands it at startup (§13.9, §15.9), with the
+/// announced HTTP port (--broadcast-http-port, else the bound one).
 std::string statsd_prefix(const http_context& c) {
-  auto key = c.broadcast_address + ":" + std::to_string(c.http_port);
-  for (auto& ch : key)
-    if (ch == '.' || ch == ':')
-      ch = '_';
-  std::string out = "nsq." + key;
-  return out + ".";
+  auto port = c.cfg->broadcast_http_port != 0 ? c.cfg->broadcast_http_port : c.http_port;
+  return expand_statsd_prefix(c.cfg->statsd_prefix, c.broadcast_address, port);
 }
 
-/// Options nsqd has that we do not implement yet (lookupd, statsd, TLS,
+/// Options nsqd has that we do not implement yet (lookupd, TLS,
 /// auth, HTTPS): their values are nsqd's defaults, which is what we run with.
 std::optional<http_response> default_config_value(const http_context& c,
                                                   const std::string& name) {
   static const std::map<std::string, std::string> raw = {
       {"https_address", "0.0.0.0:4152"},
       {"log_prefix", "[nsqd] "},
-      {"statsd_address", ""},
       {"tls_cert", ""},
       {"tls_key", ""},
       {"tls_client_auth_policy", ""},
@@ -70,15 +66,9 @@ std::optional<http_response> default_config_value(const http_context& c,
       {"queue_scan_selection_count", "20"},
       {"queue_scan_worker_pool_max", "4"},
       {"queue_scan_dirty_percent", "0.25"},
-      {"statsd_interval", "60000000000"},
-      {"statsd_mem_stats", "true"},
-      {"statsd_udp_packet_size", "508"},
-      {"statsd_exclude_ephemeral", "false"},
       {"tls_required", "0"},
       {"tls_min_version", "769"},
   };
-  if (name == "statsd_prefix")
-    return nsq_text(statsd_prefix(c));
   if (name == "deflate")
     return nsq_json(c.cfg->deflate_enabled ? "true" : "false");
   if (name == "snappy")
@@ -87,6 +77,26 @@ std::optional<http_response> default_config_value(const http_context& c,
     return nsq_text(it->second);
   if (auto it = json.find(name); it != json.end())
     return nsq_json(it->second);
+  return std::nullopt;
+}
+
+/// The statsd options (§14.2) as GET /config shows them.
+std::optional<http_response> statsd_config_value(const http_context& c,
+                                                 const std::string& name) {
+  auto& s = *c.cfg;
+  auto flag = [](bool b) { return nsq_json(b ? "true" : "false"); };
+  if (name == "statsd_address")
+    return nsq_text(s.statsd_address);
+  if (name == "statsd_prefix")
+    return nsq_text(statsd_prefix(c));
+  if (name == "statsd_interval")
+    return nsq_json(std::to_string(s.statsd_interval.count() * 1000000));
+  if (name == "statsd_mem_stats")
+    return flag(s.statsd_mem_stats);
+  if (name == "statsd_udp_packet_size")
+    return nsq_json(std::to_string(s.statsd_udp_packet_size));
+  if (name == "statsd_exclude_ephemeral")
+    return flag(s.statsd_exclude_ephemeral);
   return std::nullopt;
 }
 
@@ -156,6 +166,8 @@ std::optional<http_response> config_value(const http_context& c,
       out += (out.size() > 1 ? "," : "") + json_float(q);
     return nsq_json(out + "]");
   }
+  if (auto v = statsd_config_value(c, name))
+    return v;
   return default_config_value(c, name);
 }
 

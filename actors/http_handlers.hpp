@@ -3,6 +3,7 @@
 // Private to actors/http_*.cpp: the handlers behind handle_http().
 
 #include "actors/http_api.hpp"
+#include "actors/stats_gathering.hpp"
 #include "protocol/http_query.hpp"
 #include "protocol/stats.hpp"
 
@@ -12,16 +13,6 @@ namespace nsq {
 
 /// Timeout of each question the API asks an actor.
 inline constexpr auto http_ask_timeout = std::chrono::seconds(10);
-
-/// Gathers a stats report with these filters, then calls `done` with it.
-struct stats_query {
-  std::string topic;
-  std::string channel;
-  bool include_clients = true;
-  bool include_mem = true;
-};
-void gather_stats(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
-                  stats_query q, std::function<void(stats_report)> done);
 
 /// /stats and /metrics.
 void serve_stats(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,

@@ -1,6 +1,7 @@
 #include "actors/http_handlers.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/process_memory.hpp"
 #include "protocol/metrics.hpp"
 #include "protocol/quantiles.hpp"
 
@@ -156,18 +157,6 @@ void narrow_pub_counts(stats_report& r, const std::string& topic) {
   r.producers = std::move(kept);
 }
 
-memory_stats process_memory() {
-  memory_stats m;
-  // heap_in_use_bytes: resident set size from /proc (no Go heap here).
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    unsigned long size = 0, resident = 0;
-    if (std::fscanf(f, "%lu %lu", &size, &resident) == 2)
-      m.heap_in_use_bytes = static_cast<uint64_t>(resident) * 4096;
-    std::fclose(f);
-  }
-  return m;
-}
-
 } // namespace
 
 int64_t unix_now_ns() {
@@ -189,7 +178,7 @@ void gather_stats(caf::actor_system& sys, std::shared_ptr<const http_context> ct
   r.start_time_ns = ctx->start_time_ns;
   r.include_clients = g->q.include_clients;
   if (g->q.include_mem)
-    r.memory = process_memory();
+    r.memory = read_process_memory();
   // The broker is a spawn argument: CAF 0.17.6 dereferences a null argument
   // tuple when a function actor is spawned without any (UBSan finds it).
   sys.spawn(

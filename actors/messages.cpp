@@ -21,6 +21,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<client_stats>("nsq_client_stats");
   cfg.add_message_type<channel_stats>("nsq_channel_stats");
   cfg.add_message_type<topic_stats>("nsq_topic_stats");
+  cfg.add_message_type<std::vector<topic_stats>>("nsq_topic_stats_list"); // statsd
   cfg.add_message_type<std::vector<latency_samples>>("nsq_latency_samples_list");
 }
 
