@@ -1,0 +1,382 @@
+#include "protocol/lookup_http.hpp"
+
+#include "protocol/go_json.hpp"
+#include "protocol/http_query.hpp"
+#include "protocol/names.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+namespace nsq {
+
+namespace {
+
+struct route_entry {
+  const char* path;
+  lookup_endpoint target;
+  const char* method;
+};
+
+constexpr route_entry routes[] = {
+    {"/ping", lookup_endpoint::ping, "GET"},
+    {"/info", lookup_endpoint::info, "GET"},
+    {"/debug", lookup_endpoint::debug, "GET"},
+    {"/lookup", lookup_endpoint::lookup, "GET"},
+    {"/topics", lookup_endpoint::topics, "GET"},
+    {"/channels", lookup_endpoint::channels, "GET"},
+    {"/nodes", lookup_endpoint::nodes, "GET"},
+    {"/topic/create", lookup_endpoint::topic_create, "POST"},
+    {"/topic/delete", lookup_endpoint::topic_delete, "POST"},
+    {"/channel/create", lookup_endpoint::channel_create, "POST"},
+    {"/channel/delete", lookup_endpoint::channel_delete, "POST"},
+    {"/topic/tombstone", lookup_endpoint::topic_tombstone, "POST"},
+};
+
+const route_entry* find_route(const std::string& path) {
+  for (auto& r : routes)
+    if (path == r.path)
+      return &r;
+  return nullptr;
+}
+
+std::string allow_of(const route_entry& r) {
+  // Sorted, OPTIONS always included (httprouter).
+  return std::string(r.method) == "GET" ? "GET, OPTIONS" : "OPTIONS, POST";
+}
+
+/// Go's path.Clean for rooted paths: collapses `//`, resolves `.` and `..`,
+/// keeps a trailing slash (as httprouter's CleanPath does).
+std::string clean_path(const std::string& p) {
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= p.size()) {
+    auto j = p.find('/', i);
+    if (j == std::string::npos)
+      j = p.size();
+    auto seg = p.substr(i, j - i);
+    if (seg == "..") {
+      if (!parts.empty())
+        parts.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      parts.push_back(seg);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (auto& s : parts)
+    out += "/" + s;
+  if (out.empty())
+    return "/";
+  if (p.size() > 1 && p.back() == '/')
+    out += "/";
+  return out;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// The canonical path of a near miss (doubled slash, trailing slash, case).
+std::optional<std::string> canonical(const std::string& method, const std::string& path) {
+  auto clean = clean_path(path);
+  std::vector<std::string> tries = {clean};
+  if (clean.size() > 1 && clean.back() == '/')
+    tries.push_back(clean.substr(0, clean.size() - 1));
+  else
+    tries.push_back(clean + "/");
+  auto low = lower(clean);
+  tries.push_back(low);
+  if (low.size() > 1 && low.back() == '/')
+    tries.push_back(low.substr(0, low.size() - 1));
+  for (auto& t : tries) {
+    auto* r = find_route(t);
+    if (r != nullptr && method == r->method && t != path)
+      return t;
+  }
+  return std::nullopt;
+}
+
+http_response redirect(const std::string& method, const std::string& to,
+                       const std::string& query) {
+  http_response r;
+  r.status = method == "GET" ? 301 : 307;
+  r.nsq_header = false;
+  r.location = query.empty() ? to : to + "?" + query;
+  if (method == "GET") {
+    r.content_type = "text/html; charset=utf-8";
+    r.body = "<a href=\"" + r.location + "\">Moved Permanently</a>.\n\n";
+  }
+  return r;
+}
+
+// -- JSON ---------------------------------------------------------------------
+
+void append_strings(std::string& out, const std::vector<std::string>& xs) {
+  out += '[';
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (i > 0)
+      out += ',';
+    append_json_string(out, xs[i]);
+  }
+  out += ']';
+}
+
+void append_field(std::string& out, const char* key, const std::string& v) {
+  out += '"';
+  out += key;
+  out += "\":";
+  append_json_string(out, v);
+}
+
+void append_field(std::string& out, const char* key, int64_t v) {
+  out += '"';
+  out += key;
+  out += "\":" + std::to_string(v);
+}
+
+/// The /lookup producer and /nodes prefix layout (§9.3), without braces.
+void append_producer_fields(std::string& out, const lookup_peer& p) {
+  append_field(out, "remote_address", p.id);
+  out += ',';
+  append_field(out, "hostname", p.hostname);
+  out += ',';
+  append_field(out, "broadcast_address", p.broadcast_address);
+  out += ',';
+  append_field(out, "tcp_port", p.tcp_port);
+  out += ',';
+  append_field(out, "http_port", p.http_port);
+  out += ',';
+  append_field(out, "version", p.version);
+  out += ',';
+  append_field(out, "topology_zone", p.topology_zone);
+  out += ',';
+  append_field(out, "topology_region", p.topology_region);
+}
+
+/// The /debug producer object: keys sorted (§9.5).
+void append_debug_producer(std::string& out, const lookup_producer& prod) {
+  auto& p = *prod.peer;
+  out += '{';
+  append_field(out, "broadcast_address", p.broadcast_address);
+  out += ',';
+  append_field(out, "hostname", p.hostname);
+  out += ',';
+  append_field(out, "http_port", p.http_port);
+  out += ',';
+  append_field(out, "id", p.id);
+  out += ',';
+  append_field(out, "last_update", p.last_update);
+  out += ',';
+  append_field(out, "tcp_port", p.tcp_port);
+  out += ",\"tombstoned\":";
+  out += prod.tombstoned ? "true" : "false";
+  out += ',';
+  append_field(out, "tombstoned_at", prod.tombstoned_at);
+  out += ',';
+  append_field(out, "topology_region", p.topology_region);
+  out += ',';
+  append_field(out, "topology_zone", p.topology_zone);
+  out += ',';
+  append_field(out, "version", p.version);
+  out += '}';
+}
+
+std::string debug_json(const lookup_db& db) {
+  std::string out = "{";
+  bool first = true;
+  for (auto& [k, prods] : db.all()) {
+    if (prods.empty())
+      continue; // only keys with producers (§9.5)
+    if (!first)
+      out += ',';
+    first = false;
+    append_json_string(out, k.category + ":" + k.key + ":" + k.subkey);
+    out += ":[";
+    bool first_prod = true;
+    for (auto& [id, prod] : prods) {
+      if (!first_prod)
+        out += ',';
+      first_prod = false;
+      append_debug_producer(out, prod);
+    }
+    out += ']';
+  }
+  return out + "}";
+}
+
+std::string lookup_json(const lookup_db& db, const std::string& topic, int64_t now,
+                        const lookup_liveness& l) {
+  std::string out = "{\"channels\":";
+  append_strings(out, db.channels(topic));
+  out += ",\"producers\":[";
+  bool first = true;
+  for (auto* p : db.lookup(topic, now, l)) {
+    out += first ? "{" : ",{";
+    first = false;
+    append_producer_fields(out, *p);
+    out += '}';
+  }
+  return out + "]}";
+}
+
+std::string nodes_json(const lookup_db& db, int64_t now, const lookup_liveness& l) {
+  std::string out = "{\"producers\":[";
+  bool first = true;
+  for (auto& n : db.nodes(now, l)) {
+    out += first ? "{" : ",{";
+    first = false;
+    append_producer_fields(out, *n.peer);
+    out += ",\"tombstones\":[";
+    for (size_t i = 0; i < n.tombstones.size(); ++i)
+      out += std::string(i > 0 ? "," : "") + (n.tombstones[i] ? "true" : "false");
+    out += "],\"topics\":";
+    append_strings(out, n.topics);
+    out += '}';
+  }
+  return out + "]}";
+}
+
+std::string list_json(const char* key, const std::vector<std::string>& xs) {
+  std::string out = "{\"";
+  out += key;
+  out += "\":";
+  append_strings(out, xs);
+  return out + "}";
+}
+
+// -- parameterised endpoints --------------------------------------------------
+
+/// Reads `topic` (and `channel`) for the create/delete POSTs, validating both
+/// names in nsqlookupd's order; sets `err` on failure.
+bool topic_channel_args(const query_params& q, bool want_channel, std::string& topic,
+                        std::string& channel, std::optional<http_response>& err) {
+  auto* t = find_param(q, "topic");
+  if (t == nullptr)
+    return err = nsq_error(400, "MISSING_ARG_TOPIC"), false;
+  if (!is_valid_topic_name(*t))
+    return err = nsq_error(400, "INVALID_ARG_TOPIC"), false;
+  topic = *t;
+  if (!want_channel)
+    return true;
+  auto* c = find_param(q, "channel");
+  if (c == nullptr)
+    return err = nsq_error(400, "MISSING_ARG_CHANNEL"), false;
+  if (!is_valid_channel_name(*c))
+    return err = nsq_error(400, "INVALID_ARG_CHANNEL"), false;
+  channel = *c;
+  return true;
+}
+
+http_response serve_changes(lookup_db& db, lookup_endpoint e, const query_params& q,
+                            int64_t now) {
+  std::string topic, channel;
+  std::optional<http_response> err;
+  switch (e) {
+  case lookup_endpoint::topic_create:
+    if (!topic_channel_args(q, false, topic, channel, err))
+      return *err;
+    db.create_topic(topic);
+    return nsq_empty();
+  case lookup_endpoint::channel_create:
+    if (!topic_channel_args(q, true, topic, channel, err))
+      return *err;
+    db.create_channel(topic, channel);
+    return nsq_empty();
+  case lookup_endpoint::channel_delete:
+    if (!topic_channel_args(q, true, topic, channel, err))
+      return *err;
+    if (!db.delete_channel(topic, channel))
+      return nsq_error(404, "CHANNEL_NOT_FOUND");
+    return nsq_empty();
+  default:
+    break;
+  }
+  auto* t = find_param(q, "topic"); // not validated by /topic/delete, /topic/tombstone
+  if (t == nullptr)
+    return nsq_error(400, "MISSING_ARG_TOPIC");
+  if (e == lookup_endpoint::topic_delete) {
+    db.delete_topic(*t);
+    return nsq_empty();
+  }
+  auto* node = find_param(q, "node");
+  if (node == nullptr)
+    return nsq_error(400, "MISSING_ARG_NODE");
+  db.tombstone(*t, *node, now);
+  return nsq_empty();
+}
+
+} // namespace
+
+lookup_route route_lookup_request(const std::string& method, const std::string& path,
+                                  const std::string& query) {
+  lookup_route out;
+  auto* r = find_route(path);
+  if (r != nullptr && method == r->method) {
+    out.target = r->target;
+    return out;
+  }
+  if (method != "CONNECT" && path != "/") {
+    if (auto to = canonical(method, path)) {
+      out.answer = redirect(method, *to, query);
+      return out;
+    }
+  }
+  if (r != nullptr && method == "OPTIONS") {
+    http_response ans;
+    ans.nsq_header = false;
+    ans.allow = allow_of(*r);
+    out.answer = ans;
+    return out;
+  }
+  if (r != nullptr) {
+    auto ans = nsq_error(405, "METHOD_NOT_ALLOWED");
+    ans.allow = allow_of(*r);
+    out.answer = ans;
+    return out;
+  }
+  out.answer = nsq_error(404, "NOT_FOUND");
+  return out;
+}
+
+bool lookup_needs_db(lookup_endpoint e) {
+  return e != lookup_endpoint::ping && e != lookup_endpoint::info;
+}
+
+http_response serve_lookup_http(lookup_db& db, lookup_endpoint e,
+                                const std::string& query, int64_t now,
+                                const lookup_liveness& l) {
+  switch (e) {
+  case lookup_endpoint::ping:
+    return plain_text(200, "OK");
+  case lookup_endpoint::info:
+    return nsq_json("{\"version\":\"1.3.0\"}");
+  case lookup_endpoint::debug:
+    return nsq_json(debug_json(db));
+  case lookup_endpoint::topics:
+    return nsq_json(list_json("topics", db.topics()));
+  case lookup_endpoint::nodes:
+    return nsq_json(nodes_json(db, now, l));
+  default:
+    break;
+  }
+  // The rest read parameters: a malformed query is refused first.
+  auto q = parse_query(query);
+  if (!q)
+    return nsq_error(400, "INVALID_REQUEST");
+  if (e == lookup_endpoint::lookup || e == lookup_endpoint::channels) {
+    auto* t = find_param(*q, "topic");
+    if (t == nullptr)
+      return nsq_error(400, "MISSING_ARG_TOPIC");
+    if (e == lookup_endpoint::channels)
+      return nsq_json(list_json("channels", db.channels(*t)));
+    if (!db.has_topic(*t))
+      return nsq_error(404, "TOPIC_NOT_FOUND");
+    return nsq_json(lookup_json(db, *t, now, l));
+  }
+  return serve_changes(db, e, *q, now);
+}
+
+} // namespace nsq
