@@ -26,17 +26,9 @@ bool log_enabled(log_level level);
 /// `[nsqd] YYYY/MM/DD HH:MM:SS.micro LEVEL: text`. Thread-safe (one write).
 void log_line(log_level level, std::string_view text);
 
-inline void log_debug(std::string_view t) {
-  log_line(log_level::debug, t);
-}
-inline void log_info(std::string_view t) {
-  log_line(log_level::info, t);
-}
-inline void log_warn(std::string_view t) {
-  log_line(log_level::warn, t);
-}
-inline void log_error(std::string_view t) {
-  log_line(log_level::error, t);
-}
+inline void log_debug(std::string_view t) { log_line(log_level::debug, t); }
+inline void log_info(std::string_view t) { log_line(log_level::info, t); }
+inline void log_warn(std::string_view t) { log_line(log_level::warn, t); }
+inline void log_error(std::string_view t) { log_line(log_level::error, t); }
 
 } // namespace nsq
