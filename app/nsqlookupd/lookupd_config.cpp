@@ -90,19 +90,24 @@ std::string load_lookupd_config(const std::string& path,
   } catch (const toml::parse_error& e) {
     return "failed to load config file " + path + " - " + std::string(e.description());
   }
+  // Keys given as flags are still checked, into a scratch copy (flags win).
+  lookupd_settings scratch;
   auto known = setters(s);
+  auto checked = setters(scratch);
+  auto apply = [&](const std::string& k, const toml::node& n) {
+    return (from_flags.count(k) != 0 ? checked : known).at(k)(n);
+  };
   // log_level first, like nsqlookupd (§11.2).
-  if (auto* n = table.get("log_level"); n && from_flags.count("log_level") == 0)
-    if (auto err = known["log_level"](*n); !err.empty())
+  if (auto* n = table.get("log_level"))
+    if (auto err = apply("log_level", *n); !err.empty())
       return err;
   for (auto& [key, node] : table) {
     std::string k(key.str());
-    auto it = known.find(k);
-    if (it == known.end())
+    if (known.count(k) == 0)
       return "unknown key " + k + " in config file " + path;
-    if (k == "log_level" || from_flags.count(k) != 0)
+    if (k == "log_level")
       continue;
-    if (auto err = it->second(node); !err.empty())
+    if (auto err = apply(k, node); !err.empty())
       return err;
   }
   return {};
