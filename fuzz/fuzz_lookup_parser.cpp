@@ -19,7 +19,8 @@ void require(bool ok) {
 }
 
 bool same(const lookup_event& a, const lookup_event& b) {
-  return a.what == b.what && a.tokens == b.tokens && a.body == b.body && a.error == b.error;
+  return a.what == b.what && a.tokens == b.tokens && a.body == b.body &&
+         a.error == b.error;
 }
 
 /// Small bounds (plan bit 7) reach the limit checks with short inputs.
@@ -65,9 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto pieces = make_parser(plan);
   std::vector<lookup_event> got;
-  nsq::fuzz::for_each_chunk(payload, plan, [&](std::string_view piece) {
-    pieces.feed(piece, got);
-  });
+  nsq::fuzz::for_each_chunk(payload, plan,
+                            [&](std::string_view piece) { pieces.feed(piece, got); });
   pieces.finish(got);
 
   require(got.size() == expected.size());

@@ -51,7 +51,7 @@ std::string lower(std::string s) {
 }
 
 /// Go decodes a string field from a string or null; anything else fails.
-bool take_string(const nlohmann::json& v, std::string& out) {
+bool take_string(const nlohmann::ordered_json& v, std::string& out) {
   if (v.is_null())
     return true;
   if (!v.is_string())
@@ -61,7 +61,7 @@ bool take_string(const nlohmann::json& v, std::string& out) {
 }
 
 /// Go decodes an int field from a JSON integer that fits int64, or null.
-bool take_int(const nlohmann::json& v, int64_t& out) {
+bool take_int(const nlohmann::ordered_json& v, int64_t& out) {
   if (v.is_null())
     return true;
   if (v.is_number_unsigned()) {
@@ -78,7 +78,7 @@ bool take_int(const nlohmann::json& v, int64_t& out) {
 }
 
 /// Assigns one member; key matching is case-insensitive like Go's.
-bool take_field(const std::string& key, const nlohmann::json& v, lookup_peer& p) {
+bool take_field(const std::string& key, const nlohmann::ordered_json& v, lookup_peer& p) {
   auto k = lower(key);
   if (k == "broadcast_address")
     return take_string(v, p.broadcast_address);
@@ -115,7 +115,8 @@ lookup_reply lookup_command(const std::vector<std::string>& tokens, bool identif
 
 bool decode_lookup_identify(std::string_view body, lookup_peer& out, std::string& error) {
   lookup_peer p;
-  auto j = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+  // Document order: with keys that differ only in case the last one wins, as in Go.
+  auto j = nlohmann::ordered_json::parse(body.begin(), body.end(), nullptr, false);
   bool decoded = !j.is_discarded() && (j.is_object() || j.is_null());
   if (decoded && j.is_object())
     for (auto it = j.begin(); it != j.end() && decoded; ++it)

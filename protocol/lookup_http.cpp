@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <vector>
 
 namespace nsq {
@@ -185,18 +186,20 @@ void append_debug_producer(std::string& out, const lookup_producer& prod) {
 }
 
 std::string debug_json(const lookup_db& db) {
+  // Go sorts the flattened "<category>:<key>:<subkey>" strings, which is not
+  // the tuple order ('.' and '-' sort before ':').
+  std::map<std::string, const lookup_db::producers*> sorted;
+  for (auto& [k, prods] : db.all())
+    if (!prods.empty()) // only keys with producers (§9.5)
+      sorted.emplace(k.category + ":" + k.key + ":" + k.subkey, &prods);
   std::string out = "{";
-  bool first = true;
-  for (auto& [k, prods] : db.all()) {
-    if (prods.empty())
-      continue; // only keys with producers (§9.5)
-    if (!first)
+  for (auto& [name, prods] : sorted) {
+    if (out.size() > 1)
       out += ',';
-    first = false;
-    append_json_string(out, k.category + ":" + k.key + ":" + k.subkey);
+    append_json_string(out, name);
     out += ":[";
     bool first_prod = true;
-    for (auto& [id, prod] : prods) {
+    for (auto& [id, prod] : *prods) {
       if (!first_prod)
         out += ',';
       first_prod = false;

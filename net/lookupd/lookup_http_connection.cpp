@@ -79,6 +79,7 @@ void lookup_http_connection::on_request(beast::error_code ec) {
   std::string path, query;
   split_target(std::string(req.target()), path, query);
   auto method = std::string(req.method_string());
+  head_ = req.method() == http::verb::head;
   auto route = route_lookup_request(method, path, query);
   if (log_enabled(log_level::debug))
     log_debug(method + " " + std::string(req.target()));
@@ -117,6 +118,8 @@ void lookup_http_connection::write(http_response r) {
   res.body() = std::move(r.body);
   res.keep_alive(keep_alive_);
   res.prepare_payload();
+  if (head_)
+    res.body().clear(); // Go answers HEAD with the headers only
   http::async_write(sock_, res,
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->out_.reset();

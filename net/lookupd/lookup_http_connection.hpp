@@ -48,6 +48,7 @@ private:
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
   bool keep_alive_ = true;
+  bool head_ = false; ///< the request was HEAD: no body in the answer
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> out_;
 };
 

@@ -93,6 +93,12 @@ TEST_CASE("IDENTIFY bodies decode like Go's encoding/json", "[lookupd][commands]
       R"({"BROADCAST_ADDRESS":"a","TCP_PORT":-5,"HTTP_PORT":2,"Version":"1"})", q, err));
   CHECK(q.tcp_port == -5);
 
+  lookup_peer dup; // keys equal but for case: the last in the document wins
+  REQUIRE(decode_lookup_identify(
+      R"({"broadcast_address":"a","tcp_port":1,"http_port":2,"version":"v1","VERSION":"v2"})",
+      dup, err));
+  CHECK(dup.version == "v2");
+
   const char* undecodable[] = {
       "",
       "{not json",

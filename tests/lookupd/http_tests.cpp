@@ -203,3 +203,18 @@ TEST_CASE("routing: 404, 405 with Allow, OPTIONS, redirects", "[lookupd][http]")
   CHECK(route_lookup_request("POST", "/topic/tombstone", "").target ==
         lookup_endpoint::topic_tombstone);
 }
+
+TEST_CASE("debug keys sort as Go sorts the flattened strings", "[lookupd][http]") {
+  lookup_db db;
+  lookup_peer p;
+  p.id = "a:1";
+  db.identify(p, 0);
+  db.add("a:1", "orders.x", "c");
+  db.add("a:1", "orders", "c");
+  auto body = get(db, lookup_endpoint::debug);
+  auto dotted = body.body.find("\"channel:orders.x:c\"");
+  auto plain = body.body.find("\"channel:orders:c\"");
+  REQUIRE(dotted != std::string::npos);
+  REQUIRE(plain != std::string::npos);
+  CHECK(dotted < plain);
+}

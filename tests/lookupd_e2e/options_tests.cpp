@@ -81,6 +81,12 @@ TEST_CASE("config file values, overridden by flags", "[lookupd_e2e][options]") {
   CHECK(identify_answer(d).rfind(R"({"broadcast_address":"flag.example",)", 0) == 0);
 }
 
+TEST_CASE("the sample config file starts the server", "[lookupd_e2e][options]") {
+  lookupd_process d(
+      {"--config=" CAF_NSQLOOKUPD_SOURCE_DIR "/caf-nsqlookupd.cfg.example"});
+  CHECK(identify_answer(d).find("\"version\":\"1.3.0\"") != std::string::npos);
+}
+
 TEST_CASE("config file errors stop the start with exit 1", "[lookupd_e2e][options]") {
   struct row {
     std::string toml;
