@@ -6,6 +6,7 @@
 #include "protocol/lookup_commands.hpp"
 #include "protocol/lookup_parser.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace {
@@ -66,8 +67,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto pieces = make_parser(plan);
   std::vector<lookup_event> got;
-  nsq::fuzz::for_each_chunk(payload, plan,
-                            [&](std::string_view piece) { pieces.feed(piece, got); });
+  nsq::fuzz::for_each_chunk(payload, plan, [&](std::string_view piece) {
+    pieces.feed(piece, got);
+    require(pieces.buffered() <= std::max(max_line, max_body));
+  });
   pieces.finish(got);
 
   require(got.size() == expected.size());

@@ -1,5 +1,6 @@
 #include "protocol/lookup_parser.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace nsq {
@@ -67,6 +68,10 @@ void lookup_parser::feed(std::string_view data, std::vector<lookup_event>& out) 
   buf_.append(data.data(), data.size());
   while (state_ != state::dead && step(out)) {
   }
+  // Drop what was decoded once per feed, not once per command: a read full
+  // of pipelined PINGs stays linear.
+  buf_.erase(0, std::min(pos_, buf_.size()));
+  pos_ = 0;
 }
 
 void lookup_parser::finish(std::vector<lookup_event>& out) {
@@ -76,6 +81,7 @@ void lookup_parser::finish(std::vector<lookup_event>& out) {
     fail("E_BAD_BODY IDENTIFY failed to read body", out);
   state_ = state::dead;
   buf_.clear();
+  pos_ = 0;
 }
 
 bool lookup_parser::step(std::vector<lookup_event>& out) {
@@ -94,22 +100,24 @@ bool lookup_parser::step(std::vector<lookup_event>& out) {
 }
 
 bool lookup_parser::step_magic(std::vector<lookup_event>& out) {
-  if (buf_.size() < 4)
+  auto in = pending();
+  if (in.size() < 4)
     return false;
-  if (buf_.compare(0, 4, "  V1") != 0) {
+  if (in.substr(0, 4) != "  V1") {
     fail("E_BAD_PROTOCOL", out);
     return false;
   }
-  buf_.erase(0, 4);
+  pos_ += 4;
   state_ = state::line;
   return true;
 }
 
 bool lookup_parser::step_line(std::vector<lookup_event>& out) {
-  auto nl = buf_.find('\n');
-  if (nl == std::string::npos) {
+  auto in = pending();
+  auto nl = in.find('\n');
+  if (nl == std::string_view::npos) {
     // Bound the line before buffering more of it (Go reads without limit).
-    if (buf_.size() > max_line_)
+    if (in.size() > max_line_)
       fail("E_INVALID line too long", out);
     return false;
   }
@@ -118,8 +126,8 @@ bool lookup_parser::step_line(std::vector<lookup_event>& out) {
     return false;
   }
   lookup_event ev;
-  ev.tokens = lookup_tokens(std::string_view(buf_).substr(0, nl));
-  buf_.erase(0, nl + 1);
+  ev.tokens = lookup_tokens(in.substr(0, nl));
+  pos_ += nl + 1;
   if (ev.tokens[0] != "IDENTIFY") {
     out.push_back(std::move(ev));
     return true;
@@ -129,7 +137,7 @@ bool lookup_parser::step_line(std::vector<lookup_event>& out) {
     ev.what = lookup_event::kind::identify_again;
     out.push_back(std::move(ev));
     state_ = state::dead;
-    buf_.clear();
+    pos_ = buf_.size(); // nothing after it is decoded
     return false;
   }
   state_ = state::size;
@@ -137,13 +145,14 @@ bool lookup_parser::step_line(std::vector<lookup_event>& out) {
 }
 
 bool lookup_parser::step_size(std::vector<lookup_event>& out) {
-  if (buf_.size() < 4)
+  auto in = pending();
+  if (in.size() < 4)
     return false;
   auto b = [&](int i) {
-    return static_cast<uint32_t>(static_cast<unsigned char>(buf_[i]));
+    return static_cast<uint32_t>(static_cast<unsigned char>(in[i]));
   };
   auto size = static_cast<int32_t>(b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3));
-  buf_.erase(0, 4);
+  pos_ += 4;
   // Negative (the Go daemon panics) or beyond our bound: never allocate it.
   if (size < 0 || static_cast<size_t>(size) > max_body_) {
     fail("E_BAD_BODY IDENTIFY failed to read body", out);
@@ -155,13 +164,14 @@ bool lookup_parser::step_size(std::vector<lookup_event>& out) {
 }
 
 bool lookup_parser::step_body(std::vector<lookup_event>& out) {
-  if (buf_.size() < body_size_)
+  auto in = pending();
+  if (in.size() < body_size_)
     return false;
   lookup_event ev;
   ev.what = lookup_event::kind::identify;
   ev.tokens = {"IDENTIFY"};
-  ev.body = buf_.substr(0, body_size_);
-  buf_.erase(0, body_size_);
+  ev.body = std::string(in.substr(0, body_size_));
+  pos_ += body_size_;
   out.push_back(std::move(ev));
   identified_ = true;
   state_ = state::line;
@@ -174,7 +184,7 @@ void lookup_parser::fail(std::string error, std::vector<lookup_event>& out) {
   ev.error = std::move(error);
   out.push_back(std::move(ev));
   state_ = state::dead;
-  buf_.clear();
+  pos_ = buf_.size(); // nothing after it is decoded
 }
 
 } // namespace nsq

@@ -48,6 +48,9 @@ public:
   /// and 4). A partial command line is dropped silently.
   void finish(std::vector<lookup_event>& out);
 
+  /// Returns how many undecoded bytes are held (at most the larger bound).
+  size_t buffered() const { return buf_.size() - pos_; }
+
   /// Returns whether no more input is decoded.
   bool done() const { return state_ == state::dead; }
 
@@ -65,7 +68,11 @@ private:
   size_t max_line_;
   size_t max_body_;
   state state_ = state::magic;
+  /// Undecoded input starts at buf_[pos_].
+  std::string_view pending() const { return std::string_view(buf_).substr(pos_); }
+
   std::string buf_;
+  size_t pos_ = 0;
   size_t body_size_ = 0;
   bool identified_ = false;
 };
