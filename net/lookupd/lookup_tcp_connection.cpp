@@ -102,7 +102,14 @@ void lookup_tcp_connection::forward(std::vector<lookup_event>& events) {
 }
 
 void lookup_tcp_connection::resume() {
-  asio::post(sock_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  asio::post(sock_.get_executor(), [self = shared_from_this()] {
+    // A client that pipelines without reading its answers waits for them
+    // to drain before more of its input is read (bounded output queue).
+    if (self->queued_ > max_queued)
+      self->read_paused_ = true;
+    else
+      self->do_read();
+  });
 }
 
 void lookup_tcp_connection::write(std::string bytes) {
@@ -110,6 +117,7 @@ void lookup_tcp_connection::write(std::string bytes) {
              [self = shared_from_this(), b = std::move(bytes)]() mutable {
                if (self->closed_)
                  return;
+               self->queued_ += b.size();
                self->outq_.push_back(std::move(b));
                if (self->outq_.size() == 1)
                  self->do_write();
@@ -121,7 +129,12 @@ void lookup_tcp_connection::do_write() {
                     [self = shared_from_this()](boost::system::error_code ec, size_t) {
                       if (ec)
                         return self->do_close();
+                      self->queued_ -= self->outq_.front().size();
                       self->outq_.pop_front();
+                      if (self->read_paused_ && self->queued_ <= max_queued) {
+                        self->read_paused_ = false;
+                        self->do_read();
+                      }
                       if (!self->outq_.empty())
                         self->do_write();
                       else if (self->closing_)

@@ -49,8 +49,11 @@ private:
   caf::actor session_;
   lookup_parser parser_;
   std::array<char, 16 * 1024> inbuf_;
+  static constexpr size_t max_queued = 256 * 1024; ///< answer bytes before reads pause
   std::deque<std::string> outq_;
-  bool closing_ = false; ///< close once outq_ is flushed
+  size_t queued_ = 0;        ///< bytes in outq_
+  bool read_paused_ = false; ///< resume() found outq_ over max_queued
+  bool closing_ = false;     ///< close once outq_ is flushed
   bool closed_ = false;
   bool eof_ = false;
 };

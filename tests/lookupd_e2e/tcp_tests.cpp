@@ -217,3 +217,21 @@ TEST_CASE("a disconnect removes that peer's registrations only", "[lookupd_e2e][
   CHECK(lookup.find("\"channels\":[\"billing\"]") != std::string::npos);
   CHECK(get_body(d.http_port(), "/debug").find(a.peer_id()) == std::string::npos);
 }
+
+TEST_CASE("a client that pipelines faster than it reads gets every answer",
+          "[lookupd_e2e][tcp]") {
+  lookupd_process d;
+  lookup_client c(d.tcp_port());
+  constexpr int count = 200000;
+  std::string pings = "  V1";
+  for (int i = 0; i < count; ++i)
+    pings += "PING\n";
+  // The server stops reading while its answers pile up; send from a thread.
+  std::thread sender([&] { c.send(pings); });
+  int answered = 0;
+  while (answered < count && c.frame() == "OK")
+    ++answered;
+  sender.join();
+  CHECK(answered == count);
+  CHECK(d.running());
+}
