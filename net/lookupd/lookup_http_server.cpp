@@ -1,7 +1,7 @@
 #include "net/lookupd/lookup_http_server.hpp"
 
 #include "net/lookupd/lookup_http_connection.hpp"
-#include "net/lookupd/lookup_tcp_server.hpp"
+#include "net/lookupd/lookup_listen.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>

@@ -21,12 +21,6 @@ namespace nsq {
 
 class lookup_tcp_connection;
 
-/// Binds `acceptor` to `address` (`host:port`); "" on success, else the
-/// text after `listen (<addr>) failed - `. Logs `<label>: listening on`.
-std::string lookup_listen(boost::asio::io_context& ioc,
-                          boost::asio::ip::tcp::acceptor& acceptor,
-                          const std::string& address, const char* label);
-
 class lookup_tcp_server {
 public:
   using tcp = boost::asio::ip::tcp;
