@@ -94,6 +94,33 @@ std::optional<std::string> canonical(const std::string& method, const std::strin
   return std::nullopt;
 }
 
+/// Go's htmlEscape (net/http), used on the redirect body's link.
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&#34;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
 http_response redirect(const std::string& method, const std::string& to,
                        const std::string& query) {
   http_response r;
@@ -102,7 +129,8 @@ http_response redirect(const std::string& method, const std::string& to,
   r.location = query.empty() ? to : to + "?" + query;
   if (method == "GET") {
     r.content_type = "text/html; charset=utf-8";
-    r.body = "<a href=\"" + r.location + "\">Moved Permanently</a>.\n\n";
+    // http.Redirect: Fprintln of "<a href=...>Moved Permanently</a>.\n".
+    r.body = "<a href=\"" + html_escape(r.location) + "\">Moved Permanently</a>.\n\n";
   }
   return r;
 }

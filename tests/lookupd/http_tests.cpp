@@ -194,6 +194,10 @@ TEST_CASE("routing: 404, 405 with Allow, OPTIONS, redirects", "[lookupd][http]")
     CHECK(red.answer->body ==
           "<a href=\"/lookup?topic=orders\">Moved Permanently</a>.\n\n");
   }
+  auto amp = route_lookup_request("GET", "/channels/", "topic=a&x=1");
+  CHECK(amp.answer->location == "/channels?topic=a&x=1");
+  CHECK(amp.answer->body ==
+        "<a href=\"/channels?topic=a&amp;x=1\">Moved Permanently</a>.\n\n");
   auto post = route_lookup_request("POST", "/topic/create/", "topic=x");
   CHECK(post.answer->status == 307);
   CHECK(post.answer->location == "/topic/create?topic=x");
