@@ -77,6 +77,48 @@ bool take_int(const nlohmann::ordered_json& v, int64_t& out) {
   return true;
 }
 
+/// Length of the valid UTF-8 sequence at the start of `s` (Go's
+/// utf8.DecodeRune rules: no overlongs, no surrogates, <= U+10FFFF), or 0.
+size_t utf8_length(std::string_view s) {
+  auto at = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i, unsigned lo = 0x80, unsigned hi = 0xBF) {
+    return i < s.size() && at(i) >= lo && at(i) <= hi;
+  };
+  auto c = at(0);
+  if (c < 0x80)
+    return 1;
+  if (c >= 0xC2 && c <= 0xDF)
+    return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/// Go's JSON decoder turns each invalid UTF-8 byte in a string into U+FFFD
+/// where nlohmann would refuse the document; outside strings the result is
+/// a syntax error either way.
+std::string go_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    auto n = utf8_length(s);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      n = 1;
+    } else {
+      out.append(s.data(), n);
+    }
+    s.remove_prefix(n);
+  }
+  return out;
+}
+
 /// Assigns one member; key matching is case-insensitive like Go's.
 bool take_field(const std::string& key, const nlohmann::ordered_json& v, lookup_peer& p) {
   auto k = lower(key);
@@ -116,7 +158,8 @@ lookup_reply lookup_command(const std::vector<std::string>& tokens, bool identif
 bool decode_lookup_identify(std::string_view body, lookup_peer& out, std::string& error) {
   lookup_peer p;
   // Document order: with keys that differ only in case the last one wins, as in Go.
-  auto j = nlohmann::ordered_json::parse(body.begin(), body.end(), nullptr, false);
+  auto text = go_utf8(body);
+  auto j = nlohmann::ordered_json::parse(text.begin(), text.end(), nullptr, false);
   bool decoded = !j.is_discarded() && (j.is_object() || j.is_null());
   if (decoded && j.is_object())
     for (auto it = j.begin(); it != j.end() && decoded; ++it)

@@ -15,7 +15,7 @@ std::string lookup_listen(asio::io_context& ioc, asio::ip::tcp::acceptor& accept
   auto prefix = "listen tcp " + address + ": ";
   host_port hp;
   if (!parse_host_port(address, hp))
-    return prefix + "missing port in address";
+    return prefix + "address " + address + ": missing port in address";
   boost::system::error_code ec;
   tcp::endpoint ep{tcp::v4(), hp.port};
   if (!hp.host.empty()) {

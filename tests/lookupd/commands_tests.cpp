@@ -93,6 +93,13 @@ TEST_CASE("IDENTIFY bodies decode like Go's encoding/json", "[lookupd][commands]
       R"({"BROADCAST_ADDRESS":"a","TCP_PORT":-5,"HTTP_PORT":2,"Version":"1"})", q, err));
   CHECK(q.tcp_port == -5);
 
+  lookup_peer latin1; // invalid UTF-8 in a string becomes U+FFFD, as in Go
+  REQUIRE(decode_lookup_identify(
+      "{\"broadcast_address\":\"a\",\"hostname\":\"caf\xE9\",\"tcp_port\":1,"
+      "\"http_port\":2,\"version\":\"v\"}",
+      latin1, err));
+  CHECK(latin1.hostname == "caf\xEF\xBF\xBD");
+
   lookup_peer dup; // keys equal but for case: the last in the document wins
   REQUIRE(decode_lookup_identify(
       R"({"broadcast_address":"a","tcp_port":1,"http_port":2,"version":"v1","VERSION":"v2"})",
