@@ -13,6 +13,11 @@ namespace {
 
 std::atomic<int> min_level{static_cast<int>(log_level::info)};
 
+std::string& prefix() {
+  static std::string p = "[nsqd] ";
+  return p;
+}
+
 const char* level_name(log_level level) {
   switch (level) {
     case log_level::debug:
@@ -45,6 +50,8 @@ bool parse_log_level(std::string_view name, log_level& out) {
   return false;
 }
 
+void set_log_prefix(std::string p) { prefix() = std::move(p); }
+
 void set_log_level(log_level level) { min_level = static_cast<int>(level); }
 
 bool log_enabled(log_level level) { return static_cast<int>(level) >= min_level.load(); }
@@ -59,10 +66,11 @@ void log_line(log_level level, std::string_view text) {
   std::tm tm{};
   localtime_r(&secs, &tm);
   char stamp[64];
-  auto n = std::snprintf(stamp, sizeof(stamp), "[nsqd] %04d/%02d/%02d %02d:%02d:%02d.%06lld %s: ",
+  auto n = std::snprintf(stamp, sizeof(stamp), "%04d/%02d/%02d %02d:%02d:%02d.%06lld %s: ",
                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                          tm.tm_sec, static_cast<long long>(micros), level_name(level));
-  std::string line(stamp, static_cast<size_t>(n));
+  std::string line = prefix();
+  line.append(stamp, static_cast<size_t>(n));
   line.append(text.data(), text.size());
   line.push_back('\n');
   // One write() per line keeps lines from different threads whole.

@@ -15,6 +15,10 @@ bool parse_log_level(std::string_view name, log_level& out);
 /// Sets the lowest level that is printed (default: info). Thread-safe.
 void set_log_level(log_level level);
 
+/// Sets the text that starts every line (default `[nsqd] `). Call before
+/// other threads log: the prefix is read without a lock.
+void set_log_prefix(std::string prefix);
+
 /// Returns whether `level` would be printed.
 bool log_enabled(log_level level);
 
