@@ -8,28 +8,8 @@ const assert = require('node:assert')
 const {spawn} = require('node:child_process')
 const net = require('node:net')
 const nsq = require('nsqjs')
-
-const binary = process.env.NSQLOOKUPD_BINARY
-
-/** Starts caf-nsqlookupd on free ports; resolves with {tcp, http, stop}. */
-function startLookupd() {
-  const child = spawn(binary, ['--tcp-address=127.0.0.1:0', '--http-address=127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let log = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ports in:\n${log}`)), 10000)
-    child.stderr.on('data', (chunk) => {
-      log += chunk
-      const tcp = /TCP: listening on 127\.0\.0\.1:(\d+)/.exec(log)
-      const http = /HTTP: listening on 127\.0\.0\.1:(\d+)/.exec(log)
-      if (tcp && http) {
-        clearTimeout(timer)
-        resolve({tcp: Number(tcp[1]), http: Number(http[1]), stop: () => child.kill('SIGTERM')})
-      }
-    })
-  })
-}
+const h = require('./lib/nsqd')
+const l = require('./lib/nsqlookupd')
 
 /** Registers `topic` for an nsqd at 127.0.0.1:tcpPort; keeps the socket open. */
 function registerFakeNsqd(lookupdTcp, tcpPort, topic) {
@@ -55,29 +35,25 @@ function registerFakeNsqd(lookupdTcp, tcpPort, topic) {
   })
 }
 
-test('nsqjs Reader finds the registered nsqd through /lookup', {skip: !binary}, async () => {
-  const lookupd = await startLookupd()
+test('nsqjs Reader finds the registered nsqd through /lookup', {timeout: 30000}, async () => {
+  const lookupd = await l.startLookupd()
   let connected
   const magic = new Promise((resolve) => (connected = resolve))
   const fake = net.createServer((s) => s.once('data', (d) => connected(d.subarray(0, 4).toString())))
   await new Promise((resolve) => fake.listen(0, '127.0.0.1', resolve))
-  const reg = await registerFakeNsqd(lookupd.tcp, fake.address().port, 'interop_lookup')
+  const reg = await registerFakeNsqd(lookupd.tcpPort, fake.address().port, 'interop_lookup')
   const reader = new nsq.Reader('interop_lookup', 'ch', {
-    lookupdHTTPAddresses: [`127.0.0.1:${lookupd.http}`],
+    lookupdHTTPAddresses: [lookupd.httpAddress],
     lookupdPollInterval: 1,
   })
   reader.on('error', () => {})
   reader.connect()
   try {
-    let timer
-    const timeout = new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('nsqjs never connected')), 10000)
-    })
-    assert.strictEqual(await Promise.race([magic, timeout]).finally(() => clearTimeout(timer)), '  V2')
+    assert.strictEqual(await h.withTimeout(magic, 10000, 'nsqjs connecting to the fake nsqd'), '  V2')
   } finally {
     reader.close()
     reg.destroy()
     fake.close()
-    lookupd.stop()
+    await lookupd.stop()
   }
 })

@@ -41,6 +41,8 @@ async function startLookupd(flags = []) {
     throw err
   })
   return {
+    tcpPort: ports.tcp,
+    httpPort: ports.http,
     tcpAddress: `127.0.0.1:${ports.tcp}`,
     httpAddress: `127.0.0.1:${ports.http}`,
     log: () => log,
