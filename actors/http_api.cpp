@@ -304,6 +304,8 @@ void handle_http(caf::actor_system& sys, std::shared_ptr<const http_context> ctx
   case endpoint::mpub:
     return mpub(sys, std::move(ctx), call, q, std::move(reply));
   case endpoint::config:
+    if (call.param == "nsqlookupd_tcp_addresses" && ctx->lookupd)
+      return serve_lookupd_config(sys, std::move(ctx), call, std::move(reply));
     return reply(config(*ctx, call));
   case endpoint::debug_setblockrate:
   case endpoint::debug_freememory:

@@ -1,0 +1,255 @@
+#include "actors/lookupd_coordinator.hpp"
+
+#include "actors/log.hpp"
+#include "actors/lookupd_messages.hpp"
+#include "actors/lookupd_peer.hpp"
+#include "actors/lookupd_registrations.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <utility>
+
+namespace nsq {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// nsqd's lookupLoop ticker.
+constexpr auto ping_interval = 15s;
+
+struct peer_slot {
+  std::string address;
+  caf::actor handle;
+};
+
+struct coordinator_state {
+  lookupd_coordinator_config cfg;
+  lookupd_registrations registered;
+  std::vector<peer_slot> peers;               ///< in configuration order
+  std::map<std::string, std::string> http_of; ///< tcp address → lookupd HTTP address
+  bool started = false;                       ///< IDENTIFY known: peers may run
+  static inline const char* name = "lookupd_coordinator";
+};
+
+using coordinator_actor = caf::stateful_actor<coordinator_state>;
+
+bool has_peer(const coordinator_state& st, const std::string& address) {
+  return std::any_of(st.peers.begin(), st.peers.end(),
+                     [&](const peer_slot& p) { return p.address == address; });
+}
+
+/// Adds a peer for every configured address that has none (nsqd: "adding
+/// peer", then Command(nil) to start the connection).
+void connect_new(coordinator_actor* self) {
+  auto& st = self->state;
+  if (!st.started)
+    return;
+  for (auto& address : st.cfg.addresses) {
+    if (has_peer(st, address))
+      continue;
+    log_info("LOOKUP(" + address + "): adding peer");
+    lookupd_peer_config pc{address, st.cfg.identity, st.cfg.max_body_size,
+                           st.cfg.transport, caf::actor_cast<caf::actor>(self)};
+    auto peer = spawn_lookupd_peer(self->system(), std::move(pc), st.registered);
+    self->send(peer, lk_cmd_atom::value, lookup_command{lookup_op::connect_only, {}, {}});
+    st.peers.push_back({address, peer});
+  }
+}
+
+void forward(coordinator_actor* self, lookup_command& cmd) {
+  auto& st = self->state;
+  st.registered.apply(cmd);
+  for (auto& p : st.peers)
+    self->send(p.handle, lk_cmd_atom::value, cmd);
+}
+
+void ping_all(coordinator_actor* self) {
+  lookup_command ping{lookup_op::ping, {}, {}};
+  forward(self, ping);
+  self->delayed_send(self, ping_interval, lk_ping_atom::value);
+}
+
+/// PUT /config/nsqlookupd_tcp_addresses: closes peers not in the list,
+/// connects new ones.
+std::vector<std::string> set_addresses(coordinator_actor* self,
+                                       std::vector<std::string>& addresses) {
+  auto& st = self->state;
+  st.cfg.addresses = std::move(addresses);
+  auto& keep = st.cfg.addresses;
+  std::vector<peer_slot> kept;
+  for (auto& p : st.peers) {
+    if (std::find(keep.begin(), keep.end(), p.address) != keep.end()) {
+      kept.push_back(p);
+      continue;
+    }
+    log_info("LOOKUP(" + p.address + "): removing peer");
+    self->send_exit(p.handle, caf::exit_reason::user_shutdown);
+    st.http_of.erase(p.address);
+  }
+  st.peers = std::move(kept);
+  connect_new(self);
+  return st.cfg.addresses;
+}
+
+/// The HTTP addresses of peers whose lookupd reported one (nsqd's
+/// lookupdHTTPAddrs: kept after a disconnect, as nsqd keeps lp.Info).
+std::vector<std::string> http_addresses(const coordinator_state& st) {
+  std::vector<std::string> out;
+  for (auto& p : st.peers)
+    if (auto it = st.http_of.find(p.address);
+        it != st.http_of.end() && !it->second.empty())
+      out.push_back(it->second);
+  return out;
+}
+
+/// The text of a query's failure (the message we made it with).
+std::string error_text(caf::actor_system& sys, const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  return sys.render(err);
+}
+
+/// What one discovery gathers from its lookupds.
+struct discovery {
+  caf::response_promise rp;
+  std::string topic;
+  size_t waiting = 0;
+  size_t asked = 0;
+  std::set<std::string> channels;
+  std::vector<std::string> errors;
+};
+
+void finish_one(const std::shared_ptr<discovery>& d) {
+  if (--d->waiting > 0)
+    return;
+  if (!d->errors.empty()) {
+    std::string joined;
+    for (auto& e : d->errors)
+      joined += (joined.empty() ? "" : "\n") + e;
+    if (d->errors.size() == d->asked)
+      joined = "Failed to query any nsqlookupd: " + joined;
+    log_warn("failed to query nsqlookupd for channels to pre-create for topic " +
+             d->topic + " - " + joined);
+  }
+  d->rp.deliver(std::vector<std::string>(d->channels.begin(), d->channels.end()));
+}
+
+/// nsqd's GetTopic step 2: ask every lookupd (in parallel) which channels
+/// `topic` has; the union, sorted.
+caf::result<std::vector<std::string>> discover(coordinator_actor* self,
+                                               const std::string& topic) {
+  auto& st = self->state;
+  auto addrs = http_addresses(st);
+  if (addrs.empty()) {
+    if (!st.cfg.addresses.empty())
+      log_error("no available nsqlookupd to query for channels to pre-create for topic " +
+                topic);
+    return std::vector<std::string>{};
+  }
+  auto d = std::make_shared<discovery>();
+  d->rp = self->make_response_promise();
+  d->topic = topic;
+  d->waiting = d->asked = addrs.size();
+  auto timeout = st.cfg.http.connect_timeout + st.cfg.http.request_timeout + 1s;
+  for (auto& addr : addrs) {
+    auto url = lookupd_channels_url(addr, topic);
+    log_info("CI: querying nsqlookupd " + url);
+    auto q = spawn_lookupd_channels_query(self->system(), st.cfg.http);
+    self->request(q, timeout, lk_chans_atom::value, url)
+        .then(
+            [d](std::vector<std::string>& chans) {
+              d->channels.insert(chans.begin(), chans.end());
+              finish_one(d);
+            },
+            [self, d](caf::error& err) {
+              d->errors.push_back(error_text(self->system(), err));
+              finish_one(d);
+            });
+  }
+  return d->rp;
+}
+
+void on_exit(coordinator_actor* self, const caf::exit_msg& em) {
+  for (auto& p : self->state.peers)
+    self->send_exit(p.handle, em.reason);
+  log_info("LOOKUP: closing");
+  self->quit(em.reason);
+}
+
+caf::behavior coordinator_behavior(coordinator_actor* self,
+                                   std::shared_ptr<lookupd_coordinator_config> cfg) {
+  self->state.cfg = std::move(*cfg);
+  self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    on_exit(self, caf::exit_msg{dm.source, dm.reason});
+  });
+  return {
+      [=](lk_watch_atom, const caf::actor& broker) { self->monitor(broker); },
+      [=](lk_start_atom, std::string& broadcast, std::string& hostname, int64_t http_port,
+          int64_t tcp_port) {
+        auto& st = self->state;
+        if (st.started)
+          return;
+        st.cfg.identity = {std::move(broadcast), std::move(hostname), http_port,
+                           tcp_port};
+        st.started = true;
+        connect_new(self);
+        self->delayed_send(self, ping_interval, lk_ping_atom::value);
+      },
+      [=](lk_cmd_atom, lookup_command& cmd) { forward(self, cmd); },
+      [=](lk_ping_atom) { ping_all(self); },
+      [=](lk_info_atom, const std::string& address, std::string& http) {
+        if (has_peer(self->state, address))
+          self->state.http_of[address] = std::move(http);
+      },
+      [=](lk_chans_atom, const std::string& topic) { return discover(self, topic); },
+      [=](lk_addrs_atom) { return self->state.cfg.addresses; },
+      [=](lk_addrs_atom, std::vector<std::string>& addresses) {
+        return set_addresses(self, addresses);
+      },
+  };
+}
+
+/// One `/channels` GET, off the shared threads (http_get blocks).
+caf::behavior channels_query(caf::event_based_actor* self, http_client_options http) {
+  return {
+      [=](lk_chans_atom,
+          const std::string& url) -> caf::result<std::vector<std::string>> {
+        self->quit();
+        std::string body;
+        std::string err;
+        try {
+          err = http_get(url, http, body);
+        } catch (const std::exception& e) {
+          err = e.what();
+        }
+        if (!err.empty())
+          return caf::make_error(caf::sec::runtime_error, std::move(err));
+        auto chans = parse_lookupd_channels(body);
+        if (!chans)
+          return caf::make_error(caf::sec::runtime_error, "invalid response " + body);
+        return std::move(*chans);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_lookupd_coordinator(caf::actor_system& sys,
+                                     lookupd_coordinator_config cfg) {
+  return sys.spawn(coordinator_behavior,
+                   std::make_shared<lookupd_coordinator_config>(std::move(cfg)));
+}
+
+caf::actor spawn_lookupd_channels_query(caf::actor_system& sys,
+                                        http_client_options http) {
+  return sys.spawn<caf::detached>(channels_query, std::move(http));
+}
+
+} // namespace nsq
