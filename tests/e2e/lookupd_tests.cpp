@@ -6,6 +6,8 @@
 #include "e2e/raw_client.hpp"
 #include "e2e/stats_probe.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <unistd.h>
 
 using namespace e2e;
@@ -95,6 +97,24 @@ TEST_CASE("lookupd: the broadcast ports default to the bound ones") {
         std::string::npos);
   CHECK(ident.find(R"("tcp_port":)" + std::to_string(nsqd.port()) + ",") !=
         std::string::npos);
+  http_client http{nsqd.http_port()};
+  CHECK(http.request("GET", "/config/broadcast_tcp_port").body ==
+        std::to_string(nsqd.port()));
+  CHECK(http.request("GET", "/config/broadcast_http_port").body ==
+        std::to_string(nsqd.http_port()));
+}
+
+TEST_CASE("lookupd: /info shows the bound ports, /config the broadcast ones") {
+  nsqd_process nsqd{{"--broadcast-tcp-port=44150", "--broadcast-http-port=44151",
+                     "--broadcast-address=bcast.example"}};
+  http_client http{nsqd.http_port()};
+  auto info = nlohmann::json::parse(http.request("GET", "/info").body);
+  CHECK(info["broadcast_address"] == "bcast.example");
+  CHECK(info["tcp_port"] == nsqd.port());
+  CHECK(info["http_port"] == nsqd.http_port());
+  CHECK(http.request("GET", "/config/broadcast_tcp_port").body == "44150");
+  CHECK(http.request("GET", "/config/broadcast_http_port").body == "44151");
+  CHECK(http.request("GET", "/config/nsqlookupd_tcp_addresses").body == "[]");
 }
 
 TEST_CASE("lookupd: an ephemeral channel's auto-delete unregisters it and its topic") {
