@@ -53,6 +53,9 @@ public:
     channels_[topic] = std::move(channels);
   }
 
+  /// Delays every `/channels` answer by `d` (a slow lookupd).
+  void set_http_delay(std::chrono::milliseconds d) { http_delay_ms_ = d.count(); }
+
   /// Every command line received on every connection, in order, e.g.
   /// `MAGIC   V1`, `IDENTIFY {...}`, `REGISTER lk`, `PING`; a new connection
   /// starts with `CONNECT`.
@@ -289,6 +292,10 @@ private:
       topic = head.substr(at + 6, head.find_first_of(" &", at) - at - 6);
     if (auto pct = topic.find("%23"); pct != std::string::npos)
       topic.replace(pct, 3, "#");
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(http_delay_ms_);
+    while (!stopped_ && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     std::string body = R"({"channels":[)";
     {
       std::lock_guard<std::mutex> g{mtx_};
@@ -310,6 +317,7 @@ private:
   uint16_t tcp_port_ = 0;
   uint16_t http_port_ = 0;
   std::atomic<bool> stopped_{false};
+  std::atomic<long> http_delay_ms_{0};
   std::thread acceptor_;
   std::thread http_acceptor_;
   std::vector<std::thread> workers_;

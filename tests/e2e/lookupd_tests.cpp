@@ -208,6 +208,26 @@ TEST_CASE("lookupd: channel discovery creates the lookupd's channels before deli
   CHECK(lookupd.http_requests()[0].rfind("GET /channels?topic=disc HTTP/1.1", 0) == 0);
 }
 
+TEST_CASE(
+    "lookupd: messages published during discovery wait for the discovered channels") {
+  fake_lookupd lookupd;
+  lookupd.set_channels("held", {"x", "y"});
+  lookupd.set_http_delay(700ms);
+  nsqd_process nsqd{{"--lookupd-tcp-address=" + lookupd.address()}};
+  REQUIRE(lookupd.wait_for(identified));
+  auto start = std::chrono::steady_clock::now();
+  publish(nsqd.port(), "held", {"m1", "m2", "m3"});        // the topic holds them
+  CHECK(std::chrono::steady_clock::now() - start < 500ms); // PUB does not wait
+  auto x = subscriber(nsqd.port(), "held", "x", 10);
+  auto y = subscriber(nsqd.port(), "held", "y", 10);
+  for (auto* c : {&x, &y}) {
+    std::vector<std::string> got;
+    for (int i = 0; i < 3; ++i)
+      got.push_back(c->read_message(3s).body);
+    CHECK(got == strings{"m1", "m2", "m3"});
+  }
+}
+
 TEST_CASE("lookupd: PUT /config/nsqlookupd_tcp_addresses switches peers") {
   fake_lookupd first;
   fake_lookupd second;
