@@ -37,8 +37,4 @@ struct lookupd_coordinator_config {
 caf::actor spawn_lookupd_coordinator(caf::actor_system& sys,
                                      lookupd_coordinator_config cfg);
 
-/// Spawns a detached actor that answers one (lk_chans_atom, url) with the
-/// `channels` of that lookupd `/channels` answer, or an error, and quits.
-caf::actor spawn_lookupd_channels_query(caf::actor_system& sys, http_client_options http);
-
 } // namespace nsq
