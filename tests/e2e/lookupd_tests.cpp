@@ -269,3 +269,17 @@ TEST_CASE("lookupd: topics loaded from nsqd.dat register without channel discove
   REQUIRE(lookupd.wait_count("REGISTER saved sc", 1));
   CHECK(lookupd.http_requests().empty());
 }
+
+TEST_CASE("lookupd: PING every 15 s on the open connection") {
+  fake_lookupd lookupd;
+  auto start = std::chrono::steady_clock::now();
+  nsqd_process nsqd{{"--lookupd-tcp-address=" + lookupd.address()}};
+  REQUIRE(lookupd.wait_for(identified));
+  REQUIRE(lookupd.wait_count("PING", 1, 17s));
+  auto after = std::chrono::steady_clock::now() - start;
+  CHECK(after > 14s);
+  CHECK(after < 16500ms);
+  auto all = lookupd.commands();
+  CHECK(std::count(all.begin(), all.end(), "CONNECT") == 1); // same connection
+  CHECK(all.back() == "PING");
+}
