@@ -33,6 +33,10 @@ struct coordinator_state {
   std::vector<peer_slot> peers;               ///< in configuration order
   std::map<std::string, std::string> http_of; ///< tcp address → lookupd HTTP address
   bool started = false;                       ///< IDENTIFY known: peers may run
+  /// Notifications from before the start (topics restored from nsqd.dat):
+  /// nsqd queues these too and sends them after the connect-time
+  /// registration, so a lookupd sees restored topics twice.
+  std::vector<lookup_command> before_start;
   static inline const char* name = "lookupd_coordinator";
 };
 
@@ -64,6 +68,8 @@ void connect_new(coordinator_actor* self) {
 void forward(coordinator_actor* self, lookup_command& cmd) {
   auto& st = self->state;
   st.registered.apply(cmd);
+  if (!st.started && cmd.op != lookup_op::ping)
+    st.before_start.push_back(cmd);
   for (auto& p : st.peers)
     self->send(p.handle, lk_cmd_atom::value, cmd);
 }
@@ -150,6 +156,10 @@ caf::behavior coordinator_behavior(coordinator_actor* self,
                            tcp_port};
         st.started = true;
         connect_new(self);
+        for (auto& p : st.peers)
+          for (auto& cmd : st.before_start)
+            self->send(p.handle, lk_cmd_atom::value, cmd);
+        st.before_start.clear();
         self->delayed_send(self, ping_interval, lk_ping_atom::value);
       },
       [=](lk_cmd_atom, lookup_command& cmd) { forward(self, cmd); },

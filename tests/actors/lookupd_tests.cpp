@@ -121,6 +121,9 @@ TEST_CASE_METHOD(lookupd_fixture,
   answer(true, identify_answer);
   CHECK(exchanged().back() == "REGISTER early\n"); // the set after IDENTIFY
   answer(true);
+  CHECK(exchanged().back() == "REGISTER early\n"); // then the queued notice
+  CHECK(exchanged().size() == 3);
+  answer(true);
   auto n = ops->size();
   sched.run();
   CHECK(ops->size() == n); // connect-only: no command follows

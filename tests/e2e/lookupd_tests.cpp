@@ -266,7 +266,11 @@ TEST_CASE("lookupd: topics loaded from nsqd.dat register without channel discove
   }
   fake_lookupd lookupd;
   nsqd_process nsqd{dir, {"--lookupd-tcp-address=" + lookupd.address()}};
-  REQUIRE(lookupd.wait_count("REGISTER saved sc", 1));
+  // Once at connection, once more from the queued creation notices (nsqd).
+  REQUIRE(lookupd.wait_count("REGISTER saved sc", 2));
+  CHECK(lookupd.commands_without_ping() ==
+        strings{"CONNECT", "MAGIC   V1", lookupd.commands()[2], "REGISTER saved sc",
+                "REGISTER saved", "REGISTER saved sc"});
   CHECK(lookupd.http_requests().empty());
 }
 
