@@ -401,12 +401,15 @@ void discover_channels(topic_actor* self, const caf::actor& coordinator) {
       .then(
           [self, done](std::vector<std::string>& names) {
             auto& st = self->state;
+            bool added = false;
             for (auto& n : names)
               if (!is_ephemeral(n) && !st.exiting && st.channels.count(n) == 0 &&
                   is_valid_channel_name(n)) {
                 add_channel(self, n, false);
-                persist_channels(self);
+                added = true;
               }
+            if (added)
+              persist_channels(self);
             done();
           },
           [done](caf::error&) { done(); });
