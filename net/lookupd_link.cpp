@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace nsq {
@@ -85,17 +86,38 @@ private:
     });
   }
 
-  /// Ends the current step; returns the error text nsqd would log, or "".
+  /// Ends the current step; returns the error text nsqd would log, or ""
+  /// (Go's net.OpError: `dial tcp <addr>: connect: connection refused`,
+  /// `read tcp <local>-><remote>: i/o timeout`, or io.EOF's `EOF`).
   std::string finish(const error_code& ec, const char* what) {
     ++step_;
     timer_.cancel();
     if (!ec)
       return "";
-    if (timed_out_)
-      return std::string(what) + " tcp " + address_ + ": i/o timeout";
-    if (ec == asio::error::eof)
+    if (ec == asio::error::eof && !timed_out_)
       return "EOF";
-    return std::string(what) + " tcp " + address_ + ": " + go_error(ec);
+    bool dial = std::string_view(what) == "dial";
+    auto where = dial ? address_ : endpoints_;
+    if (timed_out_)
+      return std::string(what) + " tcp " + where + ": i/o timeout";
+    return std::string(what) + " tcp " + where + ": " + (dial ? "connect: " : "") +
+           go_error(ec);
+  }
+
+  /// Remembers `local->remote` for the error texts of reads and writes.
+  void note_endpoints() {
+    error_code e1, e2;
+    auto l = socket_.local_endpoint(e1);
+    auto r = socket_.remote_endpoint(e2);
+    if (!e1 && !e2)
+      endpoints_ = text_of(l) + "->" + text_of(r);
+  }
+
+  static std::string text_of(const tcp::endpoint& ep) {
+    auto a = ep.address().to_string();
+    if (ep.address().is_v6())
+      a = "[" + a + "]";
+    return a + ":" + std::to_string(ep.port());
   }
 
   void start_open(const std::string& address, uint64_t generation) {
@@ -191,6 +213,7 @@ private:
   caf::weak_actor_ptr peer_;
   int64_t max_body_size_;
   std::string address_;
+  std::string endpoints_; ///< `local->remote` of the open connection
   std::string out_;
   std::string in_;
   std::array<unsigned char, 4> header_{};
