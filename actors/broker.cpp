@@ -1,6 +1,8 @@
 #include "actors/broker.hpp"
 
 #include "actors/disk_context.hpp"
+#include "actors/lookupd_messages.hpp"
+#include "actors/lookupd_notify.hpp"
 #include "actors/messages.hpp"
 #include "actors/metadata_writer.hpp"
 #include "actors/topic.hpp"
@@ -33,6 +35,8 @@ using broker_actor = caf::stateful_actor<broker_state>;
 caf::actor add_topic(broker_actor* self, const std::string& name,
                      storage::topic_metadata restored) {
   auto& st = self->state;
+  // Before the spawn: the topic's REGISTER t c (restored channels) follow.
+  notify_lookupd(self, lookup_op::register_, name);
   auto t = st.disk
                ? spawn_topic(self->system(), name, st.cfg, st.disk, std::move(restored))
                : spawn_topic(self->system(), name, st.cfg);
@@ -47,14 +51,17 @@ caf::result<caf::actor> get_topic(broker_actor* self, const std::string& name) {
     return it->second;
   if (!is_valid_topic_name(name))
     return caf::make_error(caf::sec::invalid_argument, "invalid topic name");
-  if (!st.disk)
-    return add_topic(self, name, storage::topic_metadata{});
   storage::topic_metadata fresh;
   fresh.name = name;
-  if (!is_ephemeral(name) && st.disk->meta_writer)
+  if (st.disk && !is_ephemeral(name) && st.disk->meta_writer)
     self->send(st.disk->meta_writer, meta_topic_atom::value, name, false,
                std::vector<std::string>{}, std::vector<std::string>{});
-  return add_topic(self, name, std::move(fresh));
+  auto t = add_topic(self, name, std::move(fresh));
+  // Created at run time (not from nsqd.dat): the lookupds' channels first.
+  // Sent before the caller gets the handle, so it precedes every publish.
+  if (auto coordinator = lookupd_coordinator(self->system()))
+    self->send(t, lk_disc_atom::value, coordinator);
+  return t;
 }
 
 void on_topic_down(broker_actor* self, const caf::down_msg& dm) {
@@ -67,6 +74,8 @@ void on_topic_down(broker_actor* self, const caf::down_msg& dm) {
   auto& topics = self->state.topics;
   for (auto it = topics.begin(); it != topics.end(); ++it)
     if (it->second.address() == dm.source) {
+      // an ephemeral topic whose last channel went (§11.4)
+      notify_lookupd(self, lookup_op::unregister, it->first);
       topics.erase(it);
       return;
     }
@@ -110,6 +119,7 @@ bool delete_topic(broker_actor* self, const std::string& name) {
   auto t = it->second;
   topics.erase(it);
   self->demonitor(t);
+  notify_lookupd(self, lookup_op::unregister, name);
   auto& disk = self->state.disk;
   if (!disk) {
     self->send_exit(t, caf::exit_reason::user_shutdown);

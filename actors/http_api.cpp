@@ -112,6 +112,11 @@ std::optional<http_response> config_value(const http_context& c,
     return nsq_text(s.http_address);
   if (name == "broadcast_address")
     return nsq_text(c.broadcast_address);
+  // nsqd replaces an unset (0) broadcast port with the bound one at startup.
+  if (name == "broadcast_tcp_port")
+    return num(s.broadcast_tcp_port != 0 ? s.broadcast_tcp_port : c.tcp_port);
+  if (name == "broadcast_http_port")
+    return num(s.broadcast_http_port != 0 ? s.broadcast_http_port : c.http_port);
   if (name == "data_path")
     return nsq_text(s.data_path);
   if (name == "id")
@@ -316,6 +321,8 @@ void handle_http(caf::actor_system& sys, std::shared_ptr<const http_context> ctx
   case endpoint::mpub:
     return mpub(sys, std::move(ctx), call, q, std::move(reply));
   case endpoint::config:
+    if (call.param == "nsqlookupd_tcp_addresses" && ctx->lookupd)
+      return serve_lookupd_config(sys, std::move(ctx), call, std::move(reply));
     return reply(config(*ctx, call));
   case endpoint::debug_setblockrate:
   case endpoint::debug_freememory:

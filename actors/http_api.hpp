@@ -28,6 +28,7 @@ struct http_context {
   int64_t start_time_ns = 0;     ///< Unix nanoseconds
   int tcp_port = 0;
   int http_port = 0;
+  caf::actor lookupd; ///< the lookupd coordinator (invalid: none)
 };
 
 /// One routed request.

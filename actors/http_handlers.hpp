@@ -24,6 +24,10 @@ void serve_metrics(caf::actor_system& sys, std::shared_ptr<const http_context> c
 void serve_admin(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
                  endpoint target, const query_params& q, http_reply reply);
 
+/// GET and PUT /config/nsqlookupd_tcp_addresses (the coordinator holds them).
+void serve_lookupd_config(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
+                          const http_call& call, http_reply reply);
+
 /// Returns Unix nanoseconds now.
 int64_t unix_now_ns();
 

@@ -2,6 +2,8 @@
 
 #include "actors/channel.hpp"
 #include "actors/log.hpp"
+#include "actors/lookupd_messages.hpp"
+#include "actors/lookupd_notify.hpp"
 #include "actors/topic_state.hpp"
 #include "protocol/names.hpp"
 #include "storage/queue_record.hpp"
@@ -58,7 +60,7 @@ void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan de
 /// Forwards held messages, oldest first, as far as the channels have room.
 void flush_held(topic_actor* self) {
   auto& st = self->state;
-  while (!st.paused && !st.held.empty() && !st.channels.empty()) {
+  while (!holding(st) && !st.held.empty() && !st.channels.empty()) {
     auto defer = st.held.front_defer();
     bool counted = defer <= caf::timespan{0};
     auto limit = counted ? room_of(st) : std::numeric_limits<uint64_t>::max();
@@ -102,7 +104,7 @@ void pump(topic_actor* self);
 /// channels can take messages.
 void refill(topic_actor* self) {
   auto& st = self->state;
-  if (!st.disk.enabled() || st.disk.reading() || st.disk.depth() == 0 || st.paused ||
+  if (!st.disk.enabled() || st.disk.reading() || st.disk.depth() == 0 || holding(st) ||
       st.channels.empty() || !st.held.empty() || st.exiting)
     return;
   auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
@@ -146,7 +148,7 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
   auto n = bodies.size();
   auto cap = capacity_of(st);
   size_t direct = 0; // messages that go to the channels right away
-  if (!st.paused && !st.channels.empty() && st.held.empty())
+  if (!holding(st) && !st.channels.empty() && st.held.empty())
     direct = defer > caf::timespan{0}
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
@@ -186,7 +188,7 @@ caf::result<std::string> publish_durable(topic_actor* self,
   auto n = bodies.size();
   bool in_order = !st.disk.backlog(); // else new messages go behind the disk
   size_t direct = 0;
-  if (in_order && !st.paused && !st.channels.empty() && st.held.empty())
+  if (in_order && !holding(st) && !st.channels.empty() && st.held.empty())
     direct = defer > caf::timespan{0}
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
@@ -245,6 +247,7 @@ caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) 
   self->monitor(ch);
   st.channels.emplace(name, channel_slot{ch, is_ephemeral(name)});
   st.had_channel = true;
+  notify_lookupd(self, lookup_op::register_, st.topic_name, name);
   return ch;
 }
 
@@ -273,6 +276,8 @@ void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
   for (auto it = st.channels.begin(); it != st.channels.end(); ++it)
     if (it->second.handle.address() == dm.source) {
       bool was_persisted = !it->second.ephemeral;
+      if (!st.exiting) // an ephemeral channel's last client left (§11.4)
+        notify_lookupd(self, lookup_op::unregister, st.topic_name, it->first);
       st.channels.erase(it);
       if (was_persisted)
         persist_channels(self);
@@ -318,6 +323,7 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   auto ch = it->second.handle;
   st.channels.erase(it);
   self->demonitor(ch);
+  notify_lookupd(self, lookup_op::unregister, st.topic_name, name);
   if (st.disk_ctx)
     self->send(ch, purge_atom::value); // drops its messages and disk queue
   else
@@ -368,11 +374,45 @@ void on_exit(topic_actor* self, const caf::exit_msg& em) {
 void purge(topic_actor* self) {
   auto& st = self->state;
   st.exiting = true;
-  for (auto& [name, ch] : st.channels)
+  for (auto& [name, ch] : st.channels) {
+    // nsqd: each deleted channel unregisters, after the topic (broker) did.
+    notify_lookupd(self, lookup_op::unregister, st.topic_name, name);
     self->send(ch.handle, purge_atom::value);
+  }
   st.held.clear();
   st.disk.remove(self);
   self->quit(caf::exit_reason::user_shutdown);
+}
+
+/// Channel discovery (§11.2): the lookupds' channels for this new topic are
+/// created (ephemeral ones skipped, as nsqd does) before anything is copied
+/// to channels; published messages wait like on a paused topic. A failure or
+/// timeout just starts the topic (nsqd logs and goes on).
+void discover_channels(topic_actor* self, const caf::actor& coordinator) {
+  auto& st = self->state;
+  st.discovering = true;
+  auto timeout = st.cfg->http_client_connect_timeout +
+                 st.cfg->http_client_request_timeout + std::chrono::seconds(2);
+  auto done = [self] {
+    self->state.discovering = false;
+    pump(self);
+  };
+  self->request(coordinator, timeout, lk_chans_atom::value, st.topic_name)
+      .then(
+          [self, done](std::vector<std::string>& names) {
+            auto& st = self->state;
+            bool added = false;
+            for (auto& n : names)
+              if (!is_ephemeral(n) && !st.exiting && st.channels.count(n) == 0 &&
+                  is_valid_channel_name(n)) {
+                add_channel(self, n, false);
+                added = true;
+              }
+            if (added)
+              persist_channels(self);
+            done();
+          },
+          [done](caf::error&) { done(); });
 }
 
 caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
@@ -416,6 +456,9 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       },
       [=](purge_atom) { purge(self); },
       [=](pause_atom, bool paused) { return set_paused(self, paused); },
+      [=](lk_disc_atom, const caf::actor& coordinator) {
+        discover_channels(self, coordinator);
+      },
   };
 }
 

@@ -40,6 +40,9 @@ struct topic_state {
   uint64_t message_count = 0;
   uint64_t message_bytes = 0;
   bool paused = false; ///< hold everything: copy nothing to channels (§11.7)
+  /// A topic created at run time holds everything until the lookupds'
+  /// channels exist, so they all get the first messages (§11.2).
+  bool discovering = false;
 
   disk_context_ptr disk_ctx; ///< null: memory only (ephemeral, or no disk)
   disk_link disk;            ///< the topic's disk queue, behind `held`
@@ -47,6 +50,11 @@ struct topic_state {
 
   static inline const char* name = "topic";
 };
+
+/// Whether messages stay in the topic instead of going to its channels.
+inline bool holding(const topic_state& st) {
+  return st.paused || st.discovering;
+}
 
 using topic_actor = caf::stateful_actor<topic_state>;
 

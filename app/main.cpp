@@ -8,6 +8,7 @@
 #include "app/durable_start.hpp"
 #include "app/fd_limit.hpp"
 #include "app/hostname.hpp"
+#include "app/lookupd_start.hpp"
 #include "app/options.hpp"
 #include "app/statsd_start.hpp"
 #include "app/version.hpp"
@@ -92,7 +93,11 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     signalled.set_value(ec ? 0 : signo);
   });
+  // nsqlookupd registration: the coordinator exists before the broker so
+  // topics restored from nsqd.dat register too; it quits with the broker.
+  auto lookupd = nsq::start_lookupd(sys, ioc, opts);
   auto broker = nsq::spawn_broker(sys, shared, std::move(startup));
+  nsq::tie_lookupd_to(lookupd, broker);
   auto start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
@@ -126,6 +131,8 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
     return fatal("listen (" + opts.tcp_address + ") failed - " + err);
   }
   server.start();
+  nsq::announce_lookupd(lookupd, opts, nsq::os_hostname(), server.local_endpoint().port(),
+                        http_on ? http.port() : 0);
   if (http_on || https_on) {
     auto ctx = std::make_shared<nsq::http_context>();
     ctx->broker = broker;
@@ -137,6 +144,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
     ctx->start_time_ns = start_ns;
     ctx->tcp_port = server.local_endpoint().port();
     ctx->http_port = http_on ? http.port() : 0;
+    ctx->lookupd = lookupd;
     if (http_on)
       http.start(ctx);
     if (https_on)

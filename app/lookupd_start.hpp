@@ -1,0 +1,30 @@
+#pragma once
+
+// Wiring of nsqlookupd registration (reference §16) for main(): the
+// coordinator exists before the broker (so topics restored from nsqd.dat are
+// registered), and starts its peers once the listeners are bound (the
+// broadcast ports default to the bound ones).
+
+#include "protocol/settings.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <string>
+
+namespace nsq {
+
+/// Spawns the coordinator and publishes it in `sys`'s registry.
+caf::actor start_lookupd(caf::actor_system& sys, boost::asio::io_context& ioc,
+                         const settings& opts);
+
+/// Makes the coordinator quit when `broker` does.
+void tie_lookupd_to(const caf::actor& lookupd, const caf::actor& broker);
+
+/// Tells the coordinator nsqd's IDENTIFY: --broadcast-address (default:
+/// `hostname`) and the broadcast ports (default: the bound ones).
+void announce_lookupd(const caf::actor& lookupd, const settings& opts,
+                      const std::string& hostname, int tcp_port, int http_port);
+
+} // namespace nsq
