@@ -234,6 +234,12 @@ caf::result<std::string> publish_durable(topic_actor* self,
   return rp;
 }
 
+/// nsqd's two lines for a channel deletion (topic.go, then channel.go).
+void log_deleting_channel(const std::string& topic, const std::string& channel) {
+  log_info("TOPIC(" + topic + "): deleting channel " + channel);
+  log_info("CHANNEL(" + channel + "): deleting");
+}
+
 /// Spawns and registers channel `name` (durable if the topic is).
 caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) {
   auto& st = self->state;
@@ -244,6 +250,7 @@ caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) 
                 : spawn_channel(self->system(), self_handle, st.topic_name, name, st.cfg);
   self->monitor(ch);
   st.channels.emplace(name, channel_slot{ch, is_ephemeral(name)});
+  log_info("TOPIC(" + st.topic_name + "): new channel(" + name + ")");
   st.had_channel = true;
   return ch;
 }
@@ -273,12 +280,15 @@ void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
   for (auto it = st.channels.begin(); it != st.channels.end(); ++it)
     if (it->second.handle.address() == dm.source) {
       bool was_persisted = !it->second.ephemeral;
+      if (!st.exiting) // an ephemeral channel whose last client left (§11.4)
+        log_deleting_channel(st.topic_name, it->first);
       st.channels.erase(it);
       if (was_persisted)
         persist_channels(self);
       break;
     }
   if (st.ephemeral && st.had_channel && st.channels.empty() && !st.exiting) {
+    log_info("TOPIC(" + st.topic_name + "): deleting");
     self->quit(); // last channel of an ephemeral topic is gone (§11.4)
     return;
   }
@@ -316,6 +326,7 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   if (it == st.channels.end())
     return false;
   auto ch = it->second.handle;
+  log_deleting_channel(st.topic_name, name);
   st.channels.erase(it);
   self->demonitor(ch);
   if (st.disk_ctx)
@@ -323,9 +334,10 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   else
     self->send_exit(ch, caf::exit_reason::user_shutdown);
   persist_channels(self);
-  if (st.ephemeral && st.channels.empty())
+  if (st.ephemeral && st.channels.empty()) {
+    log_info("TOPIC(" + st.topic_name + "): deleting");
     self->quit();
-  else
+  } else
     pump(self); // the deleted channel may have been the full one
   return true;
 }
