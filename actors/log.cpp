@@ -55,20 +55,23 @@ void write_all(const std::string& text) {
 class log_sink {
 public:
   void push(log_level level, std::string_view text) {
-    auto now = std::chrono::system_clock::now();
+    // Formatted outside the lock; the writer puts the prefix in front.
+    auto line = format_log_line({}, level, std::chrono::system_clock::now(), text);
     std::unique_lock<std::mutex> guard{mtx_};
     if (queue_.size() >= max_queued_lines) {
       ++dropped_;
       return;
     }
-    queue_.push_back(format_log_line(prefix_, level, now, text));
+    queue_.push_back(std::move(line));
     ++queued_;
     start_writer();
     guard.unlock();
     wake_.notify_one();
   }
 
+  /// The writer adds the prefix, so lines queued before are written first.
   void set_prefix(std::string prefix) {
+    flush(std::chrono::seconds(1));
     std::lock_guard<std::mutex> guard{mtx_};
     prefix_ = std::move(prefix);
   }
@@ -115,10 +118,11 @@ private:
                               "LOG: dropped " + std::to_string(dropped) +
                                   " lines (stderr too slow)");
     for (auto& line : batch) {
-      if (chunk.size() + line.size() > 65536) {
+      if (chunk.size() + prefix.size() + line.size() > 65536) {
         write_all(chunk);
         chunk.clear();
       }
+      chunk += prefix;
       chunk += line;
     }
     write_all(chunk);

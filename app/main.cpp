@@ -37,7 +37,8 @@ namespace asio = boost::asio;
 namespace {
 
 int fatal(const std::string& why) {
-  // nsqd prints this through its own logFatal, always with "[nsqd] ".
+  // nsqd prints this through its own logFatal, always with "[nsqd] "
+  // (set_log_prefix first writes the lines queued under the old prefix).
   nsq::set_log_prefix("[nsqd] ");
   nsq::log_fatal("failed to instantiate nsqd - " + why); // waits for stderr
   return 1;

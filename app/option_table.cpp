@@ -70,7 +70,11 @@ std::vector<option_spec> make_table() {
        false,
        "info"},
       {"log-prefix", "log_prefix", k::text, &s::log_prefix, "log message prefix"},
-      {"verbose", "", k::boolean, {}, "[deprecated] has no effect, use --log-level"},
+      {"verbose",
+       "verbose",
+       k::boolean,
+       {},
+       "[deprecated] has no effect, use --log-level"},
       {"node-id", "id", k::integer, &s::node_id,
        "unique part for message IDs, (int) in range [0,1024) (default is hash of "
        "hostname)"},

@@ -140,9 +140,10 @@ std::string apply_key(const option_spec& spec, config_file& file, settings& s) {
   }
   return std::visit(
       [&](auto member) -> std::string {
-        if constexpr (std::is_same_v<decltype(member), std::monostate>)
-          return {};
-        else
+        if constexpr (std::is_same_v<decltype(member), std::monostate>) {
+          bool ignored = false; // `verbose`: old config files still carry it
+          return file.read(key, ignored);
+        } else
           return file.read(key, s.*member);
       },
       spec.target);

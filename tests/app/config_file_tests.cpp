@@ -67,6 +67,7 @@ tls_min_version = "tls1.2"
 deflate = false
 max_deflate_level = 3
 queue_scan_worker_pool_max = 2
+verbose = false
 )",
                            {}, s);
   REQUIRE(result.outcome == options_outcome::run);
