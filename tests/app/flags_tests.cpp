@@ -327,3 +327,20 @@ TEST_CASE("help and version") {
   CHECK(version.outcome == options_outcome::version);
   CHECK(version.message.rfind("nsqd v1.3.0", 0) == 0);
 }
+
+TEST_CASE("Go's flag syntax corner cases") {
+  settings s;
+  auto missing = parse({"--tcp-address"}, s);
+  CHECK(missing.outcome == options_outcome::bad_flag);
+  CHECK(missing.message == "flag needs an argument: -tcp-address");
+  auto syntax = parse({"---tcp-address=x"}, s);
+  CHECK(syntax.outcome == options_outcome::bad_flag);
+  CHECK(syntax.message == "bad flag syntax: ---tcp-address=x");
+  settings dash;
+  REQUIRE(parse({"--broadcast-address", "-odd"}, dash).outcome == options_outcome::run);
+  CHECK(dash.broadcast_address == "-odd"); // the next argument is taken as is
+  settings end;
+  CHECK(parse({"--"}, end).outcome == options_outcome::run);
+  CHECK(parse({"--", "x"}, end).outcome == options_outcome::bad_flag);
+  CHECK(parse({"stray"}, end).outcome == options_outcome::bad_flag);
+}
