@@ -79,6 +79,12 @@ TEST_CASE("a bad flag exits 2 with Go's message and the usage") {
                 0) == 0);
 }
 
+TEST_CASE("help prints Go's usage on stderr and exits 0") {
+  auto [code, log] = run_to_exit({"-help"});
+  CHECK(code == 0);
+  CHECK(log.rfind("Usage of nsqd:\n  -auth-http-address value\n", 0) == 0);
+}
+
 TEST_CASE("a range error from the file is fatal at startup") {
   config_path file{"e2e_processing_latency_percentiles = [1.5]\n"};
   auto [code, log] = run_to_exit({file.flag()});
