@@ -13,8 +13,8 @@
 #include "protocol/node_id.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -49,17 +49,21 @@ std::string bad_value(std::string_view flag, std::string_view text,
          ": " + std::string{why};
 }
 
-/// Splits "1.0,0.99" as Go's FloatArray does (every part must parse).
-bool parse_float_list(std::string_view text, std::vector<double>& out) {
-  std::string item;
-  std::istringstream in{std::string{text}};
-  while (std::getline(in, item, ',')) {
+/// Splits "1.0,0.99" as Go's FloatArray does; returns "" or the part that
+/// does not parse.
+std::string parse_float_list(const std::string& text, std::vector<double>& out) {
+  std::string::size_type start = 0;
+  for (;;) {
+    auto comma = text.find(',', start);
+    auto item = text.substr(start, comma - start);
     double v = 0;
     if (!parse_go_float(item, v))
-      return false;
+      return item.empty() ? "\"\"" : item;
     out.push_back(v);
+    if (comma == std::string::npos)
+      return {};
+    start = comma + 1;
   }
-  return !text.empty() && text.back() != ',';
 }
 
 /// Applies one flag value to `s`; returns "" or Go's error text.
@@ -95,10 +99,10 @@ std::string apply_flag(const option_spec& spec, const std::string& text, setting
     (s.*std::get<texts settings::*>(spec.target)).push_back(text);
     return {};
   case option_kind::number_list:
-    if (!parse_float_list(text,
-                          s.*std::get<std::vector<double> settings::*>(spec.target)))
-      return "Could not parse: " + text; // nsqd's FloatArray (a fatal log, exit 1)
-    return {};
+    why =
+        parse_float_list(text, s.*std::get<std::vector<double> settings::*>(spec.target));
+    // nsqd's FloatArray ends the process with this (log.Fatalf, exit 1).
+    return why.empty() ? why : "Could not parse: " + why;
   case option_kind::custom:
     why = spec.parse(text, s);
     return why.empty() ? why : bad_value(spec.flag, text, why);

@@ -278,7 +278,7 @@ TEST_CASE("invalid flag values are refused with Go's message") {
   settings s;
   auto result = parse({"--e2e-processing-latency-percentile=0.5,x"}, s);
   CHECK(result.outcome == options_outcome::fatal);
-  CHECK(result.message == "Could not parse: 0.5,x");
+  CHECK(result.message == "Could not parse: x");
 }
 
 TEST_CASE("range checks run at startup with nsqd's messages") {
