@@ -4,8 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <ctime>
-#include <regex>
+#include <fcntl.h>
+#include <mutex>
+#include <poll.h>
+#include <string>
+#include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -52,4 +58,51 @@ TEST_CASE("log_flush returns once queued lines are written") {
   nsq::log_error("log_flush test line");
   CHECK(nsq::log_flush(std::chrono::seconds(5)));
   nsq::set_log_prefix("[nsqd] ");
+}
+
+TEST_CASE(
+    "log_line never blocks on a stderr nobody reads and reports the lines it dropped") {
+  using namespace std::chrono;
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  int saved = ::dup(STDERR_FILENO);
+  REQUIRE(saved >= 0);
+  REQUIRE(::dup2(fds[1], STDERR_FILENO) == STDERR_FILENO);
+  // ~2.6 MB of lines into a 64 KiB pipe nobody reads yet.
+  auto start = steady_clock::now();
+  for (int i = 0; i < 20000; ++i)
+    nsq::log_info("unread line " + std::to_string(i) + " " + std::string(100, 'x'));
+  auto took = steady_clock::now() - start;
+  bool flushed_while_unread = nsq::log_flush(milliseconds(100));
+  // Now read it all: the writer gets unstuck and reports the drops.
+  std::mutex mtx;
+  std::string captured;
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    char buf[65536];
+    while (!stop) {
+      pollfd p{fds[0], POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0)
+        continue;
+      auto n = ::read(fds[0], buf, sizeof(buf));
+      if (n <= 0)
+        return;
+      std::lock_guard<std::mutex> guard{mtx};
+      captured.append(buf, static_cast<size_t>(n));
+    }
+  });
+  bool flushed = nsq::log_flush(seconds(10));
+  nsq::log_info("after the drain"); // the queue has room again
+  flushed = flushed && nsq::log_flush(seconds(10));
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  stop = true;
+  reader.join();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  CHECK(took < seconds(2));
+  CHECK_FALSE(flushed_while_unread);
+  CHECK(flushed);
+  CHECK(captured.find("WARNING: LOG: dropped ") != std::string::npos);
+  CHECK(captured.find("INFO: after the drain\n") != std::string::npos);
 }
