@@ -109,7 +109,7 @@ private:
     }
   }
 
-  /// Writes the batch in few syscalls; a line never straddles two writes.
+  /// Writes the batch in few syscalls, each chunk ending at a line boundary.
   static void write_batch(const std::deque<std::string>& batch, uint64_t dropped,
                           const std::string& prefix) {
     std::string chunk;
