@@ -1,5 +1,7 @@
 #include "actors/broker.hpp"
 
+#include "actors/log.hpp"
+
 #include "actors/disk_context.hpp"
 #include "actors/lookupd_messages.hpp"
 #include "actors/lookupd_notify.hpp"
@@ -42,6 +44,7 @@ caf::actor add_topic(broker_actor* self, const std::string& name,
                : spawn_topic(self->system(), name, st.cfg);
   self->monitor(t);
   st.topics.emplace(name, t);
+  log_info("TOPIC(" + name + "): created");
   return t;
 }
 
@@ -119,6 +122,7 @@ bool delete_topic(broker_actor* self, const std::string& name) {
   auto t = it->second;
   topics.erase(it);
   self->demonitor(t);
+  log_info("TOPIC(" + name + "): deleting");
   notify_lookupd(self, lookup_op::unregister, name);
   auto& disk = self->state.disk;
   if (!disk) {
@@ -140,8 +144,10 @@ void add_producer(broker_actor* self) {
 /// Shutdown: topics persist their messages; the metadata writer writes its
 /// last state (it is current: nothing changes it while topics shut down).
 void on_exit(broker_actor* self, const caf::exit_msg& em) {
-  for (auto& [name, t] : self->state.topics)
+  for (auto& [name, t] : self->state.topics) {
+    log_info("TOPIC(" + name + "): closing");
     self->send_exit(t, em.reason);
+  }
   if (self->state.disk && self->state.disk->meta_writer)
     self->send_exit(self->state.disk->meta_writer, em.reason);
   self->quit(em.reason);

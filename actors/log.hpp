@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -15,20 +16,46 @@ bool parse_log_level(std::string_view name, log_level& out);
 /// Sets the lowest level that is printed (default: info). Thread-safe.
 void set_log_level(log_level level);
 
-/// Sets the text that starts every line (default `[nsqd] `). Call before
-/// other threads log: the prefix is read without a lock.
-void set_log_prefix(std::string prefix);
-
 /// Returns whether `level` would be printed.
 bool log_enabled(log_level level);
 
-/// Prints one line to stderr in nsqd's format:
-/// `[nsqd] YYYY/MM/DD HH:MM:SS.micro LEVEL: text`. Thread-safe (one write).
+/// Sets the text in front of every line (nsqd's --log-prefix, default
+/// `[nsqd] `). Thread-safe; applies to lines logged afterwards.
+void set_log_prefix(std::string prefix);
+
+/// Returns one line as nsqd's `lg` package prints it (Go's log.Logger with
+/// Ldate|Ltime|Lmicroseconds, local time):
+/// `<prefix>YYYY/MM/DD HH:MM:SS.micro LEVEL: text\n`.
+std::string format_log_line(std::string_view prefix, log_level level,
+                            std::chrono::system_clock::time_point when,
+                            std::string_view text);
+
+/// Queues one line for stderr and returns at once: a writer thread does the
+/// write(2), so a slow or stuck stderr never blocks an actor. When the queue
+/// is full the line is dropped and counted; the writer reports the count.
 void log_line(log_level level, std::string_view text);
 
-inline void log_debug(std::string_view t) { log_line(log_level::debug, t); }
-inline void log_info(std::string_view t) { log_line(log_level::info, t); }
-inline void log_warn(std::string_view t) { log_line(log_level::warn, t); }
-inline void log_error(std::string_view t) { log_line(log_level::error, t); }
+/// Waits until every line queued so far is written, at most `limit` (stderr
+/// may be a pipe nobody reads). Returns whether everything was written.
+bool log_flush(std::chrono::milliseconds limit = std::chrono::seconds(5));
+
+inline void log_debug(std::string_view t) {
+  log_line(log_level::debug, t);
+}
+inline void log_info(std::string_view t) {
+  log_line(log_level::info, t);
+}
+inline void log_warn(std::string_view t) {
+  log_line(log_level::warn, t);
+}
+inline void log_error(std::string_view t) {
+  log_line(log_level::error, t);
+}
+
+/// Logs a FATAL line and waits for it to reach stderr (the caller exits next).
+inline void log_fatal(std::string_view t) {
+  log_line(log_level::fatal, t);
+  log_flush();
+}
 
 } // namespace nsq

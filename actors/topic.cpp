@@ -236,6 +236,12 @@ caf::result<std::string> publish_durable(topic_actor* self,
   return rp;
 }
 
+/// nsqd's two lines for a channel deletion (topic.go, then channel.go).
+void log_deleting_channel(const std::string& topic, const std::string& channel) {
+  log_info("TOPIC(" + topic + "): deleting channel " + channel);
+  log_info("CHANNEL(" + channel + "): deleting");
+}
+
 /// Spawns and registers channel `name` (durable if the topic is).
 caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) {
   auto& st = self->state;
@@ -246,6 +252,7 @@ caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) 
                 : spawn_channel(self->system(), self_handle, st.topic_name, name, st.cfg);
   self->monitor(ch);
   st.channels.emplace(name, channel_slot{ch, is_ephemeral(name)});
+  log_info("TOPIC(" + st.topic_name + "): new channel(" + name + ")");
   st.had_channel = true;
   notify_lookupd(self, lookup_op::register_, st.topic_name, name);
   return ch;
@@ -276,14 +283,17 @@ void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
   for (auto it = st.channels.begin(); it != st.channels.end(); ++it)
     if (it->second.handle.address() == dm.source) {
       bool was_persisted = !it->second.ephemeral;
-      if (!st.exiting) // an ephemeral channel's last client left (§11.4)
+      if (!st.exiting) { // an ephemeral channel's last client left (§11.4)
+        log_deleting_channel(st.topic_name, it->first);
         notify_lookupd(self, lookup_op::unregister, st.topic_name, it->first);
+      }
       st.channels.erase(it);
       if (was_persisted)
         persist_channels(self);
       break;
     }
   if (st.ephemeral && st.had_channel && st.channels.empty() && !st.exiting) {
+    log_info("TOPIC(" + st.topic_name + "): deleting");
     self->quit(); // last channel of an ephemeral topic is gone (§11.4)
     return;
   }
@@ -321,6 +331,7 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   if (it == st.channels.end())
     return false;
   auto ch = it->second.handle;
+  log_deleting_channel(st.topic_name, name);
   st.channels.erase(it);
   self->demonitor(ch);
   notify_lookupd(self, lookup_op::unregister, st.topic_name, name);
@@ -329,9 +340,10 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   else
     self->send_exit(ch, caf::exit_reason::user_shutdown);
   persist_channels(self);
-  if (st.ephemeral && st.channels.empty())
+  if (st.ephemeral && st.channels.empty()) {
+    log_info("TOPIC(" + st.topic_name + "): deleting");
     self->quit();
-  else
+  } else
     pump(self); // the deleted channel may have been the full one
   return true;
 }

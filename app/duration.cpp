@@ -105,4 +105,14 @@ bool parse_go_duration(std::string_view text, std::chrono::milliseconds& out) {
   return true;
 }
 
+bool parse_go_duration_strict(std::string_view text, std::chrono::milliseconds& out) {
+  auto s = text;
+  if (!s.empty() && (s.front() == '-' || s.front() == '+'))
+    s.remove_prefix(1);
+  bool bare = !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  if (bare && s != "0")
+    return false;
+  return parse_go_duration(text, out);
+}
+
 } // namespace nsq

@@ -11,4 +11,9 @@ namespace nsq {
 /// nsqd's config file does). Returns false on malformed input or overflow.
 bool parse_go_duration(std::string_view text, std::chrono::milliseconds& out);
 
+/// Parses exactly what Go's time.ParseDuration accepts (a flag value or a
+/// config string): like parse_go_duration, but a bare number other than "0"
+/// is an error ("missing unit").
+bool parse_go_duration_strict(std::string_view text, std::chrono::milliseconds& out);
+
 } // namespace nsq

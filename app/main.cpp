@@ -39,7 +39,10 @@ namespace asio = boost::asio;
 namespace {
 
 int fatal(const std::string& why) {
-  nsq::log_line(nsq::log_level::fatal, "failed to instantiate nsqd - " + why);
+  // nsqd prints this through its own logFatal, always with "[nsqd] "
+  // (set_log_prefix first writes the lines queued under the old prefix).
+  nsq::set_log_prefix("[nsqd] ");
+  nsq::log_fatal("failed to instantiate nsqd - " + why); // waits for stderr
   return 1;
 }
 
@@ -188,14 +191,9 @@ int main(int argc, char** argv) {
   // kill the process (Go's runtime ignores SIGXFSZ too).
   std::signal(SIGXFSZ, SIG_IGN);
   nsq::settings opts;
-  switch (nsq::parse_options(argc, argv, opts)) {
-  case nsq::options_outcome::exit_success:
-    return 0;
-  case nsq::options_outcome::exit_failure:
-    return 1;
-  case nsq::options_outcome::run:
-    break;
-  }
+  if (auto outcome = nsq::parse_options(argc, argv, opts);
+      outcome != nsq::options_outcome::run)
+    return nsq::exit_code(outcome);
   nsq::log_info(nsq::version_banner());
   nsq::data_lock lock;
   if (auto err = lock.acquire(opts.data_path); !err.empty())
@@ -214,5 +212,7 @@ int main(int argc, char** argv) {
   nsq::broker_startup startup;
   if (auto err = nsq::load_durable_start(opts.data_path, startup); !err.empty())
     return fatal(err);
-  return serve(opts, std::move(tls), std::move(startup));
+  auto code = serve(opts, std::move(tls), std::move(startup));
+  nsq::log_flush(); // the writer thread holds the last lines
+  return code;
 }

@@ -205,10 +205,15 @@ void tcp_connection::on_bytes(size_t n) {
 }
 
 bool tcp_connection::feed_plain(std::string_view bytes) {
+  bool magic_now = bytes_fed_ < magic_size && bytes_fed_ + bytes.size() >= magic_size;
   if (bytes_fed_ < magic_size)
     bytes_fed_ += bytes.size();
   auto first_bytes = bytes.substr(0, magic_size);
-  switch (parser_.feed(bytes, batch_)) {
+  auto status = parser_.feed(bytes, batch_);
+  // nsqd logs every accepted magic; only V2's is accepted.
+  if (magic_now && status != command_parser::status::bad_protocol)
+    log_info("CLIENT(" + remote_ + "): desired protocol magic '  V2'");
+  switch (status) {
   case command_parser::status::bad_protocol:
     log_error("client(" + remote_ + ") bad protocol magic '" + std::string(first_bytes) +
               "'");
