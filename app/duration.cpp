@@ -1,5 +1,8 @@
 #include "app/duration.hpp"
 
+#include <cstdio>
+#include <string>
+
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -113,6 +116,33 @@ bool parse_go_duration_strict(std::string_view text, std::chrono::milliseconds& 
   if (bare && s != "0")
     return false;
   return parse_go_duration(text, out);
+}
+
+std::string go_duration_text(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  if (ms == 0)
+    return "0s";
+  if (ms % 1000 != 0 && ms < 1000)
+    return std::to_string(ms) + "ms";
+  auto s = ms / 1000;
+  auto frac = ms % 1000;
+  std::string secs = std::to_string(s % 60);
+  if (frac != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), ".%03lld", static_cast<long long>(frac));
+    std::string f = buf;
+    while (f.back() == '0')
+      f.pop_back();
+    secs += f;
+  }
+  auto text = secs + "s";
+  if (s < 60)
+    return text;
+  auto m = s / 60;
+  text = std::to_string(m % 60) + "m" + text;
+  if (m >= 60)
+    text = std::to_string(m / 60) + "h" + text;
+  return text;
 }
 
 } // namespace nsq

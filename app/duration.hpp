@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 #include <string_view>
 
 namespace nsq {
@@ -15,5 +16,9 @@ bool parse_go_duration(std::string_view text, std::chrono::milliseconds& out);
 /// config string): like parse_go_duration, but a bare number other than "0"
 /// is an error ("missing unit").
 bool parse_go_duration_strict(std::string_view text, std::chrono::milliseconds& out);
+
+/// Returns Go's spelling of a duration (`1m0s`, `250ms`, `1h0m0s`), as its
+/// flag package prints defaults.
+std::string go_duration_text(std::chrono::milliseconds d);
 
 } // namespace nsq

@@ -1,5 +1,7 @@
 #include "app/usage.hpp"
 
+#include "app/duration.hpp"
+
 #include <algorithm>
 #include <iomanip>
 #include <sstream>
@@ -7,34 +9,6 @@
 namespace nsq {
 
 namespace {
-
-/// Returns Go's spelling of a duration default (`1m0s`, `250ms`, `1h0m0s`).
-std::string go_duration_text(settings::ms d) {
-  auto ms = d.count();
-  if (ms == 0)
-    return "0s";
-  if (ms % 1000 != 0 && ms < 1000)
-    return std::to_string(ms) + "ms";
-  auto s = ms / 1000;
-  auto frac = ms % 1000;
-  std::string secs = std::to_string(s % 60);
-  if (frac != 0) {
-    char buf[8];
-    std::snprintf(buf, sizeof(buf), ".%03lld", static_cast<long long>(frac));
-    std::string f = buf;
-    while (f.back() == '0')
-      f.pop_back();
-    secs += f;
-  }
-  auto text = secs + "s";
-  if (s < 60)
-    return text;
-  auto m = s / 60;
-  text = std::to_string(m % 60) + "m" + text;
-  if (m >= 60)
-    text = std::to_string(m / 60) + "h" + text;
-  return text;
-}
 
 /// The argument name Go prints after the flag (empty for booleans).
 std::string_view type_name(const option_spec& spec) {

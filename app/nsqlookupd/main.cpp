@@ -32,7 +32,7 @@ namespace asio = boost::asio;
 namespace {
 
 int fatal(const std::string& why) {
-  nsq::log_line(nsq::log_level::fatal, "failed to instantiate nsqlookupd - " + why);
+  nsq::log_fatal("failed to instantiate nsqlookupd - " + why); // waits for stderr
   return 1;
 }
 
@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
   case nsq::lookupd_outcome::exit_usage:
     return 2;
   case nsq::lookupd_outcome::exit_failure:
+    nsq::log_flush(); // the FATAL line waits in the log writer
     return 1;
   case nsq::lookupd_outcome::run:
     break;
@@ -122,5 +123,7 @@ int main(int argc, char** argv) {
   nsq::parse_log_level(opts.log_level, level);
   nsq::set_log_level(level);
   nsq::log_info(nsq::lookupd_banner());
-  return serve(opts);
+  auto rc = serve(opts);
+  nsq::log_flush(); // the writer thread holds the last lines
+  return rc;
 }
