@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 install(TARGETS caf-nsqd caf-nsqlookupd caf-nsq-bench RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES packaging/caf-nsqd.service packaging/caf-nsqlookupd.service
-        DESTINATION lib/systemd/system)
+        DESTINATION lib/systemd/system) # under /usr (merged /usr)
 install(FILES caf-nsqd.cfg.example caf-nsqlookupd.cfg.example
         DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/caf-nsqd/examples)
 install(FILES caf-nsqd.cfg.example DESTINATION /etc/caf-nsqd RENAME caf-nsqd.cfg)

@@ -3,8 +3,8 @@
 # packages (and the nsqjs client from npm for the interop tests). Idempotent.
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libcaf-dev libboost-dev libboost-system-dev
-  libboost-program-options-dev catch2 nlohmann-json3-dev libssl-dev zlib1g-dev
-  libsnappy-dev libtomlplusplus-dev
+  catch2 nlohmann-json3-dev libssl-dev zlib1g-dev
+  libsnappy-dev libtomlplusplus-dev dpkg-dev # dpkg-dev: dpkg-shlibdeps for cpack -G DEB
   clang libclang-rt-14-dev) # clang + libFuzzer runtime for scripts/fuzz.sh
 missing=()
 for p in "${packages[@]}"; do

@@ -17,7 +17,7 @@ echo "package: $(basename "$deb")"
 
 dpkg-deb -c "$deb" | awk '{print $NF}' >"$work/contents"
 for path in ./usr/bin/caf-nsqd ./usr/bin/caf-nsqlookupd \
-  ./lib/systemd/system/caf-nsqd.service ./lib/systemd/system/caf-nsqlookupd.service \
+  ./usr/lib/systemd/system/caf-nsqd.service ./usr/lib/systemd/system/caf-nsqlookupd.service \
   ./etc/caf-nsqd/caf-nsqd.cfg ./etc/caf-nsqd/caf-nsqlookupd.cfg \
   ./usr/share/doc/caf-nsqd/examples/caf-nsqd.cfg.example \
   ./usr/share/doc/caf-nsqd/examples/caf-nsqlookupd.cfg.example; do
@@ -37,6 +37,29 @@ dpkg-deb -x "$deb" "$work/root"
   fail "caf-nsqlookupd --version"
 for unit in caf-nsqd caf-nsqlookupd; do
   grep -q "^ExecStart=/usr/bin/$unit --config=/etc/caf-nsqd/$unit.cfg" \
-    "$work/root/lib/systemd/system/$unit.service" || fail "$unit.service ExecStart"
+    "$work/root/usr/lib/systemd/system/$unit.service" || fail "$unit.service ExecStart"
 done
+
+# Each binary starts with its packaged config file (listeners moved to free
+# loopback ports by flags, which override the file) and stops on SIGTERM.
+starts_with_config() { # <binary> <config> <extra flags...>
+  local bin=$1 cfg=$2
+  shift 2
+  "$bin" --config="$cfg" --tcp-address=127.0.0.1:0 --http-address=127.0.0.1:0 "$@" \
+    2>"$work/run.log" &
+  local pid=$! i
+  for i in $(seq 100); do
+    grep -q 'TCP: listening on 127.0.0.1:' "$work/run.log" && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q 'TCP: listening on 127.0.0.1:' "$work/run.log" ||
+    { kill -9 $pid 2>/dev/null; cat "$work/run.log" >&2; fail "$(basename "$bin") did not start with $cfg"; }
+  kill -TERM $pid
+  wait $pid || fail "$(basename "$bin") exited non-zero after SIGTERM"
+}
+mkdir "$work/data"
+starts_with_config "$work/root/usr/bin/caf-nsqd" "$work/root/etc/caf-nsqd/caf-nsqd.cfg" \
+  --data-path="$work/data" --https-address=
+starts_with_config "$work/root/usr/bin/caf-nsqlookupd" "$work/root/etc/caf-nsqd/caf-nsqlookupd.cfg"
 echo "packaging: OK"
