@@ -49,11 +49,12 @@ bool sampled_out(channel_state& st, const consumer& c) {
   return draw(st.rng) > c.info.sample_rate;
 }
 
-/// Hands `c` up to its free RDY from the memory queue, in one message.
+/// Hands `c` up to its free RDY from the memory queue, in one message, as
+/// far as its byte credit goes (the last message may overshoot it).
 void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_point now) {
   auto& st = self->state;
   std::vector<delivery> batch;
-  while (c.ready() && !st.queue.empty()) {
+  while (c.ready() && c.writable() && !st.queue.empty()) {
     delivery d = std::move(st.queue.front());
     st.queue.pop_front();
     if (sampled_out(st, c))
@@ -64,6 +65,7 @@ void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_po
       continue; // an ID is in flight once per channel; nsqd refuses the duplicate too
     ++c.in_flight;
     ++c.message_count;
+    c.credit -= delivery_cost(data_of(d.msg));
     batch.push_back(std::move(d));
   }
   if (!batch.empty())
@@ -394,6 +396,17 @@ void ready(channel_actor* self, int64_t count) {
   after_change(self);
 }
 
+/// The sender's session wrote bytes out: it may take `bytes` more.
+void add_credit(channel_actor* self, int64_t bytes) {
+  auto* c = find_consumer(self->state, sender_of(self));
+  if (c == nullptr)
+    return;
+  bool was_writable = c->writable();
+  c->credit += bytes;
+  if (!was_writable && c->writable())
+    after_change(self);
+}
+
 void wake(channel_actor* self, uint64_t gen) {
   auto& st = self->state;
   if (gen != st.wake_gen)
@@ -522,6 +535,7 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
       [=](subscribe_atom, consumer_info& info) { return subscribe(self, info); },
       [=](unsubscribe_atom) { remove_consumer(self, sender_of(self)); },
       [=](ready_atom, int64_t count) { ready(self, count); },
+      [=](credit_atom, int64_t bytes) { add_credit(self, bytes); },
       [=](enqueue_atom, const std::vector<message_ref>& batch, caf::timespan defer) {
         enqueue(self, batch, defer);
       },

@@ -3,6 +3,7 @@
 // Private to the channel actor (and its tests, which read the counters).
 
 #include "actors/disk_link.hpp"
+#include "actors/flow_control.hpp"
 #include "actors/in_flight_set.hpp"
 #include "actors/messages.hpp"
 #include "protocol/quantiles.hpp"
@@ -32,10 +33,17 @@ struct consumer {
   uint64_t message_count = 0;
   uint64_t finish_count = 0;
   uint64_t requeue_count = 0;
+  /// Bytes of message frames its session has room for (write backpressure,
+  /// actors/flow_control.hpp); a new consumer starts with a full window.
+  int64_t credit = write_window;
 
   /// Returns whether the consumer takes another message: rdy > 0 and
-  /// in_flight < rdy.
+  /// in_flight < rdy (§8.1).
   bool ready() const { return rdy > 0 && in_flight < rdy; }
+
+  /// Returns whether its session can take more bytes now. A consumer that is
+  /// ready but not writable keeps its RDY window and waits for credit.
+  bool writable() const { return credit > 0; }
 };
 
 struct channel_state {

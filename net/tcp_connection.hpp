@@ -41,6 +41,9 @@ public:
   using tcp = boost::asio::ip::tcp;
 
   /// Most bytes queued for a client that does not read before it is dropped.
+  /// A last resort only: sessions keep message frames under a small window
+  /// (actors/flow_control.hpp) and the write deadline closes a client that
+  /// reads nothing; only responses could still pile up this far.
   static constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
 
   /// How long close() may take to flush and to wait for the client's EOF
@@ -74,6 +77,7 @@ public:
   void close() override;
   void abort() override;
   void commands_done() override;
+  void set_write_timeout(std::chrono::milliseconds timeout) override;
   void upgrade(upgrade_plan plan) override;
 
   /// Returns the peer as `ip:port` (fixed at construction).
@@ -107,6 +111,11 @@ private:
   void push_out(std::string bytes);
   void do_write();
   void on_written(const boost::system::error_code& ec);
+  /// Starts the write deadline for the write just started (§7).
+  void arm_write_deadline();
+  void on_write_deadline(uint64_t gen);
+  /// Tells the session how much of what it wrote has left (flow control).
+  void report_written();
 
   void do_close();
   void begin_linger();
@@ -194,6 +203,16 @@ private:
   std::deque<std::string> out_;
   size_t out_bytes_ = 0;     ///< bytes in out_
   size_t writing_count_ = 0; ///< strings of out_ in the pending async_write
+
+  /// Bytes the session handed to write() and we queued (before any codec),
+  /// and the total last reported back to it as written.
+  uint64_t accepted_ = 0;
+  uint64_t reported_ = 0;
+
+  /// nsqd's write deadline: the client's heartbeat interval (<= 0: none).
+  std::chrono::milliseconds write_timeout_{0};
+  boost::asio::steady_timer write_timer_;
+  uint64_t write_gen_ = 0; ///< stamps the armed deadline; older expiries are stale
 
   phase phase_ = phase::open;
 };
