@@ -40,9 +40,10 @@ void mpublish(uint16_t port, const std::string& topic, size_t total, size_t size
 }
 
 /// Reads messages (FIN'ing each) until `want` distinct bodies arrived or
-/// `limit` passed; returns the distinct bodies' prefixes.
+/// `limit` passed; returns the distinct bodies' prefixes. Other frames than
+/// messages and heartbeats go to `others` (if given).
 std::set<std::string> consume(raw_client& c, size_t want, std::chrono::seconds limit,
-                              size_t body_size) {
+                              size_t body_size, std::vector<frame>* others = nullptr) {
   std::set<std::string> seen;
   auto deadline = clock_type::now() + limit;
   while (seen.size() < want && clock_type::now() < deadline) {
@@ -51,6 +52,10 @@ std::set<std::string> consume(raw_client& c, size_t want, std::chrono::seconds l
       continue;
     if (f.raw == heartbeat_frame) {
       c.send("NOP\n");
+      continue;
+    }
+    if (f.type != 2 && others != nullptr) {
+      others->push_back(f);
       continue;
     }
     auto m = parse_message(f);
@@ -71,9 +76,16 @@ TEST_CASE("backpressure: RDY 2500 and 300 messages of 512 KiB all arrive") {
   auto consumer = subscriber(nsqd.port(), "big", "c", 0);
   mpublish(nsqd.port(), "big", 300, size, 8);
   consumer.send("RDY 2500\n");
-  auto seen = consume(consumer, 300, 60s, size);
+  // A response while deliveries wait for room: it is never held back.
+  consumer.send("TOUCH 0123456789abcdef\n");
+  std::vector<frame> others;
+  auto seen = consume(consumer, 300, 60s, size, &others);
   INFO("server log:\n" << nsqd.log());
   CHECK(seen.size() == 300);
+  REQUIRE(others.size() == 1);
+  CHECK(printable(others[0].raw) ==
+        printable(error_frame(
+            "E_TOUCH_FAILED TOUCH 0123456789abcdef failed ID not in flight")));
 }
 
 TEST_CASE("backpressure: 20 consumers that never read cost a bounded amount of memory") {
