@@ -92,11 +92,6 @@ void tcp_connection::commands_done() {
   });
 }
 
-void tcp_connection::set_write_timeout(std::chrono::milliseconds timeout) {
-  asio::post(sock_.get_executor(),
-             [self = shared_from_this(), timeout] { self->write_timeout_ = timeout; });
-}
-
 void tcp_connection::upgrade(upgrade_plan plan) {
   asio::post(sock_.get_executor(),
              [self = shared_from_this(), plan] { self->do_upgrade(plan); });
@@ -344,8 +339,6 @@ void tcp_connection::on_written(const error_code& ec) {
     do_write();
     return;
   }
-  ++write_gen_; // nothing pending: the deadline is off
-  write_timer_.cancel();
   if (phase_ == phase::closing) {
     begin_linger();
     return;
@@ -361,27 +354,6 @@ void tcp_connection::report_written() {
     return;
   reported_ = accepted_;
   caf::anon_send(session_, written_atom::value, reported_);
-}
-
-void tcp_connection::arm_write_deadline() {
-  if (write_timeout_.count() <= 0)
-    return;
-  auto gen = ++write_gen_;
-  write_timer_.expires_after(write_timeout_);
-  write_timer_.async_wait([self = shared_from_this(), gen](const error_code& ec) {
-    if (!ec)
-      self->on_write_deadline(gen);
-  });
-}
-
-void tcp_connection::on_write_deadline(uint64_t gen) {
-  // nsqd closes a client whose write did not finish within its heartbeat
-  // interval; leaving the channel requeues its in-flight messages.
-  if (gen != write_gen_ || writing_count_ == 0 || phase_ == phase::closed)
-    return;
-  log_error("PROTOCOL(V2): [" + remote_ + "] write timeout: nothing read for " +
-            std::to_string(write_timeout_.count()) + "ms, closing");
-  do_abort();
 }
 
 // -- closing (strand) ----------------------------------------------------------------

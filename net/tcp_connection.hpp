@@ -111,9 +111,13 @@ private:
   void push_out(std::string bytes);
   void do_write();
   void on_written(const boost::system::error_code& ec);
-  /// Starts the write deadline for the write just started (§7).
+  // nsqd's write deadline (tcp_connection_write_deadline.cpp).
+  /// A write starts: it must finish within write_timeout_ (§7).
   void arm_write_deadline();
-  void on_write_deadline(uint64_t gen);
+  /// (Re)starts the one timer that checks the pending write's start.
+  void start_write_timer(std::chrono::steady_clock::duration after);
+  void on_write_timer();
+  void change_write_timeout(std::chrono::milliseconds timeout);
   /// Tells the session how much of what it wrote has left (flow control).
   void report_written();
 
@@ -210,9 +214,14 @@ private:
   uint64_t reported_ = 0;
 
   /// nsqd's write deadline: the client's heartbeat interval (<= 0: none).
+  /// One timer per interval rather than one per write (a PUB round trip
+  /// would pay a timer update each): when it fires it checks when the
+  /// pending write started, and re-arms only while a write is pending.
   std::chrono::milliseconds write_timeout_{0};
   boost::asio::steady_timer write_timer_;
-  uint64_t write_gen_ = 0; ///< stamps the armed deadline; older expiries are stale
+  std::chrono::steady_clock::time_point write_started_{};
+  bool write_timer_armed_ = false;
+  uint64_t write_timer_gen_ = 0; ///< stamps the armed wait; replaced ones are ignored
 
   phase phase_ = phase::open;
 };
