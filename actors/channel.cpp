@@ -2,6 +2,7 @@
 
 #include "actors/channel_state.hpp"
 #include "actors/disk_records.hpp"
+#include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/names.hpp"
@@ -49,12 +50,15 @@ bool sampled_out(channel_state& st, const consumer& c) {
   return draw(st.rng) > c.info.sample_rate;
 }
 
-/// Hands `c` up to its free RDY from the memory queue, in one message, as
-/// far as its byte credit goes (the last message may overshoot it).
+/// Hands `c` up to its free RDY from the memory queue, in one message.
 void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_point now) {
   auto& st = self->state;
   std::vector<delivery> batch;
-  while (c.ready() && c.writable() && !st.queue.empty()) {
+  // Write backpressure: only as far as its byte credit goes. The last message
+  // may overshoot it, so one larger than the whole window still goes.
+  if (!c.writable())
+    return;
+  while (c.ready() && !st.queue.empty()) {
     delivery d = std::move(st.queue.front());
     st.queue.pop_front();
     if (sampled_out(st, c))
@@ -67,6 +71,8 @@ void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_po
     ++c.message_count;
     c.credit -= delivery_cost(data_of(d.msg));
     batch.push_back(std::move(d));
+    if (!c.writable())
+      break;
   }
   if (!batch.empty())
     self->send(c.handle, deliver_atom::value, std::move(batch));
@@ -302,7 +308,8 @@ std::string subscribe(channel_actor* self, consumer_info& info) {
     return "consumers for " + st.topic_name + ":" + st.channel_name +
            " exceeds limit of " + std::to_string(limit);
   self->monitor(handle);
-  st.consumers.emplace(who, consumer{handle, std::move(info)});
+  auto& c = st.consumers.emplace(who, consumer{handle, std::move(info)}).first->second;
+  c.credit = write_window; // its session starts with an empty socket
   st.had_consumer = true;
   return {};
 }

@@ -3,7 +3,6 @@
 // Private to the channel actor (and its tests, which read the counters).
 
 #include "actors/disk_link.hpp"
-#include "actors/flow_control.hpp"
 #include "actors/in_flight_set.hpp"
 #include "actors/messages.hpp"
 #include "protocol/quantiles.hpp"
@@ -34,8 +33,8 @@ struct consumer {
   uint64_t finish_count = 0;
   uint64_t requeue_count = 0;
   /// Bytes of message frames its session has room for (write backpressure,
-  /// actors/flow_control.hpp); a new consumer starts with a full window.
-  int64_t credit = write_window;
+  /// actors/flow_control.hpp); subscribe gives a new consumer a full window.
+  int64_t credit = 0;
 
   /// Returns whether the consumer takes another message: rdy > 0 and
   /// in_flight < rdy (§8.1).
