@@ -2,6 +2,7 @@
 
 #include "actors/channel_state.hpp"
 #include "actors/disk_records.hpp"
+#include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/names.hpp"
@@ -53,6 +54,10 @@ bool sampled_out(channel_state& st, const consumer& c) {
 void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_point now) {
   auto& st = self->state;
   std::vector<delivery> batch;
+  // Write backpressure: only as far as its byte credit goes. The last message
+  // may overshoot it, so one larger than the whole window still goes.
+  if (!c.writable())
+    return;
   while (c.ready() && !st.queue.empty()) {
     delivery d = std::move(st.queue.front());
     st.queue.pop_front();
@@ -64,7 +69,10 @@ void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_po
       continue; // an ID is in flight once per channel; nsqd refuses the duplicate too
     ++c.in_flight;
     ++c.message_count;
+    c.credit -= delivery_cost(data_of(d.msg));
     batch.push_back(std::move(d));
+    if (!c.writable())
+      break;
   }
   if (!batch.empty())
     self->send(c.handle, deliver_atom::value, std::move(batch));
@@ -300,7 +308,8 @@ std::string subscribe(channel_actor* self, consumer_info& info) {
     return "consumers for " + st.topic_name + ":" + st.channel_name +
            " exceeds limit of " + std::to_string(limit);
   self->monitor(handle);
-  st.consumers.emplace(who, consumer{handle, std::move(info)});
+  auto& c = st.consumers.emplace(who, consumer{handle, std::move(info)}).first->second;
+  c.credit = write_window; // its session starts with an empty socket
   st.had_consumer = true;
   return {};
 }
@@ -392,6 +401,17 @@ void ready(channel_actor* self, int64_t count) {
     return; // not subscribed here: the session checks the state
   it->second.rdy = count;
   after_change(self);
+}
+
+/// The sender's session wrote bytes out: it may take `bytes` more.
+void add_credit(channel_actor* self, int64_t bytes) {
+  auto* c = find_consumer(self->state, sender_of(self));
+  if (c == nullptr)
+    return;
+  bool was_writable = c->writable();
+  c->credit += bytes;
+  if (!was_writable && c->writable())
+    after_change(self);
 }
 
 void wake(channel_actor* self, uint64_t gen) {
@@ -522,6 +542,7 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
       [=](subscribe_atom, consumer_info& info) { return subscribe(self, info); },
       [=](unsubscribe_atom) { remove_consumer(self, sender_of(self)); },
       [=](ready_atom, int64_t count) { ready(self, count); },
+      [=](credit_atom, int64_t bytes) { add_credit(self, bytes); },
       [=](enqueue_atom, const std::vector<message_ref>& batch, caf::timespan defer) {
         enqueue(self, batch, defer);
       },

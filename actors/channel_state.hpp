@@ -32,10 +32,17 @@ struct consumer {
   uint64_t message_count = 0;
   uint64_t finish_count = 0;
   uint64_t requeue_count = 0;
+  /// Bytes of message frames its session has room for (write backpressure,
+  /// actors/flow_control.hpp); subscribe gives a new consumer a full window.
+  int64_t credit = 0;
 
   /// Returns whether the consumer takes another message: rdy > 0 and
-  /// in_flight < rdy.
+  /// in_flight < rdy (§8.1).
   bool ready() const { return rdy > 0 && in_flight < rdy; }
+
+  /// Returns whether its session can take more bytes now. A consumer that is
+  /// ready but not writable keeps its RDY window and waits for credit.
+  bool writable() const { return credit > 0; }
 };
 
 struct channel_state {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace nsq {
@@ -30,6 +31,12 @@ public:
   /// Closes the socket at once without writing what is queued (heartbeat
   /// timeout: nsqd closes silently).
   virtual void abort() = 0;
+
+  /// Sets nsqd's write deadline (§7): a write still pending `timeout` after it
+  /// started closes the connection (the client reads nothing). Zero or less
+  /// disables it (heartbeats disabled). The connection reports written bytes
+  /// to the session as `(written_atom, total)` (actors/flow_control.hpp).
+  virtual void set_write_timeout(std::chrono::milliseconds timeout) = 0;
 
   /// The session finished one batch of commands (read flow control: the
   /// reader keeps only a few unprocessed batches in flight).

@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
 
@@ -54,6 +55,8 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   self->state.last_command = self->clock().now();
+  self->state.conn->set_write_timeout(
+      std::chrono::milliseconds(self->state.client.heartbeat_interval_ms));
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
   start_heartbeat(self);
   return {
@@ -78,6 +81,7 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
         self->state.flush_scheduled = false;
         flush(self);
       },
+      [=](written_atom, uint64_t total) { on_written(self, total); },
       [=](heartbeat_tick_atom, uint64_t gen) { on_heartbeat_tick(self, gen); },
       [=](read_deadline_atom, uint64_t gen) { on_read_deadline(self, gen); },
       [=](stats_atom) { return stats_of(self->state); },

@@ -32,6 +32,7 @@ void subscribed(session_actor* self, const caf::actor& channel,
   }
   // Joined even if the connection died meanwhile: then finish() leaves again.
   st.channel = channel;
+  start_credit(st);
   self->monitor(channel);
   st.phase = session_phase::subscribed;
   respond(self, "OK");

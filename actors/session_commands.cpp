@@ -6,6 +6,7 @@
 #include <caf/event_based_actor.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -68,6 +69,8 @@ void on_identify(session_actor* self, const command& cmd) {
   const auto& r = std::get<identify_request>(req);
   if (auto err = apply_identify(r, *st.cfg, st.client))
     return answer_error(self, *err);
+  // nsqd's write deadline is the client's heartbeat interval (§7).
+  st.conn->set_write_timeout(std::chrono::milliseconds(st.client.heartbeat_interval_ms));
   if (!st.identified) {
     st.identified = true;
     start_heartbeat(self);

@@ -7,8 +7,10 @@ namespace nsq {
 
 void flush(session_actor* self) {
   auto& st = self->state;
-  if (!st.out.empty())
-    st.conn->write(st.out.take());
+  if (st.out.empty())
+    return;
+  count_written_to_conn(st, st.out.size());
+  st.conn->write(st.out.take());
 }
 
 void flush_soon(session_actor* self) {
@@ -58,8 +60,10 @@ void deliver(session_actor* self, const std::vector<delivery>& batch) {
   auto& st = self->state;
   if (st.dead)
     return;
-  for (const auto& d : batch)
+  for (const auto& d : batch) {
+    charge_delivery(st, data_of(d.msg));
     st.out.append_message(data_of(d.msg), d.attempts);
+  }
   st.counters.message_count += batch.size();
   st.counters.in_flight += static_cast<int64_t>(batch.size());
   flush_soon(self);

@@ -50,6 +50,14 @@ struct session_counters {
   int64_t in_flight = 0;   ///< delivered and not yet FIN'd or REQ'd
 };
 
+/// Write backpressure bookkeeping (session_flow.cpp), in bytes.
+struct session_flow {
+  uint64_t sent = 0;    ///< handed to the connection
+  uint64_t written = 0; ///< of those, reported written by the connection
+  int64_t granted = 0;  ///< credit given to the channel, the initial window included
+  int64_t charged = 0;  ///< delivered by the channel (its charge for each message)
+};
+
 /// The PUB/MPUB/DPUB the session is waiting on.
 struct pending_publish {
   std::string topic;
@@ -88,6 +96,7 @@ struct session_state {
   pending_publish pub;
 
   output_buffer out;
+  session_flow flow;
   bool flush_scheduled = false;
   bool running_commands = false; ///< inside run_backlog: responses wait for the batch
 
@@ -137,6 +146,17 @@ void deliver(session_actor* self, const std::vector<delivery>& batch);
 void flush(session_actor* self);
 /// Flushes when the buffer is full, else makes sure a flush_atom is on its way.
 void flush_soon(session_actor* self);
+
+// -- write backpressure (session_flow.cpp) --------------------------------------
+
+/// Subscribed: the channel gave the new consumer a full window of credit.
+void start_credit(session_state& st);
+/// Counts the channel's charge for a message it delivered.
+void charge_delivery(session_state& st, const message_data& msg);
+/// Counts bytes handed to the connection.
+void count_written_to_conn(session_state& st, size_t bytes);
+/// The connection wrote the first `total` bytes: grant the channel room.
+void on_written(session_actor* self, uint64_t total);
 
 // -- heartbeats (session_heartbeat.cpp) ---------------------------------------
 

@@ -1,5 +1,6 @@
 #include "net/tcp_connection.hpp"
 
+#include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
 #include "actors/session.hpp"
@@ -41,7 +42,9 @@ tcp_connection::tcp_connection(tcp::socket sock, caf::actor_system& sys,
                                std::shared_ptr<asio::ssl::context> tls)
     : sock_(std::move(sock)), close_timer_(sock_.get_executor()), sys_(sys),
       broker_(std::move(broker)), cfg_(std::move(cfg)), parser_(*cfg_),
-      tls_ctx_(std::move(tls)), tls_timer_(sock_.get_executor()) {
+      tls_ctx_(std::move(tls)), tls_timer_(sock_.get_executor()),
+      write_timeout_(cfg_->default_heartbeat_interval),
+      write_timer_(sock_.get_executor()) {
   error_code ec;
   auto ep = sock_.remote_endpoint(ec);
   if (ec) {
@@ -269,6 +272,7 @@ void tcp_connection::send_batch() {
 void tcp_connection::do_enqueue(std::string bytes) {
   if (phase_ != phase::open || bytes.empty())
     return; // close() was requested: later writes are dropped, as in nsqd
+  accepted_ += bytes.size();
   if (upgrading_) {
     // They go out after the upgrade's OK frames, through the new layers.
     if (out_bytes_ + held_bytes_ + bytes.size() > max_queued_bytes) {
@@ -310,6 +314,7 @@ void tcp_connection::do_write() {
   for (auto& s : out_)
     bufs.emplace_back(asio::buffer(s));
   writing_count_ = out_.size();
+  arm_write_deadline();
   auto on_done = [self = shared_from_this()](const error_code& ec, size_t) {
     self->on_written(ec);
   };
@@ -335,12 +340,25 @@ void tcp_connection::on_written(const error_code& ec) {
     out_bytes_ -= out_.front().size();
     out_.pop_front();
   }
-  if (!out_.empty())
+  if (!out_.empty()) {
     do_write();
-  else if (phase_ == phase::closing)
+    return;
+  }
+  if (phase_ == phase::closing) {
     begin_linger();
-  else
-    maybe_start_upgrade(); // the IDENTIFY JSON is out: switch now
+    return;
+  }
+  report_written();
+  maybe_start_upgrade(); // the IDENTIFY JSON is out: switch now
+}
+
+void tcp_connection::report_written() {
+  // Only once all is written (with a codec, queued and accepted sizes differ)
+  // and in steps: a session waits for room only with more than a step unwritten.
+  if (!held_.empty() || accepted_ - reported_ < report_step || !session_)
+    return;
+  reported_ = accepted_;
+  caf::anon_send(session_, written_atom::value, reported_);
 }
 
 // -- closing (strand) ----------------------------------------------------------------
@@ -405,6 +423,7 @@ void tcp_connection::do_abort() {
   phase_ = phase::closed;
   close_timer_.cancel();
   tls_timer_.cancel();
+  write_timer_.cancel();
   held_.clear();
   held_bytes_ = 0;
   coded_in_.clear();

@@ -41,6 +41,9 @@ public:
   using tcp = boost::asio::ip::tcp;
 
   /// Most bytes queued for a client that does not read before it is dropped.
+  /// A last resort only: sessions keep message frames under a small window
+  /// (actors/flow_control.hpp) and the write deadline closes a client that
+  /// reads nothing; only responses could still pile up this far.
   static constexpr size_t max_queued_bytes = 64 * 1024 * 1024;
 
   /// How long close() may take to flush and to wait for the client's EOF
@@ -74,6 +77,7 @@ public:
   void close() override;
   void abort() override;
   void commands_done() override;
+  void set_write_timeout(std::chrono::milliseconds timeout) override;
   void upgrade(upgrade_plan plan) override;
 
   /// Returns the peer as `ip:port` (fixed at construction).
@@ -107,6 +111,15 @@ private:
   void push_out(std::string bytes);
   void do_write();
   void on_written(const boost::system::error_code& ec);
+  // nsqd's write deadline (tcp_connection_write_deadline.cpp).
+  /// A write starts: it must finish within write_timeout_ (§7).
+  void arm_write_deadline();
+  /// (Re)starts the one timer that checks the pending write's start.
+  void start_write_timer(std::chrono::steady_clock::duration after);
+  void on_write_timer();
+  void change_write_timeout(std::chrono::milliseconds timeout);
+  /// Tells the session how much of what it wrote has left (flow control).
+  void report_written();
 
   void do_close();
   void begin_linger();
@@ -194,6 +207,21 @@ private:
   std::deque<std::string> out_;
   size_t out_bytes_ = 0;     ///< bytes in out_
   size_t writing_count_ = 0; ///< strings of out_ in the pending async_write
+
+  /// Bytes the session handed to write() and we queued (before any codec),
+  /// and the total last reported back to it as written.
+  uint64_t accepted_ = 0;
+  uint64_t reported_ = 0;
+
+  /// nsqd's write deadline: the client's heartbeat interval (<= 0: none).
+  /// One timer per interval rather than one per write (a PUB round trip
+  /// would pay a timer update each): when it fires it checks when the
+  /// pending write started, and re-arms only while a write is pending.
+  std::chrono::milliseconds write_timeout_{0};
+  boost::asio::steady_timer write_timer_;
+  std::chrono::steady_clock::time_point write_started_{};
+  bool write_timer_armed_ = false;
+  uint64_t write_timer_gen_ = 0; ///< stamps the armed wait; replaced ones are ignored
 
   phase phase_ = phase::open;
 };

@@ -4,6 +4,7 @@
 // consumer that plays the session's part, a fake topic that records drained
 // credits, and access to actor states for the counters.
 
+#include "actors/flow_control.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
 #include "tests/actors/fixture.hpp"
@@ -39,6 +40,7 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
             .then([=](std::string& reply) { log->replies.push_back(std::move(reply)); });
       },
       [=](ready_atom a, int64_t n) { self->send(channel, a, n); },
+      [=](credit_atom a, int64_t n) { self->send(channel, a, n); },
       [=](finish_atom a, std::vector<message_id>& ids) {
         self->send(channel, a, std::move(ids));
       },

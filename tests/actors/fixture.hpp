@@ -63,11 +63,13 @@ struct recording_connection : connection {
   bool closed = false;
   bool aborted = false;
   int batches_done = 0;
+  std::chrono::milliseconds write_timeout{0};
 
   void write(std::string bytes) override { written += bytes; }
   void close() override { closed = true; }
   void abort() override { aborted = true; }
   void commands_done() override { ++batches_done; }
+  void set_write_timeout(std::chrono::milliseconds t) override { write_timeout = t; }
   void upgrade(upgrade_plan plan) override { upgrades.push_back(plan); }
 
   std::vector<upgrade_plan> upgrades;

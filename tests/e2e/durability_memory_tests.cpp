@@ -9,6 +9,7 @@
 // still a quarter of what a queue that keeps the messages in memory would hold.
 // Under AddressSanitizer the server gets a small quarantine (its 256 MiB default
 // would count freed blocks as resident).
+#include "e2e/asan_quarantine.hpp"
 #include "e2e/durability_support.hpp"
 #include "e2e/nsqd_process.hpp"
 
@@ -23,30 +24,6 @@ constexpr size_t body_size = 512 * 1024;
 constexpr size_t per_mpub = 8; // 4 MiB: below the default --max-body-size of 5 MiB
 constexpr size_t total_bytes = size_t{1} << 30;
 constexpr long bound_kb = 256 * 1024;
-
-/// Sets ASAN_OPTIONS for children started while it lives (the test process's
-/// own sanitizer read its options at startup already).
-class small_asan_quarantine {
-public:
-  small_asan_quarantine() {
-    const char* old = std::getenv("ASAN_OPTIONS");
-    if (old != nullptr)
-      old_ = old;
-    had_ = old != nullptr;
-    std::string value = old_.empty() ? "" : old_ + ":";
-    ::setenv("ASAN_OPTIONS", (value + "quarantine_size_mb=16").c_str(), 1);
-  }
-  ~small_asan_quarantine() {
-    if (had_)
-      ::setenv("ASAN_OPTIONS", old_.c_str(), 1);
-    else
-      ::unsetenv("ASAN_OPTIONS");
-  }
-
-private:
-  std::string old_;
-  bool had_ = false;
-};
 
 } // namespace
 
