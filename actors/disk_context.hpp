@@ -38,9 +38,18 @@ using disk_context_ptr = std::shared_ptr<const disk_context>;
 ///   → (uint64_t stored, uint64_t depth, std::string error): a prefix of
 ///   `stored` records was appended; error "" when all were.
 using disk_put_atom = caf::atom_constant<caf::atom("disk_put")>;
-/// (disk_read_atom, uint64_t n) → (std::vector<std::string>, uint64_t depth):
-/// up to n records, oldest first, consumed; n = 0 asks only the depth.
+/// (disk_read_atom, uint64_t n) → (std::vector<std::string>, uint64_t depth,
+/// uint64_t first_seq): up to n records, oldest first, numbered first_seq,
+/// first_seq + 1, ...; they stay on disk (read again after a crash) until
+/// confirmed. n = 0 asks only the depth.
 using disk_read_atom = caf::atom_constant<caf::atom("disk_read")>;
+/// (disk_confirm_atom, std::vector<uint64_t> seqs): the owner no longer needs
+/// these records (finished, or stored again); the persisted read position
+/// moves past the oldest unbroken run of confirmed ones.
+using disk_confirm_atom = caf::atom_constant<caf::atom("disk_conf")>;
+/// (disk_release_atom): shutdown, after the owner wrote its memory behind the
+/// queue: confirms every record read, unless that write failed.
+using disk_release_atom = caf::atom_constant<caf::atom("disk_rel")>;
 /// (disk_close_atom) → bool: sync and close (an empty queue's files are
 /// removed, so an idle queue leaves nothing to open at the next start); quits.
 using disk_close_atom = caf::atom_constant<caf::atom("disk_close")>;

@@ -24,7 +24,8 @@ caf::actor& disk_link::worker(caf::event_based_actor* self) {
 void disk_link::start(caf::event_based_actor* self, action ready) {
   if (!enabled() || ctx_->queues_on_disk.count(name_) == 0)
     return;
-  read(self, 0, [ready = std::move(ready)](std::vector<std::string>&) { ready(); });
+  read(self, 0,
+       [ready = std::move(ready)](std::vector<std::string>&, uint64_t) { ready(); });
 }
 
 void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
@@ -55,28 +56,53 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
   reading_ = true;
   self->request(worker(self), caf::infinite, disk_read_atom::value, n)
       .then(
-          [this, done](std::vector<std::string>& records, uint64_t depth) {
+          [this, done](std::vector<std::string>& records, uint64_t depth,
+                       uint64_t first_seq) {
             reading_ = false;
             depth_ = depth;
-            done(records);
+            unconfirmed_ += records.size();
+            done(records, first_seq);
           },
           [this, done](caf::error&) {
             reading_ = false;
             worker_ = nullptr;
             depth_ = 0;
+            forget_unconfirmed(); // that worker's numbers mean nothing to the next
             std::vector<std::string> none;
-            done(none);
+            done(none, 0);
           });
+}
+
+void disk_link::confirm(uint64_t seq) {
+  if (unconfirmed_ == 0)
+    return; // emptied or a new worker since: nothing of the old numbering is held
+  --unconfirmed_;
+  confirms_.push_back(seq);
+}
+
+void disk_link::flush_confirms(caf::event_based_actor* self) {
+  if (confirms_.empty())
+    return;
+  if (worker_)
+    self->send(worker_, disk_confirm_atom::value, std::move(confirms_));
+  confirms_.clear();
+}
+
+void disk_link::forget_unconfirmed() {
+  unconfirmed_ = 0;
+  confirms_.clear();
 }
 
 void disk_link::empty(caf::event_based_actor* self) {
   depth_ = 0;
+  forget_unconfirmed();
   if (worker_)
     self->send(worker_, empty_atom::value);
 }
 
 void disk_link::remove(caf::event_based_actor* self) {
   depth_ = 0;
+  forget_unconfirmed();
   pending_.clear();
   if (worker_)
     self->send(worker_, disk_remove_atom::value);
@@ -96,16 +122,23 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
   for (auto& p : pending_) // only left if the owner never ran again after a close
     payloads.insert(payloads.begin(), p.payloads.begin(), p.payloads.end());
   pending_.clear();
-  if (!payloads.empty())
+  if (!payloads.empty()) {
     self->send(worker(self), disk_put_atom::value, std::move(payloads));
+    // What the owner still held is in that write: release the originals.
+    self->send(worker_, disk_release_atom::value);
+  } else {
+    flush_confirms(self); // the owner held nothing: it confirmed all it read
+  }
   if (worker_)
     self->send(worker_, disk_close_atom::value);
+  forget_unconfirmed();
   worker_ = nullptr;
   then();
 }
 
 void disk_link::retire_if_idle(caf::event_based_actor* self) {
-  if (!worker_ || closing_ || depth_ > 0 || writing_ > 0 || reading_)
+  flush_confirms(self);
+  if (!worker_ || closing_ || depth_ > 0 || writing_ > 0 || reading_ || unconfirmed_ > 0)
     return;
   closing_ = true;
   auto w = std::move(worker_);

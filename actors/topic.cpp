@@ -47,6 +47,8 @@ void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan de
   auto n = batch.size();
   bool counted =
       defer <= caf::timespan{0}; // deferred messages leave no memory-queue trace
+  if (counted)
+    self->state.handoff.count(n);
   auto msg = caf::make_message(enqueue_atom::value, std::move(batch), defer);
   for (auto& [name, ch] : self->state.channels) {
     if (counted && !ch.ephemeral)
@@ -67,6 +69,12 @@ void flush_held(topic_actor* self) {
       batch.push_back(st.held.pop_front()); // built only now, as it leaves
     if (batch.empty())
       return; // a channel is full: wait for its drained
+    auto seqs = st.handoff.leave_held(batch.size());
+    if (counted)
+      st.handoff.await(seqs); // released once every channel took its copy
+    else
+      for (auto seq : seqs) // deferred: lives in the channels' memory, as in nsqd
+        st.disk.confirm(seq);
     fan_out(self, std::move(batch), defer);
   }
 }
@@ -98,6 +106,25 @@ std::string record_of(message_data data, caf::timespan defer) {
 
 void pump(topic_actor* self);
 
+/// Returns the most forwarded messages any waited-for channel has not taken yet.
+uint64_t outstanding_of(const topic_state& st) {
+  uint64_t most = 0;
+  for (auto& [name, ch] : st.channels)
+    if (!ch.ephemeral)
+      most = std::max(most, ch.queued);
+  return most;
+}
+
+/// Confirms the disk records every channel has taken, in one message.
+void release_taken(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled())
+    return;
+  for (auto seq : st.handoff.settle(outstanding_of(st)))
+    st.disk.confirm(seq);
+  st.disk.flush_confirms(self);
+}
+
 /// Asks the disk for the next batch once the memory queue ran dry and the
 /// channels can take messages.
 void refill(topic_actor* self) {
@@ -106,16 +133,18 @@ void refill(topic_actor* self) {
       st.channels.empty() || !st.held.empty() || st.exiting)
     return;
   auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
-  st.disk.read(self, batch, [self](std::vector<std::string>& records) {
+  st.disk.read(self, batch, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
-    for (auto& r : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
       storage::queue_record m;
-      if (!storage::decode_queue_record(r, m).is_ok()) {
+      if (!storage::decode_queue_record(records[i], m).is_ok()) {
         log_warn("TOPIC(" + st.topic_name + "): skipped an unreadable disk record");
+        st.disk.confirm(first + i);
         continue;
       }
       auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
       st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
+      st.handoff.held(first + i);
     }
     pump(self);
   });
@@ -128,6 +157,7 @@ void pump(topic_actor* self) {
   if (st.exiting)
     return;
   flush_held(self);
+  release_taken(self);
   refill(self);
   st.disk.retire_if_idle(self);
 }
@@ -411,6 +441,7 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       [=](delete_atom, const std::string& name) { return delete_channel(self, name); },
       [=](empty_atom) {
         self->state.held.clear(); // only what is not yet copied to channels (§11.6)
+        self->state.handoff.clear();
         self->state.disk.empty(self);
         return true;
       },
