@@ -47,6 +47,9 @@ using disk_read_atom = caf::atom_constant<caf::atom("disk_read")>;
 /// these records (finished, or stored again); the persisted read position
 /// moves past the oldest unbroken run of confirmed ones.
 using disk_confirm_atom = caf::atom_constant<caf::atom("disk_conf")>;
+/// (disk_commit_atom): self-sent after a confirm, so every confirm already
+/// in the mailbox is applied before the one sync that persists them.
+using disk_commit_atom = caf::atom_constant<caf::atom("disk_cmt")>;
 /// (disk_release_atom): shutdown, after the owner wrote its memory behind the
 /// queue: confirms every record read, unless that write failed.
 using disk_release_atom = caf::atom_constant<caf::atom("disk_rel")>;

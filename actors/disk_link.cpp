@@ -31,6 +31,7 @@ void disk_link::start(caf::event_based_actor* self, action ready) {
 void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
                       write_done done) {
   if (closing_) { // a new worker must not open the files the old one closes
+    writing_ += payloads.size(); // still bound for disk: not yet taken (credit)
     pending_.push_back(pending_write{std::move(payloads), std::move(done)});
     return;
   }
@@ -162,8 +163,10 @@ void disk_link::closed(caf::event_based_actor* self) {
   }
   auto waiting = std::move(pending_);
   pending_.clear();
-  for (auto& p : waiting)
+  for (auto& p : waiting) {
+    writing_ -= p.payloads.size(); // counted again by write()
     write(self, std::move(p.payloads), std::move(p.done));
+  }
 }
 
 } // namespace nsq

@@ -23,6 +23,7 @@ struct disk_worker_state {
   caf::timespan sync_timeout{std::chrono::seconds(2)};
   confirm_window window;        ///< records read, not yet confirmed by the owner
   bool last_put_failed = false; ///< a shutdown write failed: keep what was read
+  bool commit_pending = false;  ///< a disk_commit is on its way to us
 
   static inline const char* name = "disk_worker";
 };
@@ -124,7 +125,19 @@ void confirm(disk_worker_actor* self, const std::vector<uint64_t>& seqs) {
   auto released = st.window.confirm(seqs);
   if (!st.queue || released == 0)
     return;
-  st.queue->confirm(released);
+  st.queue->release(released);
+  if (st.commit_pending)
+    return;
+  st.commit_pending = true; // group commit: behind the confirms queued meanwhile
+  self->send(self, disk_commit_atom::value);
+}
+
+void commit(disk_worker_actor* self) {
+  auto& st = self->state;
+  st.commit_pending = false;
+  if (!st.queue)
+    return;
+  st.queue->sync_if_due();
   report_sync(self);
 }
 
@@ -189,6 +202,7 @@ caf::behavior disk_worker(disk_worker_actor* self, storage::disk_queue_options o
       [=](disk_read_atom, uint64_t n) { return read(self, n); },
       [=](disk_confirm_atom, const std::vector<uint64_t>& seqs) { confirm(self, seqs); },
       [=](disk_release_atom) { release_all(self); },
+      [=](disk_commit_atom) { commit(self); },
       [=](empty_atom) {
         self->state.window.clear(); // confirms of emptied records are stale
         if (self->state.queue)

@@ -214,14 +214,19 @@ caf::result<std::string> publish_durable(topic_actor* self,
   if (st.exiting)
     return std::string{"exiting"};
   auto n = bodies.size();
+  auto cap = mem_cap_of(st);
   bool in_order = !st.disk.backlog(); // else new messages go behind the disk
+  // With no memory queue (--mem-queue-size=0) nothing is acknowledged before
+  // it is on disk: a message sent straight to a channel would be answered
+  // while only the channel's memory holds it. nsqd writes it to the topic's
+  // disk queue first as well.
+  bool direct_ok = in_order && cap > 0;
   size_t direct = 0;
-  if (in_order && !st.paused && !st.channels.empty() && st.held.empty())
+  if (direct_ok && !st.paused && !st.channels.empty() && st.held.empty())
     direct = defer > caf::timespan{0}
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
   size_t to_mem = 0;
-  auto cap = mem_cap_of(st);
   if (in_order && st.held.size() < cap)
     to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - st.held.size()));
   auto accepted = direct + to_mem;

@@ -148,7 +148,11 @@ status disk_queue::flush_batch(size_t records, size_t& stored) {
 /// record). It is logged and kept for the health report; the next sync retries.
 void disk_queue::count_operation(uint64_t n) {
   ops_since_sync_ += n;
-  if (ops_since_sync_ < options_.sync_every)
+  sync_if_due();
+}
+
+void disk_queue::sync_if_due() {
+  if (closed_ || ops_since_sync_ < options_.sync_every)
     return;
   if (auto st = sync(); !st.is_ok())
     log("sync failed, retried at the next sync (" + st.to_string() + ")");
@@ -263,7 +267,7 @@ status disk_queue::pop() {
   return status::ok();
 }
 
-void disk_queue::confirm(uint64_t n) {
+void disk_queue::release(uint64_t n) {
   if (closed_ || n == 0)
     return;
   n = std::min<uint64_t>(n, unconfirmed_.size());
@@ -279,7 +283,7 @@ void disk_queue::confirm(uint64_t n) {
       log("meta write failed, segments kept until the next sync (" + st.to_string() +
           ")");
     }
-  count_operation(n);
+  ops_since_sync_ += n;
 }
 
 /// Segments before `file` hold only confirmed records now: they are deleted

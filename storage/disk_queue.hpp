@@ -82,9 +82,18 @@ public:
   /// position moves past them (synced per sync_every; a failed sync is kept
   /// in `sync_error()`, the confirm itself cannot fail) and segments left
   /// behind are deleted once the meta no longer names them.
-  void confirm(uint64_t n);
+  void confirm(uint64_t n) {
+    release(n);
+    sync_if_due();
+  }
   /// Confirms every popped record (clean shutdown, after they were stored again).
   void confirm_all() { confirm(unconfirmed_.size()); }
+  /// `confirm` without the sync: the caller groups several releases under
+  /// one `sync_if_due` (a lagging read position only means duplicates).
+  void release(uint64_t n);
+  /// Syncs if sync_every operations happened since the last sync; a failure
+  /// is kept in `sync_error()`.
+  void sync_if_due();
 
   /// Returns the number of unread records.
   uint64_t depth() const { return depth_; }

@@ -184,3 +184,33 @@ TEST_CASE_METHOD(crash_fixture,
   auto& ts = state_of<topic_state>(topic);
   CHECK(ts.disk.unconfirmed() == 0);
 }
+
+TEST_CASE_METHOD(crash_fixture,
+                 "finished messages of a topic's channel leave the disk as they finish",
+                 "[durability][crash]") {
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(ch);
+  to_stop.push_back(ch);
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(ask_string(topic, publish_atom::value,
+                       std::vector<std::string>{"m" + std::to_string(i)},
+                       caf::timespan{0}) == "");
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{40});
+  sched.run();
+  size_t finished = 0;
+  while (finished < 250 && finished < log.delivered.size()) {
+    caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(finished++)});
+    sched.run();
+  }
+  REQUIRE(finished == 250);
+  auto left = after_crash("t:c");
+  REQUIRE_FALSE(left.empty());
+  CHECK(left.front() == "m250");
+  CHECK(left.size() == 50);
+}
