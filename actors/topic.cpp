@@ -21,6 +21,12 @@ namespace {
 /// Returns the bound of every memory queue (at least 1: without the disk
 /// queue a bound of 0 would refuse every message).
 uint64_t capacity_of(const topic_state& st) {
+  // With a disk queue and no memory queue, what a channel holds on credit is
+  // only on its way to the channel's disk (the topic keeps its records until
+  // then, and acknowledges nothing from memory): a window of one read batch
+  // lets the hand-off share fsyncs instead of waiting for one per message.
+  if (st.disk.enabled() && st.cfg->mem_queue_size <= 0)
+    return 64;
   return static_cast<uint64_t>(std::max<int64_t>(st.cfg->mem_queue_size, 1));
 }
 
