@@ -4,10 +4,12 @@
 // and whom to tell (the broker's health, the metadata writer).
 
 #include "actors/messages.hpp"
+#include "storage/status.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -28,6 +30,8 @@ struct disk_context {
   caf::actor broker;
   /// Keeps nsqd.dat (metadata_writer.hpp); may be null (tests).
   caf::actor meta_writer;
+  /// Tests only: every disk queue's sync_fault hook (storage/disk_queue_options.hpp).
+  std::function<storage::status()> sync_fault;
 };
 
 using disk_context_ptr = std::shared_ptr<const disk_context>;

@@ -42,6 +42,7 @@ storage::disk_queue_options options_of(const disk_context& ctx, const settings& 
   o.sync_every = static_cast<uint64_t>(std::max<int64_t>(cfg.sync_every, 1));
   o.sync_timeout = cfg.sync_timeout;
   o.log = [](std::string_view what) { log_warn("DISKQUEUE(" + std::string{what} + ")"); };
+  o.sync_fault = ctx.sync_fault;
   return o;
 }
 

@@ -214,3 +214,43 @@ TEST_CASE_METHOD(crash_fixture,
   CHECK(left.front() == "m250");
   CHECK(left.size() == 50);
 }
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a failing sync neither fails a stored PUB nor loses a read record",
+                 "[durability][crash]") {
+  auto failing = std::make_shared<bool>(false);
+  auto reports = std::make_shared<std::vector<std::string>>(); // outlives the actor
+  auto& health = *reports;
+  auto recorder = sys.spawn([reports](caf::event_based_actor*) -> caf::behavior {
+    return {[reports](health_atom, const std::string& e) { reports->push_back(e); }};
+  });
+  to_stop.push_back(recorder);
+  auto ctx = std::make_shared<disk_context>(*context());
+  ctx->broker = recorder;
+  ctx->sync_fault = [failing] {
+    return *failing ? storage::status::io_error("injected fsync", 5)
+                    : storage::status::ok();
+  };
+  auto topic = spawn_topic(sys, "t", config, ctx, storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  *failing = true;
+  // Stored, not synced: answered OK (E_PUB_FAILED would make the client retry
+  // and duplicate it); health shows the failed sync.
+  CHECK(ask_string(topic, publish_atom::value, bodies(0, 30), caf::timespan{0}) == "");
+  REQUIRE_FALSE(health.empty());
+  CHECK(health.back().find("sync failed") != std::string::npos);
+  // Reading and handing over while every sync fails: nothing is dropped.
+  auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(ch);
+  to_stop.push_back(ch);
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{100});
+  sched.run();
+  REQUIRE(log.delivered.size() == 30);
+  for (size_t i = 0; i < 30; ++i)
+    CHECK(log.body(i) == "m" + std::to_string(i));
+  *failing = false;
+}
