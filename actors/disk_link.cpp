@@ -16,8 +16,12 @@ void disk_link::init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg,
 }
 
 caf::actor& disk_link::worker(caf::event_based_actor* self) {
-  if (!worker_)
+  if (!worker_) {
     worker_ = spawn_disk_worker(self->system(), *ctx_, *cfg_, name_);
+    // Each worker numbers its records from 0: a stale number of a failed
+    // predecessor must never confirm one of the new worker's records.
+    seq_base_ += seq_span;
+  }
   return worker_;
 }
 
@@ -55,14 +59,16 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
   if (reading_ || closing_)
     return;
   reading_ = true;
-  self->request(worker(self), caf::infinite, disk_read_atom::value, n)
+  auto& w = worker(self);
+  auto base = seq_base_;
+  self->request(w, caf::infinite, disk_read_atom::value, n)
       .then(
-          [this, done](std::vector<std::string>& records, uint64_t depth,
-                       uint64_t first_seq) {
+          [this, done, base](std::vector<std::string>& records, uint64_t depth,
+                             uint64_t first_seq) {
             reading_ = false;
             depth_ = depth;
             unconfirmed_ += records.size();
-            done(records, first_seq);
+            done(records, base + first_seq);
           },
           [this, done](caf::error&) {
             reading_ = false;
@@ -75,10 +81,10 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
 }
 
 void disk_link::confirm(uint64_t seq) {
-  if (unconfirmed_ == 0)
-    return; // emptied or a new worker since: nothing of the old numbering is held
+  if (unconfirmed_ == 0 || seq < seq_base_)
+    return; // emptied, or read from a worker that is gone
   --unconfirmed_;
-  confirms_.push_back(seq);
+  confirms_.push_back(seq - seq_base_);
 }
 
 void disk_link::flush_confirms(caf::event_based_actor* self) {

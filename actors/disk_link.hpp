@@ -89,7 +89,9 @@ private:
   uint64_t depth_ = 0;
   uint64_t writing_ = 0;
   bool reading_ = false;
-  uint64_t unconfirmed_ = 0;           ///< read, not yet confirmed by the owner
+  uint64_t unconfirmed_ = 0; ///< read, not yet confirmed by the owner
+  static constexpr uint64_t seq_span = uint64_t{1} << 40; ///< numbers per worker
+  uint64_t seq_base_ = 0;              ///< added to the current worker's record numbers
   std::vector<uint64_t> confirms_;     ///< confirmed, not yet sent
   bool closing_ = false;               ///< a retiring worker is closing the files
   std::vector<pending_write> pending_; ///< writes waiting for that close
