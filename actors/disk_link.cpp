@@ -118,7 +118,7 @@ void disk_link::remove(caf::event_based_actor* self) {
 }
 
 void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                         action then) {
+                         action then, bool keep_read) {
   if (closing_) {
     for (auto& p : payloads)
       pending_.push_back(
@@ -132,7 +132,10 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
   if (!payloads.empty()) {
     self->send(worker(self), disk_put_atom::value, std::move(payloads));
     // What the owner still held is in that write: release the originals.
-    self->send(worker_, disk_release_atom::value);
+    if (!keep_read)
+      self->send(worker_, disk_release_atom::value);
+    else
+      flush_confirms(self);
   } else {
     flush_confirms(self); // the owner held nothing: it confirmed all it read
   }

@@ -66,9 +66,11 @@ public:
   void remove(caf::event_based_actor* self);
   /// Shutdown: appends `payloads`, syncs and closes; `then` runs once that
   /// is handed to the worker (at once, unless a retiring worker must finish
-  /// first), after which the owner may quit.
+  /// first), after which the owner may quit. The records read are released
+  /// once that write succeeded, unless `keep_read` (some are held by someone
+  /// who may not have stored them: read again at the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                action then);
+                action then, bool keep_read = false);
   /// Closes the worker if the queue is empty and nothing is outstanding.
   void retire_if_idle(caf::event_based_actor* self);
 

@@ -402,7 +402,12 @@ void on_exit(topic_actor* self, const caf::exit_msg& em) {
   });
   st.held.clear();
   auto reason = em.reason;
-  st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
+  // Records forwarded but not yet taken may still sit in a channel's mailbox,
+  // which exits before reading it: keep them on disk (duplicates, not loss).
+  release_taken(self);
+  bool keep_read = st.handoff.awaiting();
+  st.disk.shutdown(
+      self, std::move(payloads), [self, reason] { self->quit(reason); }, keep_read);
 }
 
 /// Deleted (§11.5): channels purge themselves, the disk queue is removed.
