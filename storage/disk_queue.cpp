@@ -280,10 +280,23 @@ void disk_queue::release(uint64_t n) {
   if (left_files)
     if (auto st = write_meta(false); !st.is_ok()) {
       sync_error_ = st;
-      log("meta write failed, segments kept until the next sync (" + st.to_string() +
-          ")");
+      log("meta write failed (" + st.to_string() + ")");
+      if (st.is_no_space())
+        delete_pending_segments();
     }
   ops_since_sync_ += n;
+}
+
+/// On a full disk the meta cannot move past confirmed segments until space
+/// returns, and space returns only if they go: delete them anyway. Every
+/// record in them is confirmed, so a crash before the next meta write only
+/// finds them missing (skipped, logged) and loses nothing unconfirmed.
+void disk_queue::delete_pending_segments() {
+  while (!pending_deletes_.empty()) {
+    if (auto st = remove_file(segment(pending_deletes_.back())); !st.is_ok())
+      return;
+    pending_deletes_.pop_back();
+  }
 }
 
 /// Segments before `file` hold only confirmed records now: they are deleted
@@ -308,6 +321,9 @@ status disk_queue::read_next(std::string& record) {
 // --- syncing and lifecycle ---------------------------------------------------
 
 status disk_queue::write_meta(bool sync_dir) {
+  if (options_.sync_fault)
+    if (auto st = options_.sync_fault(); !st.is_ok())
+      return st;
   std::string text = encode_queue_meta(persisted_positions());
   status st = write_file_atomically(meta_path(options_.directory, options_.name), text,
                                     0644, sync_dir);

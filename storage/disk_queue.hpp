@@ -151,6 +151,7 @@ private:
   status flush_batch(size_t records, size_t& stored);
   void count_operation(uint64_t n);
   bool forget_segments_before(uint64_t file);
+  void delete_pending_segments();
   status open_reader();
   status advance_read_file();
   void reconcile_depth();

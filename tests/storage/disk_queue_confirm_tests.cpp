@@ -170,3 +170,25 @@ TEST_CASE("SyncFailureAfterAGoodWriteReportsItStored") {
   *fault.on = false;
   CHECK(indices(drain(*q)) == range(0, 3));
 }
+
+TEST_CASE("OnAFullDiskConfirmedSegmentsGoEvenThoughTheMetaCannotMove") {
+  temp_dir dir;
+  auto o = sync_each(dir);
+  auto no_space = std::make_shared<bool>(false);
+  o.sync_fault = [no_space] {
+    return *no_space ? status::no_space("injected ENOSPC") : status::ok();
+  };
+  auto seg0 = segment_path(dir.path(), "t:c", 0);
+  {
+    auto q = open_queue(o);
+    put_many(*q, 0, 60); // files 0, 1, 2
+    *no_space = true;
+    CHECK(pop_n(*q, 30) == range(0, 30));
+    q->confirm(28);
+    CHECK_FALSE(std::filesystem::exists(seg0)); // its space is back
+    CHECK(q->sync_error().is_no_space());
+  } // killed before space returned: the meta still names segment 0
+  *no_space = false;
+  auto q = open_queue(o);
+  CHECK(indices(drain(*q)) == range(28, 60)); // nothing unconfirmed lost
+}
