@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,13 @@ bool sampled_out(channel_state& st, const consumer& c) {
   return draw(st.rng) > c.info.sample_rate;
 }
 
+/// The channel no longer needs message `id`'s disk record (finished, dropped
+/// or stored again): confirmed to the worker with the handler's others.
+void release_record(channel_state& st, const message_id& id) {
+  if (auto seq = st.from_disk.take(id))
+    st.disk.confirm(*seq);
+}
+
 /// Hands `c` up to its free RDY from the memory queue, in one message.
 void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_point now) {
   auto& st = self->state;
@@ -61,12 +69,16 @@ void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_po
   while (c.ready() && !st.queue.empty()) {
     delivery d = std::move(st.queue.front());
     st.queue.pop_front();
-    if (sampled_out(st, c))
+    if (sampled_out(st, c)) {
+      release_record(st, data_of(d.msg).id);
       continue; // gone for this channel, not counted as sent
+    }
     d.attempts = static_cast<uint16_t>(d.attempts + 1);
     auto deadline = now + msg_timeout_of(st, c);
-    if (!st.in_flight.insert(data_of(d.msg).id, {d, key, now, deadline}))
+    if (!st.in_flight.insert(data_of(d.msg).id, {d, key, now, deadline})) {
+      release_record(st, data_of(d.msg).id); // the copy in flight keeps its own
       continue; // an ID is in flight once per channel; nsqd refuses the duplicate too
+    }
     ++c.in_flight;
     ++c.message_count;
     c.credit -= delivery_cost(data_of(d.msg));
@@ -148,9 +160,20 @@ void flush_spill(channel_actor* self) {
     payloads.push_back(encode_disk_message(d.msg, d.attempts, 0));
   auto items = std::make_shared<std::vector<delivery>>(std::move(st.spill));
   st.spill.clear();
+  // Messages read from disk earlier: their old record goes once the new one is stored.
+  auto origins = std::make_shared<std::vector<std::optional<uint64_t>>>();
+  for (auto& d : *items)
+    origins->push_back(st.from_disk.take(data_of(d.msg).id));
   st.disk.write(self, std::move(payloads),
-                [self, items](uint64_t stored, const std::string& error) {
+                [self, items, origins](uint64_t stored, const std::string& error) {
                   auto& st = self->state;
+                  for (size_t i = 0; i < items->size(); ++i) {
+                    auto& seq = (*origins)[i];
+                    if (seq && i < stored)
+                      st.disk.confirm(*seq);
+                    else if (seq)
+                      st.from_disk.add(data_of((*items)[i].msg).id, *seq);
+                  }
                   if (!error.empty()) {
                     log_error("CHANNEL(" + st.topic_name + ":" + st.channel_name +
                               "): disk write failed, keeping messages in memory - " +
@@ -172,17 +195,19 @@ void refill(channel_actor* self) {
       st.disk.depth() == 0 || st.queue.size() >= low)
     return;
   auto n = cap > st.queue.size() ? std::min<size_t>(cap - st.queue.size(), 1024) : 64;
-  st.disk.read(self, n, [self](std::vector<std::string>& records) {
+  st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
     auto wall = record_clock_ns();
     auto now = now_of(self);
-    for (auto& r : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
       disk_message m;
-      if (!decode_disk_message(r, m)) {
+      if (!decode_disk_message(records[i], m)) {
         log_warn("CHANNEL(" + st.topic_name + ":" + st.channel_name +
                  "): skipped an unreadable disk record");
+        st.disk.confirm(first + i);
         continue;
       }
+      st.from_disk.add(data_of(m.msg).id, first + i); // kept on disk until FIN
       delivery d{std::move(m.msg), m.attempts};
       if (m.deliver_at > wall) // deferred before a restart: the rest of its delay
         st.deferred.emplace(now + caf::timespan{m.deliver_at - wall}, std::move(d));
@@ -230,6 +255,7 @@ void after_change(channel_actor* self) {
   if (self->state.disk.enabled())
     report_drained(self);
   refill(self);
+  self->state.disk.flush_confirms(self);
   if (self->state.queue.empty())
     self->state.disk.retire_if_idle(self);
   arm_wake(self);
@@ -358,6 +384,7 @@ void finish(channel_actor* self, const std::vector<message_id>& ids) {
     }
     sample_latency(st, *e);
     st.in_flight.take(id);
+    release_record(st, id);
   }
   after_change(self);
 }
@@ -451,6 +478,7 @@ bool empty_channel(channel_actor* self) {
   auto& st = self->state;
   st.queue.clear();
   st.spill.clear();
+  st.from_disk.clear();
   st.disk.empty(self);
   st.in_flight = in_flight_set{};
   st.deferred.clear();

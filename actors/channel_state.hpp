@@ -3,6 +3,7 @@
 // Private to the channel actor (and its tests, which read the counters).
 
 #include "actors/disk_link.hpp"
+#include "actors/disk_origins.hpp"
 #include "actors/in_flight_set.hpp"
 #include "actors/messages.hpp"
 #include "protocol/quantiles.hpp"
@@ -77,6 +78,7 @@ struct channel_state {
   disk_context_ptr disk_ctx;   ///< null: memory only
   disk_link disk;              ///< `<topic>:<channel>`, behind `queue`
   std::vector<delivery> spill; ///< bound for disk, written once per handler
+  disk_origins from_disk;      ///< read from disk, confirmed once finished or re-stored
   bool exiting = false;        ///< persisting for shutdown, or purged
   latency_window e2e;          ///< FIN latencies, when percentiles are configured
 

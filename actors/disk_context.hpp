@@ -4,10 +4,12 @@
 // and whom to tell (the broker's health, the metadata writer).
 
 #include "actors/messages.hpp"
+#include "storage/status.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -28,6 +30,8 @@ struct disk_context {
   caf::actor broker;
   /// Keeps nsqd.dat (metadata_writer.hpp); may be null (tests).
   caf::actor meta_writer;
+  /// Tests only: every disk queue's sync_fault hook (storage/disk_queue_options.hpp).
+  std::function<storage::status()> sync_fault;
 };
 
 using disk_context_ptr = std::shared_ptr<const disk_context>;
@@ -38,9 +42,21 @@ using disk_context_ptr = std::shared_ptr<const disk_context>;
 ///   → (uint64_t stored, uint64_t depth, std::string error): a prefix of
 ///   `stored` records was appended; error "" when all were.
 using disk_put_atom = caf::atom_constant<caf::atom("disk_put")>;
-/// (disk_read_atom, uint64_t n) → (std::vector<std::string>, uint64_t depth):
-/// up to n records, oldest first, consumed; n = 0 asks only the depth.
+/// (disk_read_atom, uint64_t n) → (std::vector<std::string>, uint64_t depth,
+/// uint64_t first_seq): up to n records, oldest first, numbered first_seq,
+/// first_seq + 1, ...; they stay on disk (read again after a crash) until
+/// confirmed. n = 0 asks only the depth.
 using disk_read_atom = caf::atom_constant<caf::atom("disk_read")>;
+/// (disk_confirm_atom, std::vector<uint64_t> seqs): the owner no longer needs
+/// these records (finished, or stored again); the persisted read position
+/// moves past the oldest unbroken run of confirmed ones.
+using disk_confirm_atom = caf::atom_constant<caf::atom("disk_conf")>;
+/// (disk_commit_atom): self-sent after a confirm, so every confirm already
+/// in the mailbox is applied before the one sync that persists them.
+using disk_commit_atom = caf::atom_constant<caf::atom("disk_cmt")>;
+/// (disk_release_atom): shutdown, after the owner wrote its memory behind the
+/// queue: confirms every record read, unless that write failed.
+using disk_release_atom = caf::atom_constant<caf::atom("disk_rel")>;
 /// (disk_close_atom) → bool: sync and close (an empty queue's files are
 /// removed, so an idle queue leaves nothing to open at the next start); quits.
 using disk_close_atom = caf::atom_constant<caf::atom("disk_close")>;

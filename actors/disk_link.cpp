@@ -16,20 +16,26 @@ void disk_link::init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg,
 }
 
 caf::actor& disk_link::worker(caf::event_based_actor* self) {
-  if (!worker_)
+  if (!worker_) {
     worker_ = spawn_disk_worker(self->system(), *ctx_, *cfg_, name_);
+    // Each worker numbers its records from 0: a stale number of a failed
+    // predecessor must never confirm one of the new worker's records.
+    seq_base_ += seq_span;
+  }
   return worker_;
 }
 
 void disk_link::start(caf::event_based_actor* self, action ready) {
   if (!enabled() || ctx_->queues_on_disk.count(name_) == 0)
     return;
-  read(self, 0, [ready = std::move(ready)](std::vector<std::string>&) { ready(); });
+  read(self, 0,
+       [ready = std::move(ready)](std::vector<std::string>&, uint64_t) { ready(); });
 }
 
 void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
                       write_done done) {
   if (closing_) { // a new worker must not open the files the old one closes
+    writing_ += payloads.size(); // still bound for disk: not yet taken (credit)
     pending_.push_back(pending_write{std::move(payloads), std::move(done)});
     return;
   }
@@ -53,30 +59,57 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
   if (reading_ || closing_)
     return;
   reading_ = true;
-  self->request(worker(self), caf::infinite, disk_read_atom::value, n)
+  auto& w = worker(self);
+  auto base = seq_base_;
+  self->request(w, caf::infinite, disk_read_atom::value, n)
       .then(
-          [this, done](std::vector<std::string>& records, uint64_t depth) {
+          [this, done, base](std::vector<std::string>& records, uint64_t depth,
+                             uint64_t first_seq) {
             reading_ = false;
             depth_ = depth;
-            done(records);
+            unconfirmed_ += records.size();
+            done(records, base + first_seq);
           },
           [this, done](caf::error&) {
             reading_ = false;
             worker_ = nullptr;
             depth_ = 0;
+            forget_unconfirmed(); // that worker's numbers mean nothing to the next
             std::vector<std::string> none;
-            done(none);
+            done(none, 0);
           });
+}
+
+void disk_link::confirm(uint64_t seq) {
+  if (unconfirmed_ == 0 || seq < seq_base_)
+    return; // emptied, or read from a worker that is gone
+  --unconfirmed_;
+  confirms_.push_back(seq - seq_base_);
+}
+
+void disk_link::flush_confirms(caf::event_based_actor* self) {
+  if (confirms_.empty())
+    return;
+  if (worker_)
+    self->send(worker_, disk_confirm_atom::value, std::move(confirms_));
+  confirms_.clear();
+}
+
+void disk_link::forget_unconfirmed() {
+  unconfirmed_ = 0;
+  confirms_.clear();
 }
 
 void disk_link::empty(caf::event_based_actor* self) {
   depth_ = 0;
+  forget_unconfirmed();
   if (worker_)
     self->send(worker_, empty_atom::value);
 }
 
 void disk_link::remove(caf::event_based_actor* self) {
   depth_ = 0;
+  forget_unconfirmed();
   pending_.clear();
   if (worker_)
     self->send(worker_, disk_remove_atom::value);
@@ -85,7 +118,7 @@ void disk_link::remove(caf::event_based_actor* self) {
 }
 
 void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                         action then) {
+                         action then, bool keep_read) {
   if (closing_) {
     for (auto& p : payloads)
       pending_.push_back(
@@ -96,16 +129,26 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
   for (auto& p : pending_) // only left if the owner never ran again after a close
     payloads.insert(payloads.begin(), p.payloads.begin(), p.payloads.end());
   pending_.clear();
-  if (!payloads.empty())
+  if (!payloads.empty()) {
     self->send(worker(self), disk_put_atom::value, std::move(payloads));
+    // What the owner still held is in that write: release the originals.
+    if (!keep_read)
+      self->send(worker_, disk_release_atom::value);
+    else
+      flush_confirms(self);
+  } else {
+    flush_confirms(self); // the owner held nothing: it confirmed all it read
+  }
   if (worker_)
     self->send(worker_, disk_close_atom::value);
+  forget_unconfirmed();
   worker_ = nullptr;
   then();
 }
 
 void disk_link::retire_if_idle(caf::event_based_actor* self) {
-  if (!worker_ || closing_ || depth_ > 0 || writing_ > 0 || reading_)
+  flush_confirms(self);
+  if (!worker_ || closing_ || depth_ > 0 || writing_ > 0 || reading_ || unconfirmed_ > 0)
     return;
   closing_ = true;
   auto w = std::move(worker_);
@@ -129,8 +172,10 @@ void disk_link::closed(caf::event_based_actor* self) {
   }
   auto waiting = std::move(pending_);
   pending_.clear();
-  for (auto& p : waiting)
+  for (auto& p : waiting) {
+    writing_ -= p.payloads.size(); // counted again by write()
     write(self, std::move(p.payloads), std::move(p.done));
+  }
 }
 
 } // namespace nsq

@@ -17,14 +17,19 @@ namespace nsq {
 /// A topic's or channel's side of its disk queue: spawns the disk worker
 /// lazily (only when something must be written, or the queue had files at
 /// startup), tracks the confirmed depth, the records still being written and
-/// the one outstanding read, and retires the worker (its thread, its open
-/// files) when the queue is empty and idle. Lives in the owner's state; every
+/// the one outstanding read and the records read but not yet confirmed, and
+/// retires the worker (its thread, its open files) when the queue is empty
+/// and idle. Records read stay on disk until the owner confirms them
+/// (`confirm`, sent in batches by `flush_confirms`), so a crash loses none
+/// that existed only in the owner's memory. Lives in the owner's state; every
 /// callback runs in the owner actor.
 class disk_link {
 public:
   /// stored = how many of the batch (a prefix) are on disk; error "" if all.
   using write_done = std::function<void(uint64_t stored, const std::string& error)>;
-  using read_done = std::function<void(std::vector<std::string>& records)>;
+  /// records[i] has sequence number first_seq + i (what `confirm` takes).
+  using read_done =
+      std::function<void(std::vector<std::string>& records, uint64_t first_seq)>;
   using action = std::function<void()>;
 
   /// Without a context the link is disabled: nothing ever goes to disk.
@@ -36,6 +41,8 @@ public:
   /// Records sent to the worker and not yet confirmed.
   uint64_t writing() const { return writing_; }
   bool reading() const { return reading_; }
+  /// Records read and not yet confirmed.
+  uint64_t unconfirmed() const { return unconfirmed_; }
   /// Whether anything is on its way to, on, or coming back from disk: new
   /// messages must then go behind it to keep the queue in order.
   bool backlog() const { return depth_ + writing_ > 0 || reading_ || !pending_.empty(); }
@@ -48,15 +55,22 @@ public:
              write_done done);
   /// Takes up to n records back (one read outstanding at a time).
   void read(caf::event_based_actor* self, uint64_t n, read_done done);
+  /// The owner no longer needs record `seq` (finished, dropped, or stored
+  /// again): collected, and sent with the others by `flush_confirms`.
+  void confirm(uint64_t seq);
+  /// Sends the collected confirmations as one message (call once per handler).
+  void flush_confirms(caf::event_based_actor* self);
   /// Drops every record on disk (§11.6).
   void empty(caf::event_based_actor* self);
   /// Deletes the queue's files (§11.5).
   void remove(caf::event_based_actor* self);
   /// Shutdown: appends `payloads`, syncs and closes; `then` runs once that
   /// is handed to the worker (at once, unless a retiring worker must finish
-  /// first), after which the owner may quit.
+  /// first), after which the owner may quit. The records read are released
+  /// once that write succeeded, unless `keep_read` (some are held by someone
+  /// who may not have stored them: read again at the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                action then);
+                action then, bool keep_read = false);
   /// Closes the worker if the queue is empty and nothing is outstanding.
   void retire_if_idle(caf::event_based_actor* self);
 
@@ -67,6 +81,7 @@ private:
   };
 
   caf::actor& worker(caf::event_based_actor* self);
+  void forget_unconfirmed();
   void closed(caf::event_based_actor* self);
 
   disk_context_ptr ctx_;
@@ -76,6 +91,10 @@ private:
   uint64_t depth_ = 0;
   uint64_t writing_ = 0;
   bool reading_ = false;
+  uint64_t unconfirmed_ = 0; ///< read, not yet confirmed by the owner
+  static constexpr uint64_t seq_span = uint64_t{1} << 40; ///< numbers per worker
+  uint64_t seq_base_ = 0;              ///< added to the current worker's record numbers
+  std::vector<uint64_t> confirms_;     ///< confirmed, not yet sent
   bool closing_ = false;               ///< a retiring worker is closing the files
   std::vector<pending_write> pending_; ///< writes waiting for that close
   action after_close_;                 ///< a shutdown waiting for that close

@@ -23,6 +23,12 @@ namespace {
 /// Returns the bound of every memory queue (at least 1: without the disk
 /// queue a bound of 0 would refuse every message).
 uint64_t capacity_of(const topic_state& st) {
+  // With a disk queue and no memory queue, what a channel holds on credit is
+  // only on its way to the channel's disk (the topic keeps its records until
+  // then, and acknowledges nothing from memory): a window of one read batch
+  // lets the hand-off share fsyncs instead of waiting for one per message.
+  if (st.disk.enabled() && st.cfg->mem_queue_size <= 0)
+    return 64;
   return static_cast<uint64_t>(std::max<int64_t>(st.cfg->mem_queue_size, 1));
 }
 
@@ -49,6 +55,8 @@ void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan de
   auto n = batch.size();
   bool counted =
       defer <= caf::timespan{0}; // deferred messages leave no memory-queue trace
+  if (counted)
+    self->state.handoff.count(n);
   auto msg = caf::make_message(enqueue_atom::value, std::move(batch), defer);
   for (auto& [name, ch] : self->state.channels) {
     if (counted && !ch.ephemeral)
@@ -69,6 +77,12 @@ void flush_held(topic_actor* self) {
       batch.push_back(st.held.pop_front()); // built only now, as it leaves
     if (batch.empty())
       return; // a channel is full: wait for its drained
+    auto seqs = st.handoff.leave_held(batch.size());
+    if (counted)
+      st.handoff.await(seqs); // released once every channel took its copy
+    else
+      for (auto seq : seqs) // deferred: lives in the channels' memory, as in nsqd
+        st.disk.confirm(seq);
     fan_out(self, std::move(batch), defer);
   }
 }
@@ -100,6 +114,25 @@ std::string record_of(message_data data, caf::timespan defer) {
 
 void pump(topic_actor* self);
 
+/// Returns the most forwarded messages any waited-for channel has not taken yet.
+uint64_t outstanding_of(const topic_state& st) {
+  uint64_t most = 0;
+  for (auto& [name, ch] : st.channels)
+    if (!ch.ephemeral)
+      most = std::max(most, ch.queued);
+  return most;
+}
+
+/// Confirms the disk records every channel has taken, in one message.
+void release_taken(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled())
+    return;
+  for (auto seq : st.handoff.settle(outstanding_of(st)))
+    st.disk.confirm(seq);
+  st.disk.flush_confirms(self);
+}
+
 /// Asks the disk for the next batch once the memory queue ran dry and the
 /// channels can take messages.
 void refill(topic_actor* self) {
@@ -108,16 +141,18 @@ void refill(topic_actor* self) {
       st.channels.empty() || !st.held.empty() || st.exiting)
     return;
   auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
-  st.disk.read(self, batch, [self](std::vector<std::string>& records) {
+  st.disk.read(self, batch, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
-    for (auto& r : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
       storage::queue_record m;
-      if (!storage::decode_queue_record(r, m).is_ok()) {
+      if (!storage::decode_queue_record(records[i], m).is_ok()) {
         log_warn("TOPIC(" + st.topic_name + "): skipped an unreadable disk record");
+        st.disk.confirm(first + i);
         continue;
       }
       auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
       st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
+      st.handoff.held(first + i);
     }
     pump(self);
   });
@@ -130,6 +165,7 @@ void pump(topic_actor* self) {
   if (st.exiting)
     return;
   flush_held(self);
+  release_taken(self);
   refill(self);
   st.disk.retire_if_idle(self);
 }
@@ -186,14 +222,19 @@ caf::result<std::string> publish_durable(topic_actor* self,
   if (st.exiting)
     return std::string{"exiting"};
   auto n = bodies.size();
+  auto cap = mem_cap_of(st);
   bool in_order = !st.disk.backlog(); // else new messages go behind the disk
+  // With no memory queue (--mem-queue-size=0) nothing is acknowledged before
+  // it is on disk: a message sent straight to a channel would be answered
+  // while only the channel's memory holds it. nsqd writes it to the topic's
+  // disk queue first as well.
+  bool direct_ok = in_order && cap > 0;
   size_t direct = 0;
-  if (in_order && !holding(st) && !st.channels.empty() && st.held.empty())
+  if (direct_ok && !holding(st) && !st.channels.empty() && st.held.empty())
     direct = defer > caf::timespan{0}
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
   size_t to_mem = 0;
-  auto cap = mem_cap_of(st);
   if (in_order && st.held.size() < cap)
     to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - st.held.size()));
   auto accepted = direct + to_mem;
@@ -379,7 +420,12 @@ void on_exit(topic_actor* self, const caf::exit_msg& em) {
   });
   st.held.clear();
   auto reason = em.reason;
-  st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
+  // Records forwarded but not yet taken may still sit in a channel's mailbox,
+  // which exits before reading it: keep them on disk (duplicates, not loss).
+  release_taken(self);
+  bool keep_read = st.handoff.awaiting();
+  st.disk.shutdown(
+      self, std::move(payloads), [self, reason] { self->quit(reason); }, keep_read);
 }
 
 /// Deleted (§11.5): channels purge themselves, the disk queue is removed.
@@ -463,6 +509,7 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       [=](delete_atom, const std::string& name) { return delete_channel(self, name); },
       [=](empty_atom) {
         self->state.held.clear(); // only what is not yet copied to channels (§11.6)
+        self->state.handoff.clear();
         self->state.disk.empty(self);
         return true;
       },

@@ -3,6 +3,7 @@
 // Private to the topic actor (and its tests, which read the queues).
 
 #include "actors/disk_link.hpp"
+#include "actors/handoff_tracker.hpp"
 #include "actors/held_queue.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
@@ -46,6 +47,7 @@ struct topic_state {
 
   disk_context_ptr disk_ctx; ///< null: memory only (ephemeral, or no disk)
   disk_link disk;            ///< the topic's disk queue, behind `held`
+  handoff_tracker handoff;   ///< disk records not yet taken by every channel
   bool exiting = false;      ///< shutting down or deleted: no metadata changes
 
   static inline const char* name = "topic";

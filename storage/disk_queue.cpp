@@ -46,6 +46,10 @@ queue_meta disk_queue::positions() const {
   return queue_meta{depth_, read_, write_};
 }
 
+queue_meta disk_queue::persisted_positions() const {
+  return queue_meta{depth_ + unconfirmed_.size(), ack_, write_};
+}
+
 status disk_queue::check_usable() const {
   if (closed_)
     return status::invalid_argument("disk queue " + options_.name + " is closed");
@@ -94,7 +98,8 @@ status disk_queue::put(std::string_view payload) {
   size_t stored = 0;
   if (auto st = flush_batch(1, stored); !st.is_ok())
     return st;
-  return count_operation(1);
+  count_operation(1);
+  return status::ok();
 }
 
 status disk_queue::put_batch(const std::vector<std::string>& payloads, size_t& stored) {
@@ -122,7 +127,8 @@ status disk_queue::put_batch(const std::vector<std::string>& payloads, size_t& s
   }
   if (auto st = flush_batch(buffered, stored); !st.is_ok())
     return st;
-  return count_operation(stored);
+  count_operation(stored);
+  return status::ok();
 }
 
 status disk_queue::flush_batch(size_t records, size_t& stored) {
@@ -137,11 +143,19 @@ status disk_queue::flush_batch(size_t records, size_t& stored) {
   return status::ok();
 }
 
-status disk_queue::count_operation(uint64_t n) {
+/// A sync here follows a write or confirm that already happened: its failure
+/// must not turn that into an error (the caller would drop or re-send the
+/// record). It is logged and kept for the health report; the next sync retries.
+void disk_queue::count_operation(uint64_t n) {
   ops_since_sync_ += n;
-  if (ops_since_sync_ >= options_.sync_every)
-    return sync();
-  return status::ok();
+  sync_if_due();
+}
+
+void disk_queue::sync_if_due() {
+  if (closed_ || ops_since_sync_ < options_.sync_every)
+    return;
+  if (auto st = sync(); !st.is_ok())
+    log("sync failed, retried at the next sync (" + st.to_string() + ")");
 }
 
 // --- reading -----------------------------------------------------------------
@@ -165,10 +179,9 @@ status disk_queue::open_reader() {
 status disk_queue::advance_read_file() {
   assert(read_.file < write_.file);
   reader_ = record_reader{};
-  pending_deletes_.push_back(read_.file);
   read_ = queue_position{read_.file + 1, 0};
-  // The meta moves past the file before the file goes (write_meta deletes it).
-  return write_meta(false);
+  // Only the reader moved: the file goes once `confirm` moves the meta past it.
+  return status::ok();
 }
 
 void disk_queue::reconcile_depth() {
@@ -218,6 +231,7 @@ status disk_queue::peek(std::string_view& record) {
     if (st.is_ok()) {
       peeked_ = true;
       peek_end_ = reader_.offset();
+      peek_start_ = peek_end_ - record_size(payload.size());
       peeked_record_ = payload;
       record = payload;
       return status::ok();
@@ -247,9 +261,50 @@ status disk_queue::pop() {
       return st;
   }
   peeked_ = false;
+  unconfirmed_.push_back(queue_position{read_.file, peek_start_});
   read_.offset = peek_end_;
   depth_ -= std::min<uint64_t>(depth_, 1);
-  return count_operation(1);
+  return status::ok();
+}
+
+void disk_queue::release(uint64_t n) {
+  if (closed_ || n == 0)
+    return;
+  n = std::min<uint64_t>(n, unconfirmed_.size());
+  unconfirmed_.erase(unconfirmed_.begin(), unconfirmed_.begin() + n);
+  auto next = unconfirmed_.empty() ? read_ : unconfirmed_.front();
+  bool left_files = forget_segments_before(next.file);
+  ack_ = next;
+  // A finished segment's space comes back at once (a full disk needs it):
+  // the meta moves past it first, then the file goes.
+  if (left_files)
+    if (auto st = write_meta(false); !st.is_ok()) {
+      sync_error_ = st;
+      log("meta write failed (" + st.to_string() + ")");
+      if (st.is_no_space())
+        delete_pending_segments();
+    }
+  ops_since_sync_ += n;
+}
+
+/// On a full disk the meta cannot move past confirmed segments until space
+/// returns, and space returns only if they go: delete them anyway. Every
+/// record in them is confirmed, so a crash before the next meta write only
+/// finds them missing (skipped, logged) and loses nothing unconfirmed.
+void disk_queue::delete_pending_segments() {
+  while (!pending_deletes_.empty()) {
+    if (auto st = remove_file(segment(pending_deletes_.back())); !st.is_ok())
+      return;
+    pending_deletes_.pop_back();
+  }
+}
+
+/// Segments before `file` hold only confirmed records now: they are deleted
+/// by the next meta write, after it stopped naming them. Returns whether any.
+bool disk_queue::forget_segments_before(uint64_t file) {
+  for (uint64_t f = ack_.file; f < file; ++f)
+    pending_deletes_.push_back(f);
+  return ack_.file < file;
 }
 
 status disk_queue::read_next(std::string& record) {
@@ -257,13 +312,19 @@ status disk_queue::read_next(std::string& record) {
   if (auto st = peek(view); !st.is_ok())
     return st;
   record.assign(view);
-  return pop();
+  if (auto st = pop(); !st.is_ok())
+    return st;
+  confirm(1);
+  return status::ok();
 }
 
 // --- syncing and lifecycle ---------------------------------------------------
 
 status disk_queue::write_meta(bool sync_dir) {
-  std::string text = encode_queue_meta(positions());
+  if (options_.sync_fault)
+    if (auto st = options_.sync_fault(); !st.is_ok())
+      return st;
+  std::string text = encode_queue_meta(persisted_positions());
   status st = write_file_atomically(meta_path(options_.directory, options_.name), text,
                                     0644, sync_dir);
   if (!st.is_ok())
@@ -279,13 +340,17 @@ status disk_queue::write_meta(bool sync_dir) {
 status disk_queue::sync() {
   if (auto st = check_usable(); !st.is_ok())
     return st;
+  if (options_.sync_fault)
+    if (auto st = options_.sync_fault(); !st.is_ok())
+      return sync_error_ = st;
   if (writer_.is_open())
     if (auto st = writer_.sync(); !st.is_ok())
-      return st;
+      return sync_error_ = st;
   // The meta never points past data that is not yet on the device.
   if (auto st = write_meta(false); !st.is_ok())
-    return st;
+    return sync_error_ = st;
   ops_since_sync_ = 0;
+  sync_error_ = status::ok();
   return status::ok();
 }
 
@@ -306,10 +371,12 @@ status disk_queue::empty() {
   reader_ = record_reader{};
   peeked_ = false;
   writer_ = record_writer{};
-  for (uint64_t f = read_.file; f <= write_.file; ++f)
+  for (uint64_t f = ack_.file; f <= write_.file; ++f)
     pending_deletes_.push_back(f);
   write_ = queue_position{write_.file + 1, 0};
   read_ = write_;
+  ack_ = write_;
+  unconfirmed_.clear();
   depth_ = 0;
   ops_since_sync_ = 0;
   if (auto st = ensure_writer(); !st.is_ok())

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ struct recovery_stats {
 /// A FIFO of records on disk (go-diskqueue's role; docs/disk-format.md):
 /// segment files rolled at max_bytes_per_file, a meta file with the read and
 /// write positions replaced atomically, fsync by count and by time.
+/// Reading is peek-then-confirm: a popped record stays on disk, and the meta's
+/// read position stays before it, until `confirm` says the caller no longer
+/// needs it (delivered and finished, or stored again elsewhere), so a crash
+/// never loses a record that existed only in the caller's memory.
 /// Synchronous and single-threaded: the caller (a detached I/O actor) owns it
 /// and drives `maybe_sync` with its clock. No threads or timers inside.
 class disk_queue {
@@ -54,8 +59,8 @@ public:
 
   /// Appends one record. On failure nothing is stored or counted and what was
   /// stored before is untouched; a later put may succeed (space returned).
-  /// Returns the sync's error if this put reached sync_every and fsync failed
-  /// (the record is then stored but not known durable).
+  /// A sync this put triggers never fails it (the record is stored, like
+  /// go-diskqueue): a failed sync is kept in `sync_error()`.
   status put(std::string_view payload);
   /// Appends records with as few write calls as possible (one per segment).
   /// `stored` tells how many were stored: on failure, a prefix.
@@ -65,17 +70,44 @@ public:
   /// view stays valid until the next call). Returns not_found when the reader
   /// has reached the writer.
   status peek(std::string_view& record);
-  /// Consumes the record `peek` returned (peeking first if needed).
+  /// Moves past the record `peek` returned (peeking first if needed). The
+  /// record stays unconfirmed: a reopened queue reads it again until
+  /// `confirm` covers it. Never syncs.
   status pop();
-  /// Peeks, copies and pops: the convenience for draining.
+  /// Peeks, copies, pops and confirms: consuming at once, for draining and
+  /// for callers that do not hold records in memory (mix it with pop+confirm
+  /// only when nothing popped is unconfirmed).
   status read_next(std::string& record);
+  /// Releases the n oldest popped, unconfirmed records: the meta's read
+  /// position moves past them (synced per sync_every; a failed sync is kept
+  /// in `sync_error()`, the confirm itself cannot fail) and segments left
+  /// behind are deleted once the meta no longer names them.
+  void confirm(uint64_t n) {
+    release(n);
+    sync_if_due();
+  }
+  /// Confirms every popped record (clean shutdown, after they were stored again).
+  void confirm_all() { confirm(unconfirmed_.size()); }
+  /// `confirm` without the sync: the caller groups several releases under
+  /// one `sync_if_due` (a lagging read position only means duplicates).
+  void release(uint64_t n);
+  /// Syncs if sync_every operations happened since the last sync; a failure
+  /// is kept in `sync_error()`.
+  void sync_if_due();
 
   /// Returns the number of unread records.
   uint64_t depth() const { return depth_; }
+  /// Returns the number of popped records not yet confirmed.
+  uint64_t unconfirmed() const { return unconfirmed_.size(); }
+  /// Returns the error of the most recent sync, ok once one succeeded again.
+  const status& sync_error() const { return sync_error_; }
   /// Returns what was skipped or repaired since open.
   const recovery_stats& stats() const { return stats_; }
-  /// Returns the current read and write positions.
+  /// Returns the unread depth and the reader's and writer's positions.
   queue_meta positions() const;
+  /// Returns what the meta file says (or will at the next sync): the read
+  /// position of the oldest unconfirmed record, the depth counting from there.
+  queue_meta persisted_positions() const;
 
   /// Syncs if sync_timeout has passed since the last call that found nothing
   /// to sync, and anything was read or written. Call at least that often.
@@ -117,7 +149,9 @@ private:
   status ensure_writer();
   status roll();
   status flush_batch(size_t records, size_t& stored);
-  status count_operation(uint64_t n);
+  void count_operation(uint64_t n);
+  bool forget_segments_before(uint64_t file);
+  void delete_pending_segments();
   status open_reader();
   status advance_read_file();
   void reconcile_depth();
@@ -129,11 +163,15 @@ private:
   skip_counter skip_counter_{this};
   recovery_stats stats_;
   uint64_t depth_ = 0;
-  queue_position read_;
+  queue_position read_; ///< the reader's position (in memory only)
   queue_position write_;
+  queue_position ack_; ///< the meta's read position: the oldest unconfirmed record
+  std::deque<queue_position> unconfirmed_; ///< popped, unconfirmed record starts
+  status sync_error_;
   record_writer writer_;
   record_reader reader_;
   bool peeked_ = false;
+  uint64_t peek_start_ = 0;
   uint64_t peek_end_ = 0;
   std::string_view peeked_record_; ///< into reader_'s buffer
   uint64_t ops_since_sync_ = 0;

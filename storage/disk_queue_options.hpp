@@ -1,5 +1,7 @@
 #pragma once
 
+#include "storage/status.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -27,6 +29,10 @@ struct disk_queue_options {
   std::chrono::steady_clock::duration sync_timeout = std::chrono::seconds(2);
   /// Told each repair in words (skipped bytes, truncated tails, rebuilt meta).
   std::function<void(std::string_view)> log;
+  /// Fault injection for tests: called before each sync and each meta
+  /// write; a non-ok status fails it as a failed fsync or meta write would.
+  /// Unset in nsqd.
+  std::function<status()> sync_fault;
 };
 
 } // namespace nsq::storage

@@ -71,6 +71,7 @@ status disk_queue::recover() {
     read_ = write_;
     depth_ = 0;
   }
+  ack_ = read_; // nothing popped yet: every record from here on is unread
   if (auto s = ensure_writer(); !s.is_ok())
     return s;
   return write_meta(true);

@@ -140,6 +140,13 @@ TEST_CASE_METHOD(durability_fixture,
     CHECK(log.body(i) == "m" + std::to_string(i + 1));
   CHECK(state().disk.depth() == 0);
   CHECK(drained == 10);
+  // Delivered, not finished: the records stay on disk until FIN.
+  CHECK(std::filesystem::exists(path + "/t:c.diskqueue.meta.dat"));
+  std::vector<message_id> ids;
+  for (size_t i = 0; i < 10; ++i)
+    ids.push_back(log.id(i));
+  caf::anon_send(c, finish_atom::value, ids);
+  sched.run();
   // Drained and idle: the worker closed and removed the queue's files.
   CHECK_FALSE(std::filesystem::exists(path + "/t:c.diskqueue.meta.dat"));
   for (auto& h : health)

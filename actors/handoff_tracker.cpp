@@ -1,0 +1,34 @@
+#include "actors/handoff_tracker.hpp"
+
+#include <algorithm>
+
+namespace nsq {
+
+std::vector<uint64_t> handoff_tracker::leave_held(size_t n) {
+  auto k = std::min(n, held_.size());
+  std::vector<uint64_t> out(held_.begin(), held_.begin() + k);
+  held_.erase(held_.begin(), held_.begin() + k);
+  return out;
+}
+
+void handoff_tracker::await(const std::vector<uint64_t>& seqs) {
+  for (size_t i = 0; i < seqs.size(); ++i)
+    awaiting_.emplace_back(forwarded_ + i, seqs[i]);
+}
+
+std::vector<uint64_t> handoff_tracker::settle(uint64_t outstanding) {
+  std::vector<uint64_t> out;
+  auto floor = forwarded_ - std::min(forwarded_, outstanding);
+  while (!awaiting_.empty() && awaiting_.front().first < floor) {
+    out.push_back(awaiting_.front().second);
+    awaiting_.pop_front();
+  }
+  return out;
+}
+
+void handoff_tracker::clear() {
+  held_.clear();
+  awaiting_.clear();
+}
+
+} // namespace nsq

@@ -1,0 +1,258 @@
+// Crash consistency of the disk queues' peek-then-confirm (docs/disk-format.md):
+// at any moment, what the files say (as a SIGKILL would leave them, copied
+// aside) still holds every message acknowledged and not finished. Disk
+// workers run on the test scheduler, so a "moment" is any scheduler step.
+
+#include "actors/channel.hpp"
+#include "actors/channel_state.hpp"
+#include "actors/topic.hpp"
+#include "actors/topic_state.hpp"
+#include "storage/disk_queue.hpp"
+#include "storage/queue_record.hpp"
+#include "tests/actors/delivery_helpers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <set>
+
+using namespace std::chrono_literals;
+using namespace nsq;
+using namespace nsq::test;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct crash_dir {
+  std::string path;
+  crash_dir() {
+    char tmpl[] = "/tmp/caf-nsqd-crash-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~crash_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+caf::behavior ignore_reports(caf::event_based_actor*) {
+  return {
+      [](health_atom, const std::string&) {},
+      [](drained_atom, uint64_t) {},
+  };
+}
+
+struct crash_fixture : crash_dir, delivery_fixture {
+  uint64_t drained = 0;
+  caf::actor probe;
+  caf::actor broker;
+
+  crash_fixture() {
+    config->mem_queue_size = 0;
+    config->sync_every = 1;
+    probe = sys.spawn(drained_probe, &drained);
+    broker = sys.spawn(ignore_reports);
+    to_stop.push_back(probe);
+    to_stop.push_back(broker);
+  }
+
+  disk_context_ptr context() {
+    auto ctx = std::make_shared<disk_context>();
+    ctx->data_path = path;
+    ctx->detached = false;
+    ctx->broker = broker;
+    return ctx;
+  }
+
+  /// Bodies of queue `name` as a SIGKILL now would leave it: the files are
+  /// copied aside and opened there (recovery included), the live ones untouched.
+  std::vector<std::string> after_crash(const std::string& name) {
+    crash_dir copy;
+    for (auto& e : fs::directory_iterator(path))
+      if (e.is_regular_file())
+        fs::copy_file(e.path(), copy.path + "/" + e.path().filename().string());
+    storage::disk_queue_options o;
+    o.directory = copy.path;
+    o.name = name;
+    std::unique_ptr<storage::disk_queue> q;
+    REQUIRE(storage::disk_queue::open(o, q).is_ok());
+    std::vector<std::string> out;
+    std::string payload;
+    while (q->read_next(payload).is_ok()) {
+      storage::queue_record r;
+      REQUIRE(storage::decode_queue_record(payload, r).is_ok());
+      out.push_back(r.message.body);
+    }
+    return out;
+  }
+};
+
+std::vector<std::string> bodies(int from, int to) {
+  std::vector<std::string> out;
+  for (int i = from; i < to; ++i)
+    out.push_back("m" + std::to_string(i));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a channel keeps delivered records on disk until they are finished",
+                 "[durability][crash]") {
+  auto ch = spawn_channel(sys, probe, "t", "c", config, context(), false);
+  to_stop.push_back(ch);
+  sched.run();
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 5), caf::timespan{0});
+  sched.run();
+  REQUIRE(drained == 5); // acknowledged: all five are on the channel's disk
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{10});
+  sched.run();
+  REQUIRE(log.delivered.size() == 5);
+  CHECK(after_crash("t:c") == bodies(1, 6)); // all in flight: all come back
+  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(0), log.id(1)});
+  sched.run();
+  CHECK(after_crash("t:c") == bodies(3, 6));
+  // A FIN out of order cannot move the read position past m3, still in flight.
+  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(3)});
+  sched.run();
+  CHECK(after_crash("t:c") == bodies(3, 6));
+  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(2)});
+  sched.run();
+  CHECK(after_crash("t:c") == bodies(5, 6));
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a requeued message is stored again before its first record goes",
+                 "[durability][crash]") {
+  auto ch = spawn_channel(sys, probe, "t", "c", config, context(), false);
+  to_stop.push_back(ch);
+  sched.run();
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 3), caf::timespan{0});
+  sched.run();
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{2});
+  sched.run();
+  REQUIRE(log.delivered.size() == 2); // m1 m2 in flight, m3 read ahead
+  caf::anon_send(c, requeue_atom::value, log.id(0), caf::timespan{0});
+  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(1)});
+  sched.run();
+  // m1 went back to disk (mem-queue-size 0) behind m3; its old record is gone.
+  auto left = after_crash("t:c");
+  CHECK(left == std::vector<std::string>{"m3", "m1"});
+  // A deferred requeue stays in memory, so its record stays on disk.
+  REQUIRE(log.delivered.size() == 4);
+  caf::anon_send(c, requeue_atom::value, log.id(2), caf::timespan{1h});
+  sched.run();
+  CHECK(after_crash("t:c") == std::vector<std::string>{"m3", "m1"});
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "at every step of a topic's handoff each message is on disk somewhere",
+                 "[durability][crash]") {
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  auto all = bodies(0, 20);
+  REQUIRE(ask_string(topic, publish_atom::value, all, caf::timespan{0}) == "");
+  REQUIRE(after_crash("t") == all);
+  // The channel appears: the topic reads its backlog and hands it over.
+  caf::anon_send(topic, get_channel_atom::value, std::string{"c"});
+  size_t steps = 0;
+  while (sched.try_run_once()) {
+    ++steps;
+    std::multiset<std::string> on_disk;
+    for (auto& b : after_crash("t"))
+      on_disk.insert(b);
+    for (auto& b : after_crash("t:c"))
+      on_disk.insert(b);
+    for (auto& b : all) {
+      INFO("step " << steps << ": " << b);
+      CHECK(on_disk.count(b) >= 1);
+    }
+  }
+  CHECK(steps > 3);
+  CHECK(after_crash("t").empty());  // everything handed over...
+  CHECK(after_crash("t:c") == all); // ...exactly once
+  auto& ts = state_of<topic_state>(topic);
+  CHECK(ts.disk.unconfirmed() == 0);
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "finished messages of a topic's channel leave the disk as they finish",
+                 "[durability][crash]") {
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(ch);
+  to_stop.push_back(ch);
+  for (int i = 0; i < 300; ++i)
+    REQUIRE(ask_string(topic, publish_atom::value,
+                       std::vector<std::string>{"m" + std::to_string(i)},
+                       caf::timespan{0}) == "");
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{40});
+  sched.run();
+  size_t finished = 0;
+  while (finished < 250 && finished < log.delivered.size()) {
+    caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(finished++)});
+    sched.run();
+  }
+  REQUIRE(finished == 250);
+  auto left = after_crash("t:c");
+  REQUIRE_FALSE(left.empty());
+  CHECK(left.front() == "m250");
+  CHECK(left.size() == 50);
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a failing sync neither fails a stored PUB nor loses a read record",
+                 "[durability][crash]") {
+  auto failing = std::make_shared<bool>(false);
+  auto reports = std::make_shared<std::vector<std::string>>(); // outlives the actor
+  auto& health = *reports;
+  auto recorder = sys.spawn([reports](caf::event_based_actor*) -> caf::behavior {
+    return {[reports](health_atom, const std::string& e) { reports->push_back(e); }};
+  });
+  to_stop.push_back(recorder);
+  auto ctx = std::make_shared<disk_context>(*context());
+  ctx->broker = recorder;
+  ctx->sync_fault = [failing] {
+    return *failing ? storage::status::io_error("injected fsync", 5)
+                    : storage::status::ok();
+  };
+  auto topic = spawn_topic(sys, "t", config, ctx, storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  // The queue opens (writing its meta) with the first PUB; then syncs fail.
+  REQUIRE(ask_string(topic, publish_atom::value, bodies(0, 10), caf::timespan{0}) == "");
+  *failing = true;
+  // Stored, not synced: answered OK (E_PUB_FAILED would make the client retry
+  // and duplicate it); health shows the failed sync.
+  CHECK(ask_string(topic, publish_atom::value, bodies(10, 30), caf::timespan{0}) == "");
+  REQUIRE_FALSE(health.empty());
+  CHECK(health.back().find("sync failed") != std::string::npos);
+  // Reading and handing over while every sync fails: nothing is dropped.
+  auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(ch);
+  to_stop.push_back(ch);
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{100});
+  sched.run();
+  REQUIRE(log.delivered.size() == 30);
+  for (size_t i = 0; i < 30; ++i)
+    CHECK(log.body(i) == "m" + std::to_string(i));
+  *failing = false;
+}
