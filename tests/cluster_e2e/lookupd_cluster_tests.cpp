@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <netdb.h>
 #include <optional>
 #include <sstream>
 #include <unistd.h>
@@ -35,6 +36,22 @@ std::string os_hostname() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+/// Whether every address `host` resolves to (IPv4) is 127.0.0.1.
+bool resolves_to_loopback(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0)
+    return false;
+  bool loopback = found != nullptr;
+  for (auto* a = found; a; a = a->ai_next)
+    loopback = loopback && reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr.s_addr ==
+                               htonl(INADDR_LOOPBACK);
+  ::freeaddrinfo(found);
+  return loopback;
 }
 
 /// Query-string encoding of the names used here (`#` of `#ephemeral`, `:`).
@@ -547,7 +564,17 @@ TEST_CASE("two lookupds: both list everything; PUT /config drops the removed one
 }
 
 TEST_CASE("discovery: a second nsqd creates the lookupd's channels on first PUB") {
-  lookupd_process lk({"--broadcast-address=127.0.0.1"});
+  // nsqd asks for /channels at the lookupd's broadcast_address:http_port from
+  // its IDENTIFY answer: an IP, then the default (the OS hostname), when that
+  // name reaches the loopback listener here.
+  auto broadcast = GENERATE(as<std::string>{}, "127.0.0.1", "");
+  if (broadcast.empty() && !resolves_to_loopback(os_hostname())) {
+    WARN("the OS hostname does not resolve to 127.0.0.1: default case not run");
+    return;
+  }
+  INFO("lookupd broadcast address: " << (broadcast.empty() ? "(default)" : broadcast));
+  lookupd_process lk(broadcast.empty() ? strings{}
+                                       : strings{"--broadcast-address=" + broadcast});
   nsqd_process a{lookupd_flags({&lk})};
   create_channel(a.http_port(), "t", "c");
   auto eph = subscriber(a.port(), "t", "e#ephemeral", 1);
@@ -589,4 +616,102 @@ TEST_CASE("discovery: a second nsqd creates the lookupd's channels on first PUB"
   // The message waits in c for a consumer.
   auto consumer = subscriber(b.port(), "t", "c", 1);
   CHECK(consumer.read_message().body == "first");
+}
+
+TEST_CASE("nsqadmin's delete: lookupd first, then nsqd's UNREGISTER of a gone key") {
+  lookupd_process lk;
+  nsqd_process nsqd{lookupd_flags({&lk})};
+  create_channel(nsqd.http_port(), "t", "c");
+  post(nsqd.http_port(), "/topic/create?topic=u");
+  await([&] { return producers(lk, "t") == 1 && producers(lk, "u") == 1; }, 5s,
+        "registration", [&] { return dump(lk); });
+  auto id = debug(lk)["client::"][0]["id"];
+
+  // HTTP deletes in lookupd do not reach nsqd (§7.2).
+  post(lk.http_port(), "/channel/delete?topic=t&channel=c");
+  post(lk.http_port(), "/topic/delete?topic=t");
+  CHECK_FALSE(lookup(lk, "t").has_value());
+  CHECK(node_topics(nodes(lk)[0]) == std::map<std::string, bool>{{"u", false}});
+  // nsqd's own deletes then UNREGISTER keys that are gone: OK, no disconnect.
+  post(nsqd.http_port(), "/channel/delete?topic=t&channel=c");
+  post(nsqd.http_port(), "/topic/delete?topic=t");
+  await([&] { return nsqd.log().find("UNREGISTER t\n") != std::string::npos; }, 5s,
+        "UNREGISTER t", [&] { return nsqd.log(); });
+  post(nsqd.http_port(), "/topic/create?topic=after");
+  await([&] { return producers(lk, "after") == 1; }, 5s, "REGISTER after",
+        [&] { return dump(lk) + "\n" + nsqd.log(); });
+  CHECK(debug(lk)["client::"][0]["id"] == id); // the same connection
+  CHECK(nsqd.log().find(" - E_") == std::string::npos);
+  CHECK_FALSE(lookup(lk, "t").has_value());
+  CHECK(channels(lk, "t").empty()); // nothing resurrects c for a new nsqd
+  CHECK(producers(lk, "u") == 1);
+
+  // A topic deleted only in lookupd comes back with nsqd's next REGISTER of it.
+  post(lk.http_port(), "/topic/delete?topic=u");
+  CHECK_FALSE(lookup(lk, "u").has_value());
+  create_channel(nsqd.http_port(), "u", "uc");
+  await([&] { return producers(lk, "u") == 1; }, 5s, "REGISTER u uc",
+        [&] { return dump(lk); });
+  CHECK(channels(lk, "u") == strings{"uc"});
+}
+
+TEST_CASE("nsqd restart: a stopped nsqd drops out, the restarted one registers again") {
+  lookupd_process lk;
+  data_dir dir;
+  auto flags = lookupd_flags({&lk});
+  std::optional<nsqd_process> nsqd;
+  nsqd.emplace(dir, flags);
+  create_channel(nsqd->http_port(), "t", "c");
+  post(nsqd->http_port(), "/topic/create?topic=u");
+  await([&] { return debug(lk).contains("channel:t:c") && producers(lk, "u") == 1; }, 5s,
+        "registration", [&] { return dump(lk); });
+
+  REQUIRE(nsqd->stop() == 0); // no UNREGISTER: the closed connection is enough
+  await([&] { return debug(lk) == ojson::object(); }, 5s, "the disconnect clean-up",
+        [&] { return dump(lk); });
+  CHECK(nodes(lk).empty());
+  CHECK(*lookup(lk, "t") == ojson::parse(R"({"channels":["c"],"producers":[]})"));
+  CHECK(topics(lk) == strings{"t", "u"});
+
+  nsqd.reset();
+  nsqd.emplace(dir, flags); // topics and channels from nsqd.dat
+  await(
+      [&] {
+        auto ns = nodes(lk);
+        return ns.size() == 1 && ns[0]["topics"].size() == 2 &&
+               debug(lk).contains("channel:t:c");
+      },
+      5s, "re-registration of the loaded topics",
+      [&] { return dump(lk) + "\n" + nsqd->log(); });
+  CHECK(node_topics(nodes(lk)[0]) ==
+        std::map<std::string, bool>{{"t", false}, {"u", false}});
+  CHECK(nodes(lk)[0]["tcp_port"] == nsqd->port());
+}
+
+TEST_CASE("late lookupd: started after nsqd, it gets everything on nsqd's next command") {
+  // Learn two free ports, then leave them closed while nsqd starts.
+  std::string tcp, http;
+  {
+    lookupd_process probe_ports;
+    tcp = probe_ports.tcp_address();
+    http = "127.0.0.1:" + std::to_string(probe_ports.http_port());
+    REQUIRE(probe_ports.stop() == 0);
+  }
+  nsqd_process nsqd{{"--broadcast-address=127.0.0.1", "--lookupd-tcp-address=" + tcp}};
+  create_channel(nsqd.http_port(), "t", "c"); // the lookupd is not there
+  lookupd_process lk({"--tcp-address=" + tcp, "--http-address=" + http});
+  // Commands go on being sent (the failed dial may hold off a few): poll
+  // with a fresh topic each time.
+  int n = 0;
+  await(
+      [&] {
+        post(nsqd.http_port(), "/topic/create?topic=k" + std::to_string(n++));
+        return debug(lk).contains("channel:t:c");
+      },
+      20s, "registration with the late lookupd",
+      [&] { return dump(lk) + "\n" + nsqd.log(); });
+  CHECK(producers(lk, "t") == 1);
+  CHECK(channels(lk, "t") == strings{"c"});
+  INFO("commands until reconnected: " << n);
+  CHECK(nodes(lk).size() == 1);
 }
