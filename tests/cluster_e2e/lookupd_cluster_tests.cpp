@@ -473,8 +473,14 @@ TEST_CASE("restart: a new lookupd on the same ports gets every registration agai
   create_channel(nsqd.http_port(), "t1", "c1");
   create_channel(nsqd.http_port(), "t1", "c2");
   post(nsqd.http_port(), "/topic/create?topic=t2");
-  await([&] { return debug(*lk).contains("channel:t1:c2") && producers(*lk, "t2") == 1; },
-        5s, "registration", [&] { return dump(*lk); });
+  auto consumer = subscriber(nsqd.port(), "t1", "e#ephemeral", 1); // registered too
+  await(
+      [&] {
+        auto d = debug(*lk);
+        return d.contains("channel:t1:c2") && d.contains("channel:t1:e#ephemeral") &&
+               producers(*lk, "t2") == 1;
+      },
+      5s, "registration", [&] { return dump(*lk); });
 
   REQUIRE(lk->stop() == 0);
   lk.reset();
@@ -493,11 +499,11 @@ TEST_CASE("restart: a new lookupd on the same ports gets every registration agai
       [&] {
         auto ns = nodes(*lk);
         return ns.size() == 1 && ns[0]["topics"].size() == 4 &&
-               debug(*lk).contains("channel:t1:c2");
+               debug(*lk).contains("channel:t1:e#ephemeral");
       },
       5s, "re-registration", [&] { return dump(*lk) + "\n" + nsqd.log(); });
   CHECK(topics(*lk) == strings{"t1", "t2", "t3", "t4"});
-  CHECK(channels(*lk, "t1") == strings{"c1", "c2"});
+  CHECK(channels(*lk, "t1") == strings{"c1", "c2", "e#ephemeral"});
   CHECK(channels(*lk, "t2").empty());
   for (auto t : {"t1", "t2", "t3", "t4"})
     CHECK(producers(*lk, t) == 1);
@@ -714,4 +720,62 @@ TEST_CASE("late lookupd: started after nsqd, it gets everything on nsqd's next c
   CHECK(channels(lk, "t") == strings{"c"});
   INFO("commands until reconnected: " << n);
   CHECK(nodes(lk).size() == 1);
+}
+
+TEST_CASE("two lookupds: discovery creates the union of their channels") {
+  lookupd_process one({"--broadcast-address=127.0.0.1"});
+  lookupd_process two({"--broadcast-address=127.0.0.1"});
+  // Channels known to one lookupd each (as nsqadmin creates them).
+  post(one.http_port(), "/channel/create?topic=t&channel=x");
+  post(two.http_port(), "/channel/create?topic=t&channel=y");
+  nsqd_process nsqd{lookupd_flags({&one, &two})};
+  await([&] { return nodes(one).size() == 1 && nodes(two).size() == 1; }, 5s,
+        "the connections", [&] { return nsqd.log(); });
+  publish(nsqd.port(), "t", {"m"});
+  await(
+      [&] {
+        auto s = probe::stats(nsqd.http_port());
+        auto x = probe::channel_stats(s, "t", "x");
+        auto y = probe::channel_stats(s, "t", "y");
+        return !x.is_null() && !y.is_null() && x["depth"] == 1 && y["depth"] == 1;
+      },
+      5s, "channels x and y each holding the message", [&] { return nsqd.log(); });
+  // ...and both lookupds learn both channels from nsqd.
+  for (auto* l : {&one, &two})
+    await(
+        [&] {
+          auto d = debug(*l);
+          return d.contains("channel:t:x") && d.contains("channel:t:y");
+        },
+        5s, "REGISTER t x and t y with " + l->tcp_address(), [&] { return dump(*l); });
+}
+
+TEST_CASE("two lookupds: a dead one does not hold up the live one") {
+  std::string dead;
+  {
+    lookupd_process gone;
+    dead = gone.tcp_address();
+    REQUIRE(gone.stop() == 0);
+  }
+  lookupd_process live({"--broadcast-address=127.0.0.1"});
+  nsqd_process nsqd{{"--broadcast-address=127.0.0.1", "--lookupd-tcp-address=" + dead,
+                     "--lookupd-tcp-address=" + live.tcp_address()}};
+  post(live.http_port(), "/channel/create?topic=t&channel=x");
+  await([&] { return nodes(live).size() == 1; }, 5s, "the live connection",
+        [&] { return nsqd.log(); });
+  auto start = clock_type::now();
+  for (int i = 0; i < 5; ++i)
+    post(nsqd.http_port(), "/topic/create?topic=u" + std::to_string(i));
+  publish(nsqd.port(), "t", {"m"});
+  await(
+      [&] {
+        auto ns = nodes(live);
+        return ns.size() == 1 && ns[0]["topics"].size() == 6 &&
+               debug(live).contains("channel:t:x");
+      },
+      5s, "registration with the live lookupd", [&] { return dump(live); });
+  CHECK(clock_type::now() - start < 1s);
+  auto x = probe::channel_stats(probe::stats(nsqd.http_port()), "t", "x");
+  REQUIRE_FALSE(x.is_null()); // discovered from the live one
+  CHECK(x["depth"] == 1);
 }
