@@ -553,6 +553,7 @@ TEST_CASE("two lookupds: both list everything; PUT /config drops the removed one
 
   // Adding it back connects again with the full set.
   auto both = R"([")" + one.tcp_address() + R"(",")" + two.tcp_address() + R"("])";
+  auto kept_id = debug(one)["client::"][0]["id"];
   {
     http_client h{nsqd.http_port()};
     REQUIRE(h.request("PUT", "/config/nsqlookupd_tcp_addresses", both).status == 200);
@@ -566,7 +567,8 @@ TEST_CASE("two lookupds: both list everything; PUT /config drops the removed one
   CHECK(node_topics(nodes(two)[0]) ==
         std::map<std::string, bool>{{"t", false}, {"u", false}, {"v", false}});
   CHECK(debug(two).contains("channel:t:c"));
-  CHECK(nodes(one).size() == 1); // the kept connection was not duplicated
+  CHECK(nodes(one).size() == 1); // the kept connection was not duplicated...
+  CHECK(debug(one)["client::"][0]["id"] == kept_id); // ...nor replaced
 }
 
 TEST_CASE("discovery: a second nsqd creates the lookupd's channels on first PUB") {
@@ -778,4 +780,42 @@ TEST_CASE("two lookupds: a dead one does not hold up the live one") {
   auto x = probe::channel_stats(probe::stats(nsqd.http_port()), "t", "x");
   REQUIRE_FALSE(x.is_null()); // discovered from the live one
   CHECK(x["depth"] == 1);
+}
+
+TEST_CASE("discovery: every way of creating the topic asks the lookupd") {
+  auto how = GENERATE(as<std::string>{}, "http /pub", "http /mpub", "http /topic/create",
+                      "tcp MPUB", "tcp DPUB", "tcp SUB");
+  INFO("topic created by " << how);
+  lookupd_process lk({"--broadcast-address=127.0.0.1"});
+  post(lk.http_port(), "/channel/create?topic=t&channel=c");
+  nsqd_process nsqd{lookupd_flags({&lk})};
+  await([&] { return nodes(lk).size() == 1; }, 5s, "the connection",
+        [&] { return nsqd.log(); });
+  std::optional<raw_client> sub;
+  if (how == "http /pub") {
+    http_client h{nsqd.http_port()};
+    REQUIRE(h.request("POST", "/pub?topic=t", "m").status == 200);
+  } else if (how == "http /mpub") {
+    http_client h{nsqd.http_port()};
+    REQUIRE(h.request("POST", "/mpub?topic=t", "m").status == 200);
+  } else if (how == "http /topic/create") {
+    post(nsqd.http_port(), "/topic/create?topic=t");
+  } else if (how == "tcp MPUB") {
+    raw_client c{nsqd.port()};
+    c.send(mpub("t", {"m"}));
+    expect_ok(c);
+  } else if (how == "tcp DPUB") {
+    raw_client c{nsqd.port()};
+    c.send(dpub("t", 1, "m"));
+    expect_ok(c);
+  } else {
+    sub.emplace(subscriber(nsqd.port(), "t", "own", 0));
+  }
+  await(
+      [&] {
+        return !probe::channel_stats(probe::stats(nsqd.http_port()), "t", "c").is_null();
+      },
+      5s, "channel c on nsqd", [&] { return nsqd.log(); });
+  await([&] { return debug(lk).contains("channel:t:c"); }, 5s, "REGISTER t c",
+        [&] { return dump(lk); });
 }
