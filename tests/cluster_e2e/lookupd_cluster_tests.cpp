@@ -819,3 +819,34 @@ TEST_CASE("discovery: every way of creating the topic asks the lookupd") {
   await([&] { return debug(lk).contains("channel:t:c"); }, 5s, "REGISTER t c",
         [&] { return dump(lk); });
 }
+
+TEST_CASE(
+    "stalled lookupd: nsqd gives up after 1 s, then re-registers on one connection") {
+  lookupd_process lk;
+  nsqd_process nsqd{lookupd_flags({&lk})};
+  create_channel(nsqd.http_port(), "t", "c");
+  await([&] { return debug(lk).contains("channel:t:c"); }, 5s, "registration",
+        [&] { return dump(lk); });
+  auto old_id = debug(lk)["client::"][0]["id"];
+
+  ::kill(lk.pid(), SIGSTOP);
+  {
+    resume_guard resume{lk.pid()};
+    post(nsqd.http_port(), "/topic/create?topic=u"); // no answer within 1 s
+    await([&] { return nsqd.log().find("REGISTER u - ") != std::string::npos; }, 3s,
+          "nsqd giving up on REGISTER u", [&] { return nsqd.log(); });
+  } // SIGCONT: the lookupd reads the queued REGISTER u, then the close
+  post(nsqd.http_port(), "/topic/create?topic=v"); // reconnects with the full set
+  await(
+      [&] {
+        auto ns = nodes(lk);
+        return ns.size() == 1 && ns[0]["topics"].size() == 3 &&
+               ns[0]["remote_address"] != old_id;
+      },
+      5s, "re-registration on a new connection",
+      [&] { return dump(lk) + "\n" + nsqd.log(); });
+  CHECK(node_topics(nodes(lk)[0]) ==
+        std::map<std::string, bool>{{"t", false}, {"u", false}, {"v", false}});
+  CHECK(debug(lk)["client::"].size() == 1); // the stalled connection is gone
+  CHECK(debug(lk).contains("channel:t:c"));
+}
