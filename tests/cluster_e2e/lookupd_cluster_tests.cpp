@@ -850,3 +850,25 @@ TEST_CASE(
   CHECK(debug(lk)["client::"].size() == 1); // the stalled connection is gone
   CHECK(debug(lk).contains("channel:t:c"));
 }
+
+TEST_CASE("stalled lookupd: nsqd's shutdown is bounded by its HTTP client timeout") {
+  // The stalled lookupd's TCP connection does not hold nsqd up. The /channels
+  // query of a topic created just before does, until its request timeout
+  // (caf-nsqd awaits that blocking GET; nsqd v1.3.0 exits without waiting).
+  lookupd_process lk;
+  strings flags = lookupd_flags({&lk});
+  flags.push_back("--http-client-request-timeout=1s");
+  nsqd_process nsqd{flags};
+  post(nsqd.http_port(), "/topic/create?topic=t");
+  await([&] { return producers(lk, "t") == 1; }, 5s, "registration",
+        [&] { return dump(lk); });
+  ::kill(lk.pid(), SIGSTOP);
+  resume_guard resume{lk.pid()};
+  post(nsqd.http_port(), "/topic/create?topic=u"); // REGISTER u and /channels in flight
+  auto start = clock_type::now();
+  CHECK(nsqd.stop(10s) == 0);
+  auto took = clock_type::now() - start;
+  INFO("shutdown took "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
+  CHECK(took < 2500ms);
+}
