@@ -85,6 +85,13 @@ public:
     r.cancellers.erase(it_);
   }
   bool cancelled() const { return cancelled_; }
+  /// Whether shutdown has begun by now (a close posted while the host was
+  /// still being resolved hit a socket not yet open).
+  static bool cancelled_now() {
+    auto& r = queries();
+    std::lock_guard<std::mutex> guard{r.mtx};
+    return r.cancelled;
+  }
 
 private:
   bool cancelled_ = false;
@@ -186,6 +193,8 @@ std::string get_plain(const http_url& u, const http_client_options& o,
     return shutting_down;
   if (auto err = connect(ioc, stream, u, o.connect_timeout); !err.empty())
     return err;
+  if (cancel_scope::cancelled_now())
+    return shutting_down;
   stream.expires_after(o.request_timeout);
   auto ec = exchange(ioc, stream, u, parser);
   beast::error_code ignored;
@@ -229,6 +238,8 @@ std::string get_tls(const http_url& u, const http_client_options& o,
   if (auto err = connect(ioc, beast::get_lowest_layer(stream), u, o.connect_timeout);
       !err.empty())
     return err;
+  if (cancel_scope::cancelled_now())
+    return shutting_down;
   beast::get_lowest_layer(stream).expires_after(o.request_timeout);
   beast::error_code ec;
   stream.async_handshake(asio::ssl::stream_base::client,

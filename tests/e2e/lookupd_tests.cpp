@@ -67,7 +67,9 @@ TEST_CASE("lookupd: the session of §20.7 byte for byte") {
                    "UNREGISTER lk c1",
                    "UNREGISTER lk"};
   CHECK(lookupd.commands_without_ping() == expected);
-  // The topic's creation asked the lookupd's HTTP API for its channels.
+  // The topic's creation asked the lookupd's HTTP API for its channels (on a
+  // thread of its own: under load it may still be on its way).
+  REQUIRE(probe::eventually([&] { return !lookupd.http_requests().empty(); }, 3s));
   auto reqs = lookupd.http_requests();
   REQUIRE(reqs.size() == 1);
   CHECK(reqs[0].rfind("GET /channels?topic=lk HTTP/1.1\r\n", 0) == 0);
