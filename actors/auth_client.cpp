@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -20,6 +21,9 @@
 
 #include <openssl/ssl.h>
 
+#include <functional>
+#include <list>
+#include <mutex>
 #include <random>
 #include <utility>
 
@@ -38,6 +42,63 @@ using response_parser = http::response_parser<http::string_body>;
 /// a grant is a few KiB.
 constexpr size_t max_response_size = 1 << 20;
 constexpr uint32_t max_response_header_size = 64 * 1024;
+
+/// The GETs in flight, so that shutdown can abort them (nsqd exits without
+/// waiting for its outbound HTTP requests).
+struct query_registry {
+  std::mutex mtx;
+  bool cancelled = false;
+  std::list<std::function<void()>> cancellers;
+};
+
+query_registry& queries() {
+  static query_registry r;
+  return r;
+}
+
+/// Keeps a GET's canceller registered while the GET runs; `cancelled()` once
+/// shutdown has begun (the GET then fails at once).
+class cancel_scope {
+public:
+  /// `stream` must outlive the scope; closing its socket on `ioc`'s thread
+  /// fails the pending operation.
+  template <class Stream> cancel_scope(asio::io_context& ioc, Stream& stream) {
+    auto& r = queries();
+    std::lock_guard<std::mutex> guard{r.mtx};
+    cancelled_ = r.cancelled;
+    if (cancelled_)
+      return;
+    it_ = r.cancellers.insert(r.cancellers.end(), [&ioc, &stream] {
+      asio::post(ioc, [&stream] {
+        beast::error_code ignored;
+        beast::get_lowest_layer(stream).socket().close(ignored);
+      });
+    });
+  }
+  cancel_scope(const cancel_scope&) = delete;
+  cancel_scope& operator=(const cancel_scope&) = delete;
+  ~cancel_scope() {
+    if (cancelled_)
+      return;
+    auto& r = queries();
+    std::lock_guard<std::mutex> guard{r.mtx};
+    r.cancellers.erase(it_);
+  }
+  bool cancelled() const { return cancelled_; }
+  /// Whether shutdown has begun by now (a close posted while the host was
+  /// still being resolved hit a socket not yet open).
+  static bool cancelled_now() {
+    auto& r = queries();
+    std::lock_guard<std::mutex> guard{r.mtx};
+    return r.cancelled;
+  }
+
+private:
+  bool cancelled_ = false;
+  std::list<std::function<void()>>::iterator it_;
+};
+
+const std::string shutting_down = "nsqd is shutting down";
 
 /// Resolves `u`'s host within `timeout`; returns the failure text or "".
 std::string resolve(asio::io_context& ioc, const http_url& u, ms timeout,
@@ -127,8 +188,13 @@ std::string get_plain(const http_url& u, const http_client_options& o,
                       response_parser& parser) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
+  cancel_scope scope{ioc, stream};
+  if (scope.cancelled())
+    return shutting_down;
   if (auto err = connect(ioc, stream, u, o.connect_timeout); !err.empty())
     return err;
+  if (cancel_scope::cancelled_now())
+    return shutting_down;
   stream.expires_after(o.request_timeout);
   auto ec = exchange(ioc, stream, u, parser);
   beast::error_code ignored;
@@ -159,6 +225,9 @@ std::string get_tls(const http_url& u, const http_client_options& o,
     return err;
   asio::io_context ioc;
   beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+  cancel_scope scope{ioc, stream};
+  if (scope.cancelled())
+    return shutting_down;
   // The certificate must name the host (an IP SAN for an address); SNI only
   // for names, as Go.
   stream.set_verify_callback(asio::ssl::host_name_verification(u.host));
@@ -169,6 +238,8 @@ std::string get_tls(const http_url& u, const http_client_options& o,
   if (auto err = connect(ioc, beast::get_lowest_layer(stream), u, o.connect_timeout);
       !err.empty())
     return err;
+  if (cancel_scope::cancelled_now())
+    return shutting_down;
   beast::get_lowest_layer(stream).expires_after(o.request_timeout);
   beast::error_code ec;
   stream.async_handshake(asio::ssl::stream_base::client,
@@ -276,6 +347,14 @@ std::string http_get(const std::string& url, const http_client_options& opts,
     if (next.empty())
       return failure + " (no https_port to retry on)";
   }
+}
+
+void cancel_http_gets() {
+  auto& r = queries();
+  std::lock_guard<std::mutex> guard{r.mtx};
+  r.cancelled = true;
+  for (auto& cancel : r.cancellers)
+    cancel();
 }
 
 caf::actor spawn_auth_query(caf::actor_system& sys, auth_job job) {

@@ -50,4 +50,8 @@ caf::actor spawn_auth_query(caf::actor_system& sys, auth_job job);
 std::string http_get(const std::string& url, const http_client_options& opts,
                      std::string& body);
 
+/// Shutdown: fails every `http_get` in flight (and every later one) at once,
+/// so that awaiting the actors running them does not wait out their timeouts.
+void cancel_http_gets();
+
 } // namespace nsq

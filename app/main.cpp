@@ -1,6 +1,7 @@
 // caf-nsqd: flags, startup checks, wiring of broker and TCP listener, and
 // the clean shutdown on SIGINT/SIGTERM.
 
+#include "actors/auth_client.hpp"
 #include "actors/broker.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
@@ -166,6 +167,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
 
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");
+  nsq::cancel_http_gets(); // lookupd /channels and auth GETs: nsqd does not wait
   server.stop();
   http.stop();
   https.stop();
