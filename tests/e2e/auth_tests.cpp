@@ -186,7 +186,7 @@ TEST_CASE("auth: AUTH errors", "[auth]") {
     c.send(auth("alice"));
     expect_fatal(c, "E_INVALID cannot AUTH in current state");
   }
-  CHECK(fx.nsqd.log().find("AUTH failed") != std::string::npos);
+  CHECK(fx.nsqd.log_has("AUTH failed"));
 }
 
 TEST_CASE("auth: disabled without --auth-http-address", "[auth]") {

@@ -195,8 +195,8 @@ TEST_CASE("lookupd: a black-holed lookupd does not slow publishing or delivery")
     consumer.read_message(2s);
   auto took = std::chrono::steady_clock::now() - start;
   CHECK(took < 1500ms); // each lookupd command alone waits out a 1 s deadline
-  CHECK(nsqd.log().find("no available nsqlookupd to query for channels to pre-create "
-                        "for topic slow1") != std::string::npos);
+  CHECK(nsqd.log_has("no available nsqlookupd to query for channels to pre-create "
+                     "for topic slow1"));
 }
 
 TEST_CASE("lookupd: channel discovery creates the lookupd's channels before delivery") {
@@ -260,8 +260,7 @@ TEST_CASE("lookupd: PUT /config/nsqlookupd_tcp_addresses switches peers") {
   CHECK(http.request("PUT", "/config/nsqlookupd_tcp_addresses", "[1]").body ==
         R"({"message":"INVALID_VALUE"})");
   CHECK(http.request("PUT", "/config/nsqlookupd_tcp_addresses", "").status == 413);
-  CHECK(nsqd.log().find("LOOKUP(" + first.address() + "): removing peer") !=
-        std::string::npos);
+  CHECK(nsqd.log_has("LOOKUP(" + first.address() + "): removing peer"));
 }
 
 TEST_CASE("lookupd: topics loaded from nsqd.dat register without channel discovery") {

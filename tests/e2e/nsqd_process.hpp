@@ -118,6 +118,15 @@ public:
   /// Returns the server's stderr so far.
   std::string log() const { return proc_->text(); }
 
+  /// Returns whether `text` appears in the server's stderr within `limit`
+  /// (a log line is written by the server's log thread, after the event).
+  bool log_has(const std::string& text,
+               std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
+    return proc_->wait_for(
+        [&](const std::string& log) { return log.find(text) != std::string::npos; },
+        limit);
+  }
+
   /// Returns whether the process is still running.
   bool running() { return !proc_->wait_exit(std::chrono::milliseconds(0)); }
 

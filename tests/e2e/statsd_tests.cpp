@@ -189,8 +189,7 @@ TEST_CASE("statsd: topic, channel and memory metrics reach a UDP listener") {
   for (auto& m : ms)
     CHECK(m.name.rfind(prefix, 0) == 0);
   // The log tells where the pushes go; SIGTERM stops the pusher too.
-  CHECK(nsqd.log().find("STATSD: pushing stats to " + udp.address()) !=
-        std::string::npos);
+  CHECK(nsqd.log_has("STATSD: pushing stats to " + udp.address()));
   CHECK(nsqd.stop() == 0);
   CHECK(nsqd.log().find("STATSD: closing") != std::string::npos);
 }
