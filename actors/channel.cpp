@@ -562,7 +562,8 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
   st.paused = paused;
   st.disk_ctx = std::move(disk);
   if (st.disk_ctx && !st.ephemeral)
-    st.disk.init(st.disk_ctx, st.cfg, st.topic_name + ":" + st.channel_name);
+    st.disk.init(st.disk_ctx, st.cfg, st.topic_name + ":" + st.channel_name, self->id(),
+                 st.topic ? st.topic.id() : self->id());
   st.disk.start(self, [self] { after_change(self); });
   self->set_down_handler([=](caf::down_msg& dm) { remove_consumer(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });
