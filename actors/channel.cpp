@@ -174,7 +174,10 @@ void flush_spill(channel_actor* self) {
                     else if (seq)
                       st.from_disk.add(data_of((*items)[i].msg).id, *seq);
                   }
-                  if (!error.empty()) {
+                  if (!error.empty() && st.exiting) {
+                    // Cancelled by the shutdown: the write was handed over
+                    // already and completes; nothing to keep in memory.
+                  } else if (!error.empty()) {
                     log_error("CHANNEL(" + st.topic_name + ":" + st.channel_name +
                               "): disk write failed, keeping messages in memory - " +
                               error);

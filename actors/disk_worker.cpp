@@ -400,7 +400,7 @@ disk_pool::~disk_pool() {
 
 size_t default_disk_pool_size() {
   auto cores = static_cast<size_t>(std::thread::hardware_concurrency());
-  return std::clamp<size_t>(cores, 2, 4);
+  return std::clamp<size_t>(cores * 4, 4, 8);
 }
 
 size_t disk_io_index(const std::string& queue_name, size_t pool_size) {
