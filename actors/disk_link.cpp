@@ -19,7 +19,7 @@ void disk_link::init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg,
 
 caf::actor& disk_link::worker(caf::event_based_actor* self) {
   if (!worker_) {
-    if (!ctx_->pool || ctx_->pool->actors.empty())
+    if (!ctx_->pool || ctx_->pool->actors.empty() || io_failed_)
       worker_ = spawn_disk_io(self->system(), disk_queue_options_of(*ctx_, *cfg_, name_),
                               ctx_->broker, ctx_->detached, true);
     else
@@ -72,6 +72,7 @@ void disk_link::write(caf::event_based_actor* self, std::vector<std::string> pay
           },
           [this, finish](caf::error& err) {
             worker_ = nullptr;
+            io_failed_ = true;
             finish(0, "disk worker failed: " + caf::to_string(err));
           });
 }
@@ -97,8 +98,12 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
             reading_ = false;
             if (ended_)
               return;
+            // The I/O actor died: its records are still on disk (depth kept),
+            // and the next request reopens the queue in a private I/O actor
+            // (a dead pool actor stays dead); what it had handed out is read
+            // again there.
             worker_ = nullptr;
-            depth_ = 0;
+            io_failed_ = true;
             forget_unconfirmed(); // that opening's numbers mean nothing to the next
             std::vector<std::string> none;
             done(none, 0);

@@ -84,6 +84,8 @@ public:
                 action then, bool keep_read = false);
   /// Closes the queue if it is empty and nothing is outstanding.
   void retire_if_idle(caf::event_based_actor* self);
+  /// The I/O actor holding the open queue (null when closed); for tests.
+  const caf::actor& io_actor() const { return worker_; }
   /// Write callbacks not yet run.
   size_t outstanding_writes() const { return waiting_.size() + pending_.size(); }
 
@@ -104,8 +106,9 @@ private:
   std::string name_;
   uint64_t owner_ = 0;
   uint64_t gen_ = 0;
-  caf::actor worker_;  ///< the I/O actor while the queue is open
-  bool ended_ = false; ///< shut down or removed: nothing more is sent
+  caf::actor worker_;      ///< the I/O actor while the queue is open
+  bool ended_ = false;     ///< shut down or removed: nothing more is sent
+  bool io_failed_ = false; ///< an I/O actor died: use a private one from now on
   uint64_t next_write_ = 0;
   std::map<uint64_t, write_done> waiting_; ///< writes sent, not yet answered
   uint64_t depth_ = 0;

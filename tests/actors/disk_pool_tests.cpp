@@ -4,6 +4,8 @@
 // with the old owner.
 
 #include "actors/broker.hpp"
+#include "actors/channel.hpp"
+#include "actors/channel_state.hpp"
 #include "actors/disk_worker.hpp"
 #include "actors/topic.hpp"
 #include "actors/topic_state.hpp"
@@ -192,4 +194,33 @@ TEST_CASE_METHOD(pool_fixture,
   caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
   sched.run();
   CHECK(bodies_of("t") == std::vector<std::string>{"new"});
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a channel whose I/O actor died keeps its depth and reads its backlog "
+                 "again",
+                 "[disk_pool]") {
+  config->mem_queue_size = 3;
+  auto probe = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](drained_atom, uint64_t) {}};
+  });
+  to_stop.push_back(probe);
+  auto ch = spawn_channel(sys, probe, "t", "c", config, context(false), false);
+  to_stop.push_back(ch);
+  sched.run();
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 10), caf::timespan{0});
+  sched.run();
+  auto& cs = state_of<channel_state>(ch);
+  REQUIRE(cs.disk.depth() == 7);
+  auto io = cs.disk.io_actor();
+  REQUIRE(io);
+  caf::anon_send_exit(io, caf::exit_reason::kill);
+  sched.run();
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{100});
+  sched.run();
+  CHECK(log.delivered.size() == 10);
+  CHECK(cs.disk.depth() == 0);
 }
