@@ -38,8 +38,9 @@ std::shared_ptr<const disk_pool> spawn_disk_pool(caf::actor_system& sys,
                                                  const disk_context& ctx,
                                                  const settings& cfg, size_t n);
 
-/// The pool size for this machine: one I/O actor per core, at least 2, at
-/// most 4 (docs/architecture.md, Durability).
+/// The pool size for this machine: 4 per core, at least 4, at most 8. The
+/// actors mostly wait in fsync, so their number is the I/O concurrency, not
+/// the CPU use (docs/architecture.md, Durability).
 size_t default_disk_pool_size();
 
 /// Which pool actor owns queue `queue_name`: chosen by the hash of its
