@@ -3,6 +3,7 @@
 #include "actors/log.hpp"
 
 #include "actors/disk_context.hpp"
+#include "actors/disk_worker.hpp"
 #include "actors/lookupd_messages.hpp"
 #include "actors/lookupd_notify.hpp"
 #include "actors/messages.hpp"
@@ -131,6 +132,12 @@ bool delete_topic(broker_actor* self, const std::string& name) {
   }
   if (disk->meta_writer)
     self->send(disk->meta_writer, meta_forget_atom::value, name);
+  // The topic's and its channels' files go before a topic of the same name
+  // can be created (its I/O actor takes them in order); the old topic's own
+  // later requests are then stale and ignored.
+  if (disk->pool && !disk->pool->actors.empty())
+    self->send(disk->pool->actors[disk_io_index(name, disk->pool->actors.size())],
+               disk_remove_atom::value, name, t.id(), t.id());
   self->send(t, purge_atom::value); // drops its messages and disk queues
   return true;
 }
@@ -162,6 +169,8 @@ void start_durable(broker_actor* self, broker_startup startup) {
   ctx->broker = caf::actor_cast<caf::actor>(self);
   ctx->meta_writer = spawn_metadata_writer(self->system(), startup.data_path,
                                            startup.metadata, startup.detached);
+  ctx->pool =
+      spawn_disk_pool(self->system(), *ctx, *self->state.cfg, default_disk_pool_size());
   self->state.disk = std::move(ctx);
   for (auto& t : startup.metadata.topics)
     if (self->state.topics.count(t.name) == 0)

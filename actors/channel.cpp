@@ -174,7 +174,10 @@ void flush_spill(channel_actor* self) {
                     else if (seq)
                       st.from_disk.add(data_of((*items)[i].msg).id, *seq);
                   }
-                  if (!error.empty()) {
+                  if (!error.empty() && st.exiting) {
+                    // Cancelled by the shutdown: the write was handed over
+                    // already and completes; nothing to keep in memory.
+                  } else if (!error.empty()) {
                     log_error("CHANNEL(" + st.topic_name + ":" + st.channel_name +
                               "): disk write failed, keeping messages in memory - " +
                               error);
@@ -562,7 +565,8 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
   st.paused = paused;
   st.disk_ctx = std::move(disk);
   if (st.disk_ctx && !st.ephemeral)
-    st.disk.init(st.disk_ctx, st.cfg, st.topic_name + ":" + st.channel_name);
+    st.disk.init(st.disk_ctx, st.cfg, st.topic_name + ":" + st.channel_name, self->id(),
+                 st.topic ? st.topic.id() : self->id());
   st.disk.start(self, [self] { after_change(self); });
   self->set_down_handler([=](caf::down_msg& dm) { remove_consumer(self, dm.source); });
   self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });

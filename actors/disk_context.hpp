@@ -13,8 +13,22 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace nsq {
+
+/// The disk I/O actors serving every queue (disk_worker.hpp): queue q lives
+/// in actors[disk_io_index(q, actors.size())]. Shared by the disk context's
+/// copies; when the last owner (broker, topic or channel) let go of it, every
+/// request of theirs is in the actors' mailboxes: they are told to stop
+/// after it (disk_stop_atom), so shutdown waits for no one.
+struct disk_pool {
+  std::vector<caf::actor> actors;
+  disk_pool() = default;
+  disk_pool(const disk_pool&) = delete;
+  disk_pool& operator=(const disk_pool&) = delete;
+  ~disk_pool();
+};
 
 /// Shared, immutable after the broker built it. A topic or channel spawned
 /// without one keeps everything in memory (the actor tests of delivery).
@@ -24,8 +38,11 @@ struct disk_context {
   /// Queues (`topic` or `topic:channel`) that had a meta file at startup:
   /// only these open their disk queue before anything spills.
   std::set<std::string> queues_on_disk;
-  /// Disk workers run in their own thread (false only in deterministic tests).
+  /// Disk I/O actors run in their own thread (false only in deterministic tests).
   bool detached = true;
+  /// Null (actor tests): each queue gets an I/O actor of its own that quits
+  /// when the queue is closed.
+  std::shared_ptr<const disk_pool> pool;
   /// Told each write's outcome: (health_atom, "" | error).
   caf::actor broker;
   /// Keeps nsqd.dat (metadata_writer.hpp); may be null (tests).
@@ -36,33 +53,43 @@ struct disk_context {
 
 using disk_context_ptr = std::shared_ptr<const disk_context>;
 
-// -- owner (topic / channel) → disk worker ------------------------------------
+// -- owner (topic / channel) → disk I/O actor ----------------------------------
+//
+// Every request names its queue and carries (owner, gen): the owner's actor
+// id and its topic's actor id. A removed queue (or topic) fences off the
+// older owners: their later requests are answered as if cancelled
+// ("exiting", no records) and never reopen the files.
 
-/// (disk_put_atom, std::vector<std::string> payloads)
+/// (disk_put_atom, name, owner, gen, std::vector<std::string> payloads)
 ///   → (uint64_t stored, uint64_t depth, std::string error): a prefix of
 ///   `stored` records was appended; error "" when all were.
 using disk_put_atom = caf::atom_constant<caf::atom("disk_put")>;
-/// (disk_read_atom, uint64_t n) → (std::vector<std::string>, uint64_t depth,
-/// uint64_t first_seq): up to n records, oldest first, numbered first_seq,
+/// (disk_read_atom, name, owner, gen, uint64_t n) → (std::vector<std::string>, uint64_t
+/// depth, uint64_t first_seq): up to n records, oldest first, numbered first_seq,
 /// first_seq + 1, ...; they stay on disk (read again after a crash) until
 /// confirmed. n = 0 asks only the depth.
 using disk_read_atom = caf::atom_constant<caf::atom("disk_read")>;
-/// (disk_confirm_atom, std::vector<uint64_t> seqs): the owner no longer needs
-/// these records (finished, or stored again); the persisted read position
-/// moves past the oldest unbroken run of confirmed ones.
+/// (disk_confirm_atom, name, owner, gen, std::vector<uint64_t> seqs): the owner no longer
+/// needs these records (finished, or stored again); the persisted read position moves
+/// past the oldest unbroken run of confirmed ones.
 using disk_confirm_atom = caf::atom_constant<caf::atom("disk_conf")>;
-/// (disk_commit_atom): self-sent after a confirm, so every confirm already
+/// (disk_commit_atom, name): self-sent after a confirm, so every confirm already
 /// in the mailbox is applied before the one sync that persists them.
 using disk_commit_atom = caf::atom_constant<caf::atom("disk_cmt")>;
-/// (disk_release_atom): shutdown, after the owner wrote its memory behind the
-/// queue: confirms every record read, unless that write failed.
+/// (disk_release_atom, name, owner, gen): shutdown, after the owner wrote its memory
+/// behind the queue: confirms every record read, unless that write failed.
 using disk_release_atom = caf::atom_constant<caf::atom("disk_rel")>;
-/// (disk_close_atom) → bool: sync and close (an empty queue's files are
-/// removed, so an idle queue leaves nothing to open at the next start); quits.
+/// (disk_close_atom, name, owner, gen) → bool: sync and close (an empty queue's files are
+/// removed, so an idle queue leaves nothing to open at the next start).
 using disk_close_atom = caf::atom_constant<caf::atom("disk_close")>;
-/// (disk_remove_atom): delete the queue's files (topic/channel deleted); quits.
+/// (disk_remove_atom, name, owner, gen) → bool: delete the queue's files (a
+/// topic's also removes its channels' queues) and fence off the older owners.
 using disk_remove_atom = caf::atom_constant<caf::atom("disk_rm")>;
-/// (disk_sync_atom): self-sent every --sync-timeout: maybe_sync(now).
+/// (disk_stop_atom): the pool is no longer referenced: quit (after every
+/// request queued before).
+using disk_stop_atom = caf::atom_constant<caf::atom("disk_stop")>;
+/// (disk_sync_atom): self-sent every --sync-timeout: maybe_sync(now) of each
+/// open queue. (empty_atom, name, owner, gen) → bool: drop every record.
 using disk_sync_atom = caf::atom_constant<caf::atom("disk_sync")>;
 
 // -- broker → topic → channel -------------------------------------------------

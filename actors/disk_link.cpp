@@ -9,17 +9,23 @@
 namespace nsq {
 
 void disk_link::init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg,
-                     std::string name) {
+                     std::string name, uint64_t owner, uint64_t gen) {
   ctx_ = std::move(ctx);
   cfg_ = std::move(cfg);
   name_ = std::move(name);
+  owner_ = owner;
+  gen_ = gen;
 }
 
 caf::actor& disk_link::worker(caf::event_based_actor* self) {
   if (!worker_) {
-    worker_ = spawn_disk_worker(self->system(), *ctx_, *cfg_, name_);
-    // Each worker numbers its records from 0: a stale number of a failed
-    // predecessor must never confirm one of the new worker's records.
+    if (!ctx_->pool || ctx_->pool->actors.empty() || io_failed_)
+      worker_ = spawn_disk_io(self->system(), disk_queue_options_of(*ctx_, *cfg_, name_),
+                              ctx_->broker, ctx_->detached, true);
+    else
+      worker_ = ctx_->pool->actors[disk_io_index(name_, ctx_->pool->actors.size())];
+    // Each opening numbers its records from 0: a stale number of a failed
+    // predecessor must never confirm one of the new opening's records.
     seq_base_ += seq_span;
   }
   return worker_;
@@ -34,47 +40,71 @@ void disk_link::start(caf::event_based_actor* self, action ready) {
 
 void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
                       write_done done) {
-  if (closing_) { // a new worker must not open the files the old one closes
+  if (ended_) {
+    done(0, "exiting");
+    return;
+  }
+  if (closing_) { // the close must be answered before the queue opens again
     writing_ += payloads.size(); // still bound for disk: not yet taken (credit)
     pending_.push_back(pending_write{std::move(payloads), std::move(done)});
     return;
   }
   auto n = static_cast<uint64_t>(payloads.size());
   writing_ += n;
-  self->request(worker(self), caf::infinite, disk_put_atom::value, std::move(payloads))
+  auto id = next_write_++;
+  waiting_.emplace(id, std::move(done));
+  auto finish = [this, n, id](uint64_t stored, const std::string& error) {
+    auto it = waiting_.find(id);
+    if (it == waiting_.end())
+      return; // cancelled: answered "exiting" already
+    auto cb = std::move(it->second);
+    waiting_.erase(it);
+    writing_ -= n;
+    cb(stored, error);
+  };
+  self->request(worker(self), caf::infinite, disk_put_atom::value, name_, owner_, gen_,
+                std::move(payloads))
       .then(
-          [this, n, done](uint64_t stored, uint64_t depth, std::string& error) {
-            writing_ -= n;
-            depth_ = depth;
-            done(stored, error);
+          [this, finish](uint64_t stored, uint64_t depth, std::string& error) {
+            if (!ended_)
+              depth_ = depth;
+            finish(stored, error);
           },
-          [this, n, done](caf::error& err) {
-            writing_ -= n;
+          [this, finish](caf::error& err) {
             worker_ = nullptr;
-            done(0, "disk worker failed: " + caf::to_string(err));
+            io_failed_ = true;
+            finish(0, "disk worker failed: " + caf::to_string(err));
           });
 }
 
 void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
-  if (reading_ || closing_)
+  if (reading_ || closing_ || ended_)
     return;
   reading_ = true;
   auto& w = worker(self);
   auto base = seq_base_;
-  self->request(w, caf::infinite, disk_read_atom::value, n)
+  self->request(w, caf::infinite, disk_read_atom::value, name_, owner_, gen_, n)
       .then(
           [this, done, base](std::vector<std::string>& records, uint64_t depth,
                              uint64_t first_seq) {
             reading_ = false;
+            if (ended_)
+              return;
             depth_ = depth;
             unconfirmed_ += records.size();
             done(records, base + first_seq);
           },
           [this, done](caf::error&) {
             reading_ = false;
+            if (ended_)
+              return;
+            // The I/O actor died: its records are still on disk (depth kept),
+            // and the next request reopens the queue in a private I/O actor
+            // (a dead pool actor stays dead); what it had handed out is read
+            // again there.
             worker_ = nullptr;
-            depth_ = 0;
-            forget_unconfirmed(); // that worker's numbers mean nothing to the next
+            io_failed_ = true;
+            forget_unconfirmed(); // that opening's numbers mean nothing to the next
             std::vector<std::string> none;
             done(none, 0);
           });
@@ -82,7 +112,7 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
 
 void disk_link::confirm(uint64_t seq) {
   if (unconfirmed_ == 0 || seq < seq_base_)
-    return; // emptied, or read from a worker that is gone
+    return; // emptied, or read from an opening that is gone
   --unconfirmed_;
   confirms_.push_back(seq - seq_base_);
 }
@@ -91,7 +121,8 @@ void disk_link::flush_confirms(caf::event_based_actor* self) {
   if (confirms_.empty())
     return;
   if (worker_)
-    self->send(worker_, disk_confirm_atom::value, std::move(confirms_));
+    self->send(worker_, disk_confirm_atom::value, name_, owner_, gen_,
+               std::move(confirms_));
   confirms_.clear();
 }
 
@@ -100,25 +131,44 @@ void disk_link::forget_unconfirmed() {
   confirms_.clear();
 }
 
+void disk_link::cancel_writes(const std::string& error) {
+  auto waiting = std::move(waiting_);
+  waiting_.clear();
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& [id, cb] : waiting)
+    cb(0, error);
+  for (auto& p : pending)
+    p.done(0, error);
+  writing_ = 0;
+}
+
 void disk_link::empty(caf::event_based_actor* self) {
   depth_ = 0;
   forget_unconfirmed();
   if (worker_)
-    self->send(worker_, empty_atom::value);
+    self->send(worker_, empty_atom::value, name_, owner_, gen_);
 }
 
 void disk_link::remove(caf::event_based_actor* self) {
+  if (ended_)
+    return;
   depth_ = 0;
   forget_unconfirmed();
-  pending_.clear();
-  if (worker_)
-    self->send(worker_, disk_remove_atom::value);
+  ended_ = true;
+  // Sent even with no open queue: its files may exist (a retiring close).
+  if (enabled())
+    self->send(worker(self), disk_remove_atom::value, name_, owner_, gen_);
   worker_ = nullptr;
-  // A retiring worker removes its empty queue's files itself.
+  cancel_writes("exiting");
 }
 
 void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
                          action then, bool keep_read) {
+  if (ended_) {
+    then();
+    return;
+  }
   if (closing_) {
     for (auto& p : payloads)
       pending_.push_back(
@@ -126,34 +176,39 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
     after_close_ = std::move(then);
     return;
   }
-  for (auto& p : pending_) // only left if the owner never ran again after a close
-    payloads.insert(payloads.begin(), p.payloads.begin(), p.payloads.end());
-  pending_.clear();
+  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) // oldest first
+    payloads.insert(payloads.begin(), it->payloads.begin(), it->payloads.end());
+  ended_ = true;
   if (!payloads.empty()) {
-    self->send(worker(self), disk_put_atom::value, std::move(payloads));
+    self->send(worker(self), disk_put_atom::value, name_, owner_, gen_,
+               std::move(payloads));
     // What the owner still held is in that write: release the originals.
     if (!keep_read)
-      self->send(worker_, disk_release_atom::value);
+      self->send(worker_, disk_release_atom::value, name_, owner_, gen_);
     else
       flush_confirms(self);
   } else {
     flush_confirms(self); // the owner held nothing: it confirmed all it read
   }
   if (worker_)
-    self->send(worker_, disk_close_atom::value);
+    self->send(worker_, disk_close_atom::value, name_, owner_, gen_);
   forget_unconfirmed();
   worker_ = nullptr;
+  // Writes not yet answered (or waiting for a close) are answered now: the
+  // owner quits after `then` and would never run their callbacks.
+  cancel_writes("exiting");
   then();
 }
 
 void disk_link::retire_if_idle(caf::event_based_actor* self) {
   flush_confirms(self);
-  if (!worker_ || closing_ || depth_ > 0 || writing_ > 0 || reading_ || unconfirmed_ > 0)
+  if (!worker_ || closing_ || ended_ || depth_ > 0 || writing_ > 0 || reading_ ||
+      unconfirmed_ > 0)
     return;
   closing_ = true;
   auto w = std::move(worker_);
   worker_ = nullptr;
-  self->request(w, caf::infinite, disk_close_atom::value)
+  self->request(w, caf::infinite, disk_close_atom::value, name_, owner_, gen_)
       .then([this, self](bool) { closed(self); },
             [this, self](caf::error&) { closed(self); });
 }
@@ -166,10 +221,14 @@ void disk_link::closed(caf::event_based_actor* self) {
     std::vector<std::string> payloads;
     for (auto& p : pending_)
       payloads.insert(payloads.end(), p.payloads.begin(), p.payloads.end());
-    pending_.clear();
+    // The pending writes' callbacks are answered by shutdown's cancel.
+    for (auto& p : pending_)
+      p.payloads.clear();
     shutdown(self, std::move(payloads), std::move(then));
     return;
   }
+  if (ended_)
+    return;
   auto waiting = std::move(pending_);
   pending_.clear();
   for (auto& p : waiting) {

@@ -8,18 +8,26 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace nsq {
 
-/// A topic's or channel's side of its disk queue: spawns the disk worker
-/// lazily (only when something must be written, or the queue had files at
-/// startup), tracks the confirmed depth, the records still being written and
-/// the one outstanding read and the records read but not yet confirmed, and
-/// retires the worker (its thread, its open files) when the queue is empty
-/// and idle. Records read stay on disk until the owner confirms them
+/// A topic's or channel's side of its disk queue, kept in a disk I/O actor
+/// of the pool (disk_worker.hpp): opens it lazily (only when something must
+/// be written, or the queue had files at startup), tracks the confirmed
+/// depth, the records still being written and the one outstanding read and
+/// the records read but not yet confirmed, and retires the queue (closes its
+/// files in the I/O actor) when it is empty and idle.
+///
+/// States: closed (no open queue) → open (first request) → closing (retired,
+/// the close not yet answered; writes wait in `pending_`) → closed; and
+/// finally ended (shutdown or remove: nothing is sent any more). Every
+/// write callback runs exactly once: with the I/O actor's answer, or with
+/// (0, "exiting") when the owner ends (shutdown, remove) before it came. Records read
+/// stay on disk until the owner confirms them
 /// (`confirm`, sent in batches by `flush_confirms`), so a crash loses none
 /// that existed only in the owner's memory. Lives in the owner's state; every
 /// callback runs in the owner actor.
@@ -33,7 +41,10 @@ public:
   using action = std::function<void()>;
 
   /// Without a context the link is disabled: nothing ever goes to disk.
-  void init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg, std::string name);
+  /// `owner` is the owner's actor id, `gen` its topic's (the topic's own
+  /// for a topic): the I/O actor ignores them once the queue was removed.
+  void init(disk_context_ptr ctx, std::shared_ptr<const settings> cfg, std::string name,
+            uint64_t owner, uint64_t gen);
 
   bool enabled() const { return ctx_ != nullptr; }
   /// Records confirmed on disk and not yet read back.
@@ -71,8 +82,12 @@ public:
   /// who may not have stored them: read again at the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
                 action then, bool keep_read = false);
-  /// Closes the worker if the queue is empty and nothing is outstanding.
+  /// Closes the queue if it is empty and nothing is outstanding.
   void retire_if_idle(caf::event_based_actor* self);
+  /// The I/O actor holding the open queue (null when closed); for tests.
+  const caf::actor& io_actor() const { return worker_; }
+  /// Write callbacks not yet run.
+  size_t outstanding_writes() const { return waiting_.size() + pending_.size(); }
 
 private:
   struct pending_write {
@@ -83,11 +98,19 @@ private:
   caf::actor& worker(caf::event_based_actor* self);
   void forget_unconfirmed();
   void closed(caf::event_based_actor* self);
+  /// Runs every write callback still waiting with (0, error).
+  void cancel_writes(const std::string& error);
 
   disk_context_ptr ctx_;
   std::shared_ptr<const settings> cfg_;
   std::string name_;
-  caf::actor worker_;
+  uint64_t owner_ = 0;
+  uint64_t gen_ = 0;
+  caf::actor worker_;      ///< the I/O actor while the queue is open
+  bool ended_ = false;     ///< shut down or removed: nothing more is sent
+  bool io_failed_ = false; ///< an I/O actor died: use a private one from now on
+  uint64_t next_write_ = 0;
+  std::map<uint64_t, write_done> waiting_; ///< writes sent, not yet answered
   uint64_t depth_ = 0;
   uint64_t writing_ = 0;
   bool reading_ = false;

@@ -7,7 +7,11 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -15,26 +19,351 @@ namespace nsq {
 
 namespace {
 
-struct disk_worker_state {
-  storage::disk_queue_options options; ///< kept to retry a failed open
+/// One open queue of a disk I/O actor.
+struct queue_slot {
   std::unique_ptr<storage::disk_queue> queue;
   storage::status open_error;
-  caf::actor broker;
-  caf::timespan sync_timeout{std::chrono::seconds(2)};
+  uint64_t owner = 0;           ///< the topic's or channel's actor id
   confirm_window window;        ///< records read, not yet confirmed by the owner
   bool last_put_failed = false; ///< a shutdown write failed: keep what was read
   bool commit_pending = false;  ///< a disk_commit is on its way to us
-
-  static inline const char* name = "disk_worker";
 };
 
-using disk_worker_actor = caf::stateful_actor<disk_worker_state>;
+struct disk_io_state {
+  storage::disk_queue_options options; ///< every queue's, but the name
+  caf::actor broker;
+  caf::timespan sync_timeout{std::chrono::seconds(2)};
+  bool single = false;  ///< quit once the (one) queue is closed
+  bool ticking = false; ///< a disk_sync is on its way to us
+  std::unordered_map<std::string, queue_slot> slots;
+  /// Deleted queues: requests of an owner (or of a topic) older than the
+  /// deletion are stale and must never reopen the files (see `stale`).
+  std::unordered_map<std::string, uint64_t> queue_fence; ///< queue → min owner
+  std::unordered_map<std::string, uint64_t> topic_fence; ///< topic → min topic id
 
-storage::disk_queue_options options_of(const disk_context& ctx, const settings& cfg,
-                                       std::string name) {
+  static inline const char* name = "disk_io";
+};
+
+using disk_io_actor = caf::stateful_actor<disk_io_state>;
+
+std::string topic_of(const std::string& queue_name) {
+  return queue_name.substr(0, queue_name.find(':'));
+}
+
+/// A request from an owner deleted since (its queue, or its topic): a
+/// re-created queue of the same name may own the files now.
+bool stale(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
+  auto& st = self->state;
+  if (auto it = st.queue_fence.find(name);
+      it != st.queue_fence.end() && owner < it->second)
+    return true;
+  if (auto it = st.topic_fence.find(topic_of(name));
+      it != st.topic_fence.end() && gen < it->second)
+    return true;
+  return false;
+}
+
+void report_health(disk_io_actor* self, const std::string& error) {
+  if (self->state.broker)
+    self->send(self->state.broker, health_atom::value, error);
+}
+
+void report_sync(disk_io_actor* self, queue_slot& s) {
+  if (s.queue && !s.queue->sync_error().is_ok())
+    report_health(self, "sync failed - " + s.queue->sync_error().to_string());
+}
+
+void schedule_tick(disk_io_actor* self) {
+  auto& st = self->state;
+  if (st.ticking)
+    return;
+  st.ticking = true;
+  self->delayed_send(self, st.sync_timeout, disk_sync_atom::value);
+}
+
+/// Opens the queue (again, after a failure: the disk may be back).
+bool ensure_open(disk_io_actor* self, const std::string& name, queue_slot& s) {
+  if (s.queue)
+    return true;
+  auto options = self->state.options;
+  options.name = name;
+  s.open_error = storage::disk_queue::open(std::move(options), s.queue);
+  if (s.open_error.is_ok()) {
+    schedule_tick(self);
+    return true;
+  }
+  log_error("DISKQUEUE(" + name + ") failed to open - " + s.open_error.to_string());
+  s.queue.reset();
+  return false;
+}
+
+/// The slot of `name` for `owner`, opened if needed. A slot still held by
+/// another owner (an earlier topic or channel of that name that quit without
+/// closing) is closed first: its unconfirmed records are read again.
+queue_slot& slot_of(disk_io_actor* self, const std::string& name, uint64_t owner) {
+  auto& slots = self->state.slots;
+  auto it = slots.find(name);
+  if (it != slots.end() && it->second.owner != owner) {
+    if (it->second.queue)
+      if (auto s = it->second.queue->close(); !s.is_ok())
+        log_error("DISKQUEUE close failed - " + s.to_string());
+    slots.erase(it);
+    it = slots.end();
+  }
+  if (it == slots.end()) {
+    it = slots.emplace(name, queue_slot{}).first;
+    it->second.owner = owner;
+  }
+  ensure_open(self, name, it->second);
+  return it->second;
+}
+
+/// Forgets a closed queue; a single-queue actor is done.
+void forget(disk_io_actor* self, const std::string& name) {
+  self->state.slots.erase(name);
+  if (self->state.single && self->state.slots.empty())
+    self->quit();
+}
+
+caf::result<uint64_t, uint64_t, std::string>
+put(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen,
+    const std::vector<std::string>& payloads) {
+  if (stale(self, name, owner, gen))
+    return {uint64_t{0}, uint64_t{0}, std::string{"exiting"}};
+  auto& s = slot_of(self, name, owner);
+  if (!s.queue) {
+    report_health(self, s.open_error.to_string());
+    return {uint64_t{0}, uint64_t{0}, s.open_error.to_string()};
+  }
+  size_t stored = 0;
+  auto status = s.queue->put_batch(payloads, stored);
+  auto error = status.is_ok() ? std::string{} : status.to_string();
+  s.last_put_failed = !status.is_ok();
+  if (!status.is_ok())
+    log_error("DISKQUEUE(" + std::string{"write"} + ") failed - " + error);
+  report_health(self, error);
+  if (status.is_ok())
+    report_sync(self,
+                s); // stored: answered OK even if its sync failed (no retry, no dup)
+  return {static_cast<uint64_t>(stored), s.queue->depth(), error};
+}
+
+/// Reads up to n records without releasing them: they stay on disk, behind
+/// the persisted read position, until the owner confirms them.
+caf::result<std::vector<std::string>, uint64_t, uint64_t> read(disk_io_actor* self,
+                                                               const std::string& name,
+                                                               uint64_t owner,
+                                                               uint64_t gen, uint64_t n) {
+  std::vector<std::string> out;
+  if (stale(self, name, owner, gen))
+    return {std::move(out), uint64_t{0}, uint64_t{0}};
+  auto& s = slot_of(self, name, owner);
+  if (!s.queue)
+    return {std::move(out), uint64_t{0}, uint64_t{0}};
+  std::string_view record;
+  while (out.size() < n && s.queue->depth() > 0) {
+    auto status = s.queue->peek(record);
+    if (status.is_ok()) {
+      out.emplace_back(record);
+      status = s.queue->pop();
+    }
+    if (status.is_not_found())
+      break;
+    if (!status.is_ok()) {
+      log_error("DISKQUEUE read failed - " + status.to_string());
+      break;
+    }
+  }
+  auto first = s.window.add(out.size());
+  return {std::move(out), s.queue->depth(), first};
+}
+
+/// The open slot of `name` if `owner` holds it (no open otherwise).
+queue_slot* held_slot(disk_io_actor* self, const std::string& name, uint64_t owner,
+                      uint64_t gen) {
+  if (stale(self, name, owner, gen))
+    return nullptr;
+  auto it = self->state.slots.find(name);
+  if (it == self->state.slots.end() || it->second.owner != owner)
+    return nullptr;
+  return &it->second;
+}
+
+void confirm(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen,
+             const std::vector<uint64_t>& seqs) {
+  auto* s = held_slot(self, name, owner, gen);
+  if (!s)
+    return;
+  auto released = s->window.confirm(seqs);
+  if (!s->queue || released == 0)
+    return;
+  s->queue->release(released);
+  if (s->commit_pending)
+    return;
+  s->commit_pending = true; // group commit: behind the confirms queued meanwhile
+  self->send(self, disk_commit_atom::value, name);
+}
+
+void commit(disk_io_actor* self, const std::string& name) {
+  auto it = self->state.slots.find(name);
+  if (it == self->state.slots.end())
+    return;
+  auto& s = it->second;
+  s.commit_pending = false;
+  if (!s.queue)
+    return;
+  s.queue->sync_if_due();
+  report_sync(self, s);
+}
+
+/// Shutdown: the owner wrote what it held behind the queue, so the records it
+/// read are stored twice; release them unless that write failed.
+void release_all(disk_io_actor* self, const std::string& name, uint64_t owner,
+                 uint64_t gen) {
+  auto* s = held_slot(self, name, owner, gen);
+  if (!s || !s->queue || s->last_put_failed)
+    return;
+  s->queue->confirm_all();
+  s->window.clear();
+}
+
+bool empty(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
+  auto* s = held_slot(self, name, owner, gen);
+  if (!s)
+    return true;
+  s->window.clear(); // confirms of emptied records are stale
+  if (s->queue)
+    if (auto status = s->queue->empty(); !status.is_ok())
+      log_error("DISKQUEUE empty failed - " + status.to_string());
+  return true;
+}
+
+/// Closes the queue; one left empty is removed so restarts skip it.
+bool close(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
+  if (auto* s = held_slot(self, name, owner, gen); s && s->queue) {
+    bool is_empty = s->queue->depth() == 0 && s->queue->unconfirmed() == 0;
+    auto status = is_empty ? s->queue->remove() : s->queue->close();
+    if (!status.is_ok())
+      log_error("DISKQUEUE close failed - " + status.to_string());
+    s->queue.reset();
+  }
+  if (!stale(self, name, owner, gen)) {
+    auto it = self->state.slots.find(name);
+    if (it != self->state.slots.end() && it->second.owner == owner)
+      forget(self, name);
+  }
+  if (self->state.single && self->state.slots.empty())
+    self->quit();
+  return true;
+}
+
+/// Deletes one queue's files, opening it if no one did.
+void remove_files(disk_io_actor* self, const std::string& name) {
+  auto& slots = self->state.slots;
+  auto it = slots.find(name);
+  if (it == slots.end()) {
+    it = slots.emplace(name, queue_slot{}).first;
+    ensure_open(self, name, it->second);
+  }
+  if (it->second.queue)
+    if (auto s = it->second.queue->remove(); !s.is_ok())
+      log_error("DISKQUEUE remove failed - " + s.to_string());
+  slots.erase(it);
+}
+
+/// Deletes queue `name` of `owner` (a channel, or a topic with all its
+/// channels' queues): its files go, and every later request of that owner
+/// (or of that topic's channels) is stale, so it can never reopen them.
+bool remove(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
+  auto& st = self->state;
+  if (!stale(self, name, owner, gen)) {
+    st.queue_fence[name] = owner + 1;
+    bool is_topic = name.find(':') == std::string::npos;
+    if (is_topic) {
+      st.topic_fence[name] = gen + 1;
+      std::vector<std::string> names;
+      for (auto& [n, s] : st.slots)
+        if (n.compare(0, name.size() + 1, name + ":") == 0)
+          names.push_back(n);
+      for (auto& n : names)
+        remove_files(self, n);
+    }
+    remove_files(self, name);
+  }
+  if (st.single && st.slots.empty())
+    self->quit();
+  return true;
+}
+
+/// Every owner is gone (their last requests were processed): close what is
+/// still open (nothing, after an orderly shutdown) and quit.
+void stop(disk_io_actor* self) {
+  for (auto& [name, s] : self->state.slots)
+    if (s.queue)
+      if (auto status = s.queue->close(); !status.is_ok())
+        log_error("DISKQUEUE close failed - " + status.to_string());
+  self->state.slots.clear();
+  self->quit();
+}
+
+void tick(disk_io_actor* self) {
+  auto& st = self->state;
+  st.ticking = false;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [name, s] : st.slots)
+    if (s.queue)
+      if (auto status = s.queue->maybe_sync(now); !status.is_ok()) {
+        log_error("DISKQUEUE sync failed - " + status.to_string());
+        report_sync(self, s);
+      }
+  if (!st.slots.empty())
+    schedule_tick(self);
+}
+
+caf::behavior disk_io(disk_io_actor* self, storage::disk_queue_options options,
+                      caf::actor broker, bool single) {
+  auto& st = self->state;
+  st.broker = std::move(broker);
+  st.single = single;
+  st.sync_timeout = std::chrono::duration_cast<caf::timespan>(options.sync_timeout);
+  if (st.sync_timeout <= caf::timespan{0})
+    st.sync_timeout = std::chrono::seconds(2);
+  st.options = std::move(options);
+  return {
+      [=](disk_put_atom, const std::string& name, uint64_t owner, uint64_t gen,
+          const std::vector<std::string>& payloads) {
+        return put(self, name, owner, gen, payloads);
+      },
+      [=](disk_read_atom, const std::string& name, uint64_t owner, uint64_t gen,
+          uint64_t n) { return read(self, name, owner, gen, n); },
+      [=](disk_confirm_atom, const std::string& name, uint64_t owner, uint64_t gen,
+          const std::vector<uint64_t>& seqs) { confirm(self, name, owner, gen, seqs); },
+      [=](disk_release_atom, const std::string& name, uint64_t owner, uint64_t gen) {
+        release_all(self, name, owner, gen);
+      },
+      [=](disk_commit_atom, const std::string& name) { commit(self, name); },
+      [=](empty_atom, const std::string& name, uint64_t owner, uint64_t gen) {
+        return empty(self, name, owner, gen);
+      },
+      [=](disk_close_atom, const std::string& name, uint64_t owner, uint64_t gen) {
+        return close(self, name, owner, gen);
+      },
+      [=](disk_remove_atom, const std::string& name, uint64_t owner, uint64_t gen) {
+        return remove(self, name, owner, gen);
+      },
+      [=](disk_sync_atom) { tick(self); },
+      [=](disk_stop_atom) { stop(self); },
+  };
+}
+
+} // namespace
+
+storage::disk_queue_options disk_queue_options_of(const disk_context& ctx,
+                                                  const settings& cfg,
+                                                  std::string queue_name) {
   storage::disk_queue_options o;
   o.directory = ctx.data_path.empty() ? "." : ctx.data_path;
-  o.name = std::move(name);
+  o.name = std::move(queue_name);
   o.max_bytes_per_file =
       static_cast<uint64_t>(std::max<int64_t>(cfg.max_bytes_per_file, 1));
   o.max_record_size = storage::max_queue_record_size(
@@ -46,185 +375,38 @@ storage::disk_queue_options options_of(const disk_context& ctx, const settings& 
   return o;
 }
 
-/// Tells the broker each write's outcome: nsqd's health is the most recent
-/// write attempt's, across every queue, so a success here must clear another
-/// queue's failure (one small message per batch, not per record).
-void report_health(disk_worker_actor* self, const std::string& error) {
-  if (self->state.broker)
-    self->send(self->state.broker, health_atom::value, error);
+caf::actor spawn_disk_io(caf::actor_system& sys, storage::disk_queue_options options,
+                         caf::actor broker, bool detached, bool single) {
+  if (detached)
+    return sys.spawn<caf::detached>(disk_io, std::move(options), std::move(broker),
+                                    single);
+  return sys.spawn(disk_io, std::move(options), std::move(broker), single);
 }
 
-/// Reports a sync that failed after a completed write or confirm: the
-/// operation stands, only health (/ping) shows the disk trouble.
-void report_sync(disk_worker_actor* self) {
-  auto& q = *self->state.queue;
-  if (!q.sync_error().is_ok())
-    report_health(self, "sync failed - " + q.sync_error().to_string());
+std::shared_ptr<const disk_pool> spawn_disk_pool(caf::actor_system& sys,
+                                                 const disk_context& ctx,
+                                                 const settings& cfg, size_t n) {
+  auto pool = std::make_shared<disk_pool>();
+  for (size_t i = 0; i < std::max<size_t>(n, 1); ++i)
+    pool->actors.push_back(spawn_disk_io(sys, disk_queue_options_of(ctx, cfg, {}),
+                                         ctx.broker, ctx.detached, false));
+  return pool;
 }
 
-/// Opens the queue (again, after a failure: the disk may be back).
-bool ensure_open(disk_worker_actor* self) {
-  auto& st = self->state;
-  if (st.queue)
-    return true;
-  st.open_error = storage::disk_queue::open(st.options, st.queue);
-  if (st.open_error.is_ok())
-    return true;
-  log_error("DISKQUEUE(" + st.options.name + ") failed to open - " +
-            st.open_error.to_string());
-  st.queue.reset();
-  return false;
+disk_pool::~disk_pool() {
+  for (auto& a : actors)
+    caf::anon_send(a, disk_stop_atom::value);
 }
 
-caf::result<uint64_t, uint64_t, std::string>
-put(disk_worker_actor* self, const std::vector<std::string>& payloads) {
-  auto& st = self->state;
-  if (!ensure_open(self)) {
-    report_health(self, st.open_error.to_string());
-    return {uint64_t{0}, uint64_t{0}, st.open_error.to_string()};
-  }
-  size_t stored = 0;
-  auto s = st.queue->put_batch(payloads, stored);
-  auto error = s.is_ok() ? std::string{} : s.to_string();
-  st.last_put_failed = !s.is_ok();
-  if (!s.is_ok())
-    log_error("DISKQUEUE(" + std::string{"write"} + ") failed - " + error);
-  report_health(self, error);
-  if (s.is_ok())
-    report_sync(self); // stored: answered OK even if its sync failed (no retry, no dup)
-  return {static_cast<uint64_t>(stored), st.queue->depth(), error};
+size_t default_disk_pool_size() {
+  auto cores = static_cast<size_t>(std::thread::hardware_concurrency());
+  return std::clamp<size_t>(cores * 4, 4, 8);
 }
 
-/// Reads up to n records without releasing them: they stay on disk, behind
-/// the persisted read position, until the owner confirms them.
-caf::result<std::vector<std::string>, uint64_t, uint64_t> read(disk_worker_actor* self,
-                                                               uint64_t n) {
-  auto& st = self->state;
-  std::vector<std::string> out;
-  if (!st.queue)
-    return {std::move(out), uint64_t{0}, uint64_t{0}};
-  std::string_view record;
-  while (out.size() < n && st.queue->depth() > 0) {
-    auto s = st.queue->peek(record);
-    if (s.is_ok()) {
-      out.emplace_back(record);
-      s = st.queue->pop();
-    }
-    if (s.is_not_found())
-      break;
-    if (!s.is_ok()) {
-      log_error("DISKQUEUE read failed - " + s.to_string());
-      break;
-    }
-  }
-  auto first = st.window.add(out.size());
-  return {std::move(out), st.queue->depth(), first};
-}
-
-void confirm(disk_worker_actor* self, const std::vector<uint64_t>& seqs) {
-  auto& st = self->state;
-  auto released = st.window.confirm(seqs);
-  if (!st.queue || released == 0)
-    return;
-  st.queue->release(released);
-  if (st.commit_pending)
-    return;
-  st.commit_pending = true; // group commit: behind the confirms queued meanwhile
-  self->send(self, disk_commit_atom::value);
-}
-
-void commit(disk_worker_actor* self) {
-  auto& st = self->state;
-  st.commit_pending = false;
-  if (!st.queue)
-    return;
-  st.queue->sync_if_due();
-  report_sync(self);
-}
-
-/// Shutdown: the owner wrote what it held behind the queue, so the records it
-/// read are stored twice; release them unless that write failed.
-void release_all(disk_worker_actor* self) {
-  auto& st = self->state;
-  if (!st.queue || st.last_put_failed)
-    return;
-  st.queue->confirm_all();
-  st.window.clear();
-}
-
-/// Closes the queue; one left empty is removed so restarts skip it.
-bool close(disk_worker_actor* self) {
-  auto& st = self->state;
-  if (st.queue) {
-    bool empty = st.queue->depth() == 0 && st.queue->unconfirmed() == 0;
-    auto s = empty ? st.queue->remove() : st.queue->close();
-    if (!s.is_ok())
-      log_error("DISKQUEUE close failed - " + s.to_string());
-    st.queue.reset();
-  }
-  self->quit();
-  return true;
-}
-
-void remove(disk_worker_actor* self) {
-  auto& st = self->state;
-  if (st.queue) {
-    if (auto s = st.queue->remove(); !s.is_ok())
-      log_error("DISKQUEUE remove failed - " + s.to_string());
-    st.queue.reset();
-  }
-  self->quit();
-}
-
-void tick(disk_worker_actor* self) {
-  auto& st = self->state;
-  if (st.queue)
-    if (auto s = st.queue->maybe_sync(std::chrono::steady_clock::now()); !s.is_ok()) {
-      log_error("DISKQUEUE sync failed - " + s.to_string());
-      report_sync(self);
-    }
-  self->delayed_send(self, st.sync_timeout, disk_sync_atom::value);
-}
-
-caf::behavior disk_worker(disk_worker_actor* self, storage::disk_queue_options options,
-                          caf::actor broker) {
-  auto& st = self->state;
-  st.broker = std::move(broker);
-  st.sync_timeout = std::chrono::duration_cast<caf::timespan>(options.sync_timeout);
-  if (st.sync_timeout <= caf::timespan{0})
-    st.sync_timeout = std::chrono::seconds(2);
-  st.options = std::move(options);
-  ensure_open(self);
-  self->delayed_send(self, st.sync_timeout, disk_sync_atom::value);
-  return {
-      [=](disk_put_atom, const std::vector<std::string>& payloads) {
-        return put(self, payloads);
-      },
-      [=](disk_read_atom, uint64_t n) { return read(self, n); },
-      [=](disk_confirm_atom, const std::vector<uint64_t>& seqs) { confirm(self, seqs); },
-      [=](disk_release_atom) { release_all(self); },
-      [=](disk_commit_atom) { commit(self); },
-      [=](empty_atom) {
-        self->state.window.clear(); // confirms of emptied records are stale
-        if (self->state.queue)
-          if (auto s = self->state.queue->empty(); !s.is_ok())
-            log_error("DISKQUEUE empty failed - " + s.to_string());
-        return true;
-      },
-      [=](disk_close_atom) { return close(self); },
-      [=](disk_remove_atom) { remove(self); },
-      [=](disk_sync_atom) { tick(self); },
-  };
-}
-
-} // namespace
-
-caf::actor spawn_disk_worker(caf::actor_system& sys, const disk_context& ctx,
-                             const settings& cfg, std::string queue_name) {
-  auto options = options_of(ctx, cfg, std::move(queue_name));
-  if (ctx.detached)
-    return sys.spawn<caf::detached>(disk_worker, std::move(options), ctx.broker);
-  return sys.spawn(disk_worker, std::move(options), ctx.broker);
+size_t disk_io_index(const std::string& queue_name, size_t pool_size) {
+  if (pool_size <= 1)
+    return 0;
+  return std::hash<std::string>{}(topic_of(queue_name)) % pool_size;
 }
 
 } // namespace nsq

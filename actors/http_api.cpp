@@ -219,8 +219,11 @@ void publish(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
                     }
                     ms = std::get<int64_t>(parsed);
                   }
-                  self->request(t, http_ask_timeout, publish_atom::value,
-                                std::move(bodies),
+                  // No timeout: the topic answers every publish (a disk write's
+                  // real outcome, or "exiting" when it is deleted or shuts
+                  // down; a request to a topic that quit bounces), so a slow
+                  // disk never turns a write that completes into a 503.
+                  self->request(t, caf::infinite, publish_atom::value, std::move(bodies),
                                 caf::timespan{std::chrono::milliseconds(ms)})
                       .then(
                           [=](const std::string& why) {

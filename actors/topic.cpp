@@ -1,5 +1,7 @@
 #include "actors/topic.hpp"
 
+#include "actors/disk_worker.hpp"
+
 #include "actors/channel.hpp"
 #include "actors/log.hpp"
 #include "actors/lookupd_messages.hpp"
@@ -292,6 +294,8 @@ caf::actor add_channel(topic_actor* self, const std::string& name, bool paused) 
                                 st.disk_ctx, paused)
                 : spawn_channel(self->system(), self_handle, st.topic_name, name, st.cfg);
   self->monitor(ch);
+  if (st.exiting) // created while shutting down: it must stop as well
+    self->send_exit(ch, caf::exit_reason::user_shutdown);
   st.channels.emplace(name, channel_slot{ch, is_ephemeral(name)});
   log_info("TOPIC(" + st.topic_name + "): new channel(" + name + ")");
   st.had_channel = true;
@@ -376,9 +380,16 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   st.channels.erase(it);
   self->demonitor(ch);
   notify_lookupd(self, lookup_op::unregister, st.topic_name, name);
-  if (st.disk_ctx)
+  if (st.disk_ctx) {
+    // Its files go before a channel of the same name can be created (one I/O
+    // actor takes both in order); the old channel's later requests are stale.
+    if (auto& pool = st.disk_ctx->pool; pool && !pool->actors.empty()) {
+      auto queue = st.topic_name + ":" + name;
+      self->send(pool->actors[disk_io_index(queue, pool->actors.size())],
+                 disk_remove_atom::value, queue, ch.id(), self->id());
+    }
     self->send(ch, purge_atom::value); // drops its messages and disk queue
-  else
+  } else
     self->send_exit(ch, caf::exit_reason::user_shutdown);
   persist_channels(self);
   if (st.ephemeral && st.channels.empty()) {
@@ -491,7 +502,7 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
   st.cfg = std::move(cfg);
   st.disk_ctx = std::move(disk);
   if (st.disk_ctx && !st.ephemeral)
-    st.disk.init(st.disk_ctx, st.cfg, st.topic_name);
+    st.disk.init(st.disk_ctx, st.cfg, st.topic_name, self->id(), self->id());
   st.paused = restored.paused;
   for (auto& c : restored.channels)
     if (is_valid_channel_name(c.name) && st.channels.count(c.name) == 0)

@@ -1,0 +1,226 @@
+// The disk I/O pool and the disk link's lifecycle on the test scheduler:
+// every PUB waiting on a disk write is answered when its topic is purged or
+// shuts down, and a deleted then re-created queue never shares its files
+// with the old owner.
+
+#include "actors/broker.hpp"
+#include "actors/channel.hpp"
+#include "actors/channel_state.hpp"
+#include "actors/disk_worker.hpp"
+#include "actors/topic.hpp"
+#include "actors/topic_state.hpp"
+#include "storage/disk_queue.hpp"
+#include "storage/queue_record.hpp"
+#include "tests/actors/delivery_helpers.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+using namespace std::chrono_literals;
+using namespace nsq;
+using namespace nsq::test;
+
+namespace {
+
+struct pool_dir {
+  std::string path;
+  pool_dir() {
+    char tmpl[] = "/tmp/caf-nsqd-pool-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~pool_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+caf::behavior quiet_broker(caf::event_based_actor*) {
+  return {
+      [](health_atom, const std::string&) {},
+      [](drained_atom, uint64_t) {},
+  };
+}
+
+struct pool_fixture : pool_dir, delivery_fixture {
+  caf::actor broker_probe;
+  caf::scoped_actor client{sys};
+
+  pool_fixture() {
+    broker_probe = sys.spawn(quiet_broker);
+    to_stop.push_back(broker_probe);
+  }
+
+  disk_context_ptr context(bool pooled) {
+    auto ctx = std::make_shared<disk_context>();
+    ctx->data_path = path;
+    ctx->detached = false;
+    ctx->broker = broker_probe;
+    if (pooled)
+      ctx->pool = spawn_disk_pool(sys, *ctx, *config, 1);
+    return ctx;
+  }
+
+  /// The reply already delivered to `client`, or "<none>" (no blocking).
+  std::string reply_now() {
+    std::string out = "<none>";
+    client->receive([&](std::string& s) { out = std::move(s); },
+                    [&](caf::error&) { out = "<error>"; }, caf::after(0s) >> [] {});
+    return out;
+  }
+
+  /// Publishes `body` to `topic` and runs until the topic has sent its
+  /// disk write (the I/O actor has not answered it yet).
+  void publish_until_writing(const caf::actor& topic, std::string body) {
+    client->send(topic, publish_atom::value, std::vector<std::string>{std::move(body)},
+                 caf::timespan{0});
+    auto& ts = state_of<topic_state>(topic);
+    sched.prioritize(topic);
+    sched.run_once();
+    REQUIRE(ts.disk.writing() == 1);
+    REQUIRE(ts.disk.outstanding_writes() == 1);
+  }
+
+  std::vector<std::string> bodies_of(const std::string& name) {
+    storage::disk_queue_options o;
+    o.directory = path;
+    o.name = name;
+    std::unique_ptr<storage::disk_queue> q;
+    std::vector<std::string> out;
+    REQUIRE(storage::disk_queue::open(o, q).is_ok());
+    std::string payload;
+    while (q->read_next(payload).is_ok()) {
+      storage::queue_record r;
+      REQUIRE(storage::decode_queue_record(payload, r).is_ok());
+      out.push_back(std::string{r.message.body});
+    }
+    CHECK(q->close().is_ok());
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a PUB waiting on the disk is answered when its topic is purged",
+                 "[disk_pool]") {
+  config->mem_queue_size = 0;
+  for (bool pooled : {false, true}) {
+    auto topic =
+        spawn_topic(sys, "t", config, context(pooled), storage::topic_metadata{});
+    sched.run();
+    publish_until_writing(topic, "a");
+    caf::anon_send(topic, purge_atom::value);
+    sched.prioritize(topic);
+    sched.run_once(); // the purge, before the I/O actor answered the write
+    CHECK(reply_now() == "exiting");
+    sched.run();
+    CHECK(reply_now() == "<none>"); // answered once
+    CHECK_FALSE(std::filesystem::exists(path + "/t.diskqueue.meta.dat"));
+  }
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a PUB waiting on the disk is answered when its topic shuts down",
+                 "[disk_pool]") {
+  config->mem_queue_size = 0;
+  for (bool pooled : {false, true}) {
+    auto topic =
+        spawn_topic(sys, "t", config, context(pooled), storage::topic_metadata{});
+    sched.run();
+    publish_until_writing(topic, "a");
+    caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+    sched.prioritize(topic);
+    sched.run_once(); // the exit, before the I/O actor answered the write
+    CHECK(reply_now() == "exiting");
+    sched.run();
+    CHECK(reply_now() == "<none>");
+    // The write was already queued: it completes (kept, at most a duplicate).
+    CHECK(bodies_of("t") == std::vector<std::string>{"a"});
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directory(path);
+  }
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a topic deleted and re-created at once never shares its files with "
+                 "the old one",
+                 "[disk_pool]") {
+  config->mem_queue_size = 0;
+  broker_startup startup;
+  startup.data_path = path;
+  startup.detached = false;
+  auto broker = spawn_broker(sys, config, std::move(startup));
+  sched.run();
+  auto get_topic = [&] {
+    caf::actor t;
+    client->send(broker, get_topic_atom::value, std::string{"t"});
+    bool got = false;
+    while (!got && sched.prioritize(broker)) { // the broker alone
+      sched.run_once();
+      client->receive([&](caf::actor& a) { t = a, got = true; },
+                      [&](caf::error&) { got = true; }, caf::after(0s) >> [] {});
+    }
+    return t;
+  };
+  auto old_topic = get_topic();
+  REQUIRE(old_topic);
+  sched.run();
+  client->send(old_topic, publish_atom::value, std::vector<std::string>{"old"},
+               caf::timespan{0});
+  sched.run();
+  CHECK(reply_now() == "");
+  // Delete, re-create and publish to the new topic before the old one ran
+  // its purge: the new topic's write reaches the I/O actor first.
+  client->send(broker, delete_atom::value, std::string{"t"});
+  sched.prioritize(broker);
+  sched.run_once();
+  client->receive([](bool) {}, [](caf::error&) {}, caf::after(0s) >> [] {});
+  auto new_topic = get_topic();
+  REQUIRE(new_topic);
+  REQUIRE(new_topic != old_topic);
+  sched.prioritize(new_topic);
+  sched.run_once(); // its start
+  client->send(new_topic, publish_atom::value, std::vector<std::string>{"new"},
+               caf::timespan{0});
+  while (sched.prioritize(new_topic) &&
+         state_of<topic_state>(new_topic).disk.writing() == 0)
+    sched.run_once();
+  sched.run(); // the I/O actor, then the old topic's purge
+  CHECK(reply_now() == "");
+  CHECK(state_of<topic_state>(new_topic).disk.depth() == 1);
+  caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+  sched.run();
+  CHECK(bodies_of("t") == std::vector<std::string>{"new"});
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a channel whose I/O actor died keeps its depth and reads its backlog "
+                 "again",
+                 "[disk_pool]") {
+  config->mem_queue_size = 3;
+  auto probe = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](drained_atom, uint64_t) {}};
+  });
+  to_stop.push_back(probe);
+  auto ch = spawn_channel(sys, probe, "t", "c", config, context(false), false);
+  to_stop.push_back(ch);
+  sched.run();
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 10), caf::timespan{0});
+  sched.run();
+  auto& cs = state_of<channel_state>(ch);
+  REQUIRE(cs.disk.depth() == 7);
+  auto io = cs.disk.io_actor();
+  REQUIRE(io);
+  caf::anon_send_exit(io, caf::exit_reason::kill);
+  sched.run();
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{100});
+  sched.run();
+  CHECK(log.delivered.size() == 10);
+  CHECK(cs.disk.depth() == 0);
+}
