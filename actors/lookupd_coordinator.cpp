@@ -127,7 +127,8 @@ caf::result<std::vector<std::string>> discover(coordinator_actor* self,
     return std::vector<std::string>{};
   }
   auto rp = self->make_response_promise();
-  discover_lookupd_channels(self, std::move(addrs), topic, st.cfg.http, rp);
+  discover_lookupd_channels(self, std::move(addrs), topic, st.cfg.http, st.cfg.client,
+                            rp);
   return rp;
 }
 

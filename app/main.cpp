@@ -12,6 +12,7 @@
 #include "app/options.hpp"
 #include "app/statsd_start.hpp"
 #include "app/version.hpp"
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_loop.hpp"
 #include "net/tcp_server.hpp"
@@ -98,7 +99,9 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   });
   // nsqlookupd registration: the coordinator exists before the broker so
   // topics restored from nsqd.dat register too; it quits with the broker.
-  auto lookupd = nsq::start_lookupd(sys, ioc, opts);
+  // AUTH queries and lookupd `/channels` GETs: async on the io thread.
+  auto http_out = nsq::make_asio_http_client(ioc);
+  auto lookupd = nsq::start_lookupd(sys, ioc, opts, http_out);
   auto broker = nsq::spawn_broker(sys, shared, std::move(startup));
   nsq::tie_lookupd_to(lookupd, broker);
   auto start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -128,6 +131,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
     http.set_security({nullptr, true, https_on ? https.port() : 0});
   nsq::tcp_server server{ioc, sys, broker, shared};
   server.set_tls(tls);
+  server.set_http_client(http_out);
   if (auto err = server.listen(opts.tcp_address); !err.empty()) {
     caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
