@@ -8,6 +8,7 @@
 #include "app/durable_start.hpp"
 #include "app/fd_limit.hpp"
 #include "app/hostname.hpp"
+#include "app/id_lease.hpp"
 #include "app/lookupd_start.hpp"
 #include "app/options.hpp"
 #include "app/statsd_start.hpp"
@@ -204,6 +205,12 @@ int main(int argc, char** argv) {
     return fatal(err);
   if (auto err = nsq::validate(opts); !err.empty())
     return fatal(err);
+  // Message IDs continue above the last run's (a clock stepped back across a
+  // restart must not repeat the ID of a message still on disk).
+  nsq::id_lease ids;
+  if (auto err = ids.start(opts.data_path); !err.empty())
+    return fatal("failed to write the message ID lease - " + err);
+  ids.keep_renewing();
   std::shared_ptr<asio::ssl::context> tls;
   if (!opts.tls_cert.empty() || !opts.tls_key.empty()) {
     std::string err;
