@@ -106,3 +106,24 @@ TEST_CASE(
   CHECK(captured.find("WARNING: LOG: dropped ") != std::string::npos);
   CHECK(captured.find("INFO: after the drain\n") != std::string::npos);
 }
+
+TEST_CASE("repeated identical lines are rate-limited: N more like this") {
+  using namespace std::chrono_literals;
+  nsq::log_throttle t{10s};
+  auto t0 = nsq::log_throttle::clock::time_point{} + 1h;
+  std::string out;
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO");
+  for (int i = 1; i <= 5; ++i)
+    CHECK_FALSE(t.admit("DISKQUEUE sync failed - EIO", t0 + i * 1s, out));
+  CHECK(t.admit("other: sync failed", t0 + 2s, out)); // another text is separate
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0 + 10s, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO (5 more like this)");
+  CHECK_FALSE(t.admit("DISKQUEUE sync failed - EIO", t0 + 11s, out));
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0 + 30s, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO (1 more like this)");
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0 + 60s, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO");
+  CHECK(nsq::is_repetitive("DISKQUEUE(t:c: sync failed, retried at the next sync (x))"));
+  CHECK_FALSE(nsq::is_repetitive("TCP: new client(127.0.0.1:1)"));
+}
