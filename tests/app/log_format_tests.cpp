@@ -80,10 +80,16 @@ TEST_CASE(
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     char buf[65536];
-    while (!stop) {
+    for (;;) {
+      // Stops only once nothing is left to read (the last lines may still be
+      // in the pipe when the test says stop).
+      bool stopping = stop;
       pollfd p{fds[0], POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0)
+      if (::poll(&p, 1, 20) <= 0) {
+        if (stopping)
+          return;
         continue;
+      }
       auto n = ::read(fds[0], buf, sizeof(buf));
       if (n <= 0)
         return;
