@@ -8,6 +8,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/sec.hpp>
 #include <caf/send.hpp>
+#include <caf/system_messages.hpp>
 
 #include <random>
 #include <utility>
@@ -54,8 +55,13 @@ void ask_next(caf::event_based_actor* self, const auth_job& job,
 }
 
 caf::behavior auth_query_actor(caf::event_based_actor* self, auth_job job,
-                               std::shared_ptr<http_client> client) {
+                               std::shared_ptr<http_client> client,
+                               caf::actor requester) {
   auto qs = std::make_shared<query_state>();
+  if (requester) {
+    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+    self->monitor(requester);
+  }
   return {
       [=](auth_query_atom) {
         qs->rp = self->make_response_promise<std::string>();
@@ -88,8 +94,9 @@ caf::behavior auth_query_actor(caf::event_based_actor* self, auth_job job,
 } // namespace
 
 caf::actor spawn_auth_query(caf::actor_system& sys, auth_job job,
-                            std::shared_ptr<http_client> client) {
-  return sys.spawn(auth_query_actor, std::move(job), std::move(client));
+                            std::shared_ptr<http_client> client, caf::actor requester) {
+  return sys.spawn(auth_query_actor, std::move(job), std::move(client),
+                   std::move(requester));
 }
 
 } // namespace nsq

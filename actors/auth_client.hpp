@@ -9,6 +9,7 @@
 #include "actors/http_client.hpp"
 #include "protocol/auth_request.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
@@ -31,8 +32,11 @@ struct auth_job {
 
 /// Spawns an actor that answers one auth_query_atom and quits. It tries
 /// every address once, from a random one on (nsqd's QueryAnyAuthd), each
-/// GET through `client` (an error answer when `client` is null).
+/// GET through `client` (an error answer when `client` is null). It quits
+/// early when `requester` (if given) goes away (e.g. a session that died of
+/// a fatal error), instead of waiting for a slow auth server's answer.
 caf::actor spawn_auth_query(caf::actor_system& sys, auth_job job,
-                            std::shared_ptr<http_client> client);
+                            std::shared_ptr<http_client> client,
+                            caf::actor requester = {});
 
 } // namespace nsq

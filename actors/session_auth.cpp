@@ -2,6 +2,7 @@
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
@@ -41,7 +42,8 @@ void query_auth_servers(session_actor* self, grant_handler done) {
   job.http.root_ca_file = st.cfg->tls_root_ca_file;
   job.http.tls_min_version = st.cfg->tls_min_version;
   st.busy = true;
-  auto worker = spawn_auth_query(self->system(), std::move(job), st.http);
+  auto worker = spawn_auth_query(self->system(), std::move(job), st.http,
+                                 caf::actor_cast<caf::actor>(self));
   self->request(worker, caf::infinite, auth_query_atom::value)
       .then(
           [=](std::string& body) {
