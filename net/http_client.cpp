@@ -19,6 +19,8 @@
 
 #include <openssl/ssl.h>
 
+#include <map>
+#include <mutex>
 #include <optional>
 #include <utility>
 
@@ -55,13 +57,37 @@ std::string setup_client_tls(asio::ssl::context& ctx, const http_client_options&
   return "";
 }
 
+/// The client TLS contexts, one per (roots, minimum version): loading the
+/// system's roots costs milliseconds of the io thread, so it happens once,
+/// as nsqd builds its HTTP client once.
+class tls_contexts {
+public:
+  std::shared_ptr<asio::ssl::context> get(const http_client_options& o,
+                                          std::string& err) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto key = std::make_pair(o.root_ca_file, o.tls_min_version);
+    if (auto it = made_.find(key); it != made_.end())
+      return it->second;
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (err = setup_client_tls(*ctx, o); !err.empty())
+      return nullptr;
+    made_.emplace(key, ctx);
+    return ctx;
+  }
+
+private:
+  std::mutex mtx_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<asio::ssl::context>> made_;
+};
+
 /// One GET (and its https retry after a 403): resolve, connect, [TLS
 /// handshake], write, read, each step a completion handler on the strand.
 class get_op : public std::enable_shared_from_this<get_op> {
 public:
-  get_op(asio::io_context& ioc, http_client_options opts, http_get_handler done)
-      : ioc_(ioc), strand_(asio::make_strand(ioc)), resolver_(strand_),
-        resolve_timer_(strand_), opts_(std::move(opts)), done_(std::move(done)) {}
+  get_op(asio::io_context& ioc, std::shared_ptr<tls_contexts> tls,
+         http_client_options opts, http_get_handler done)
+      : strand_(asio::make_strand(ioc)), resolver_(strand_), resolve_timer_(strand_),
+        contexts_(std::move(tls)), opts_(std::move(opts)), done_(std::move(done)) {}
 
   void start(std::string url) {
     asio::post(strand_,
@@ -81,8 +107,9 @@ private:
     parser_->header_limit(max_response_header_size);
     buffer_.clear();
     if (u_.scheme == "https") {
-      tls_ctx_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-      if (auto err = setup_client_tls(*tls_ctx_, opts_); !err.empty())
+      std::string err;
+      tls_ctx_ = contexts_->get(opts_, err);
+      if (!tls_ctx_)
         return finish(err);
       tls_.emplace(strand_, *tls_ctx_);
       // The certificate must name the host (an IP SAN for an address); SNI
@@ -216,10 +243,10 @@ private:
     }
   }
 
-  asio::io_context& ioc_;
   strand_type strand_;
   tcp::resolver resolver_;
   asio::steady_timer resolve_timer_;
+  std::shared_ptr<tls_contexts> contexts_;
   http_client_options opts_;
   http_get_handler done_;
   http_url u_;
@@ -238,12 +265,13 @@ public:
   explicit asio_http_client(asio::io_context& ioc) : ioc_(ioc) {}
 
   void get(std::string url, http_client_options opts, http_get_handler done) override {
-    auto op = std::make_shared<get_op>(ioc_, std::move(opts), std::move(done));
+    auto op = std::make_shared<get_op>(ioc_, tls_, std::move(opts), std::move(done));
     op->start(std::move(url));
   }
 
 private:
   asio::io_context& ioc_;
+  std::shared_ptr<tls_contexts> tls_ = std::make_shared<tls_contexts>();
 };
 
 } // namespace
