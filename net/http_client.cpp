@@ -80,14 +80,53 @@ private:
   std::map<std::pair<std::string, int>, std::shared_ptr<asio::ssl::context>> made_;
 };
 
+/// Recent name lookups (10 s). Asio resolves on one background thread per
+/// io_context, one lookup at a time: without this, a slow DNS server would
+/// queue every AUTH query behind the others' lookups of the same name.
+class resolve_cache {
+public:
+  static constexpr auto ttl = std::chrono::seconds(10);
+  static constexpr size_t max_entries = 256;
+
+  bool find(const std::string& key, tcp::resolver::results_type& out) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto it = known_.find(key);
+    if (it == known_.end() || std::chrono::steady_clock::now() >= it->second.expires)
+      return false;
+    out = it->second.results;
+    return true;
+  }
+
+  void put(const std::string& key, const tcp::resolver::results_type& r) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (known_.size() >= max_entries)
+      known_.clear();
+    known_[key] = {r, std::chrono::steady_clock::now() + ttl};
+  }
+
+private:
+  struct entry {
+    tcp::resolver::results_type results;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::mutex mtx_;
+  std::map<std::string, entry> known_;
+};
+
+/// What every GET of one client shares.
+struct shared_parts {
+  tls_contexts tls;
+  resolve_cache names;
+};
+
 /// One GET (and its https retry after a 403): resolve, connect, [TLS
 /// handshake], write, read, each step a completion handler on the strand.
 class get_op : public std::enable_shared_from_this<get_op> {
 public:
-  get_op(asio::io_context& ioc, std::shared_ptr<tls_contexts> tls,
+  get_op(asio::io_context& ioc, std::shared_ptr<shared_parts> shared,
          http_client_options opts, http_get_handler done)
       : strand_(asio::make_strand(ioc)), resolver_(strand_), resolve_timer_(strand_),
-        contexts_(std::move(tls)), opts_(std::move(opts)), done_(std::move(done)) {}
+        shared_(std::move(shared)), opts_(std::move(opts)), done_(std::move(done)) {}
 
   void start(std::string url) {
     asio::post(strand_,
@@ -108,7 +147,7 @@ private:
     buffer_.clear();
     if (u_.scheme == "https") {
       std::string err;
-      tls_ctx_ = contexts_->get(opts_, err);
+      tls_ctx_ = shared_->tls.get(opts_, err);
       if (!tls_ctx_)
         return finish(err);
       tls_.emplace(strand_, *tls_ctx_);
@@ -128,6 +167,10 @@ private:
   beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
 
   void resolve() {
+    auto key = u_.host + "\n" + u_.port;
+    tcp::resolver::results_type known;
+    if (shared_->names.find(key, known))
+      return connect(known);
     resolved_ = false;
     resolve_timer_.expires_after(opts_.connect_timeout);
     resolve_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
@@ -146,6 +189,7 @@ private:
             return self->finish("resolving " + self->u_.host + " timed out");
           if (ec)
             return self->finish("resolving " + self->u_.host + ": " + ec.message());
+          self->shared_->names.put(self->u_.host + "\n" + self->u_.port, r);
           self->connect(r);
         });
   }
@@ -246,7 +290,7 @@ private:
   strand_type strand_;
   tcp::resolver resolver_;
   asio::steady_timer resolve_timer_;
-  std::shared_ptr<tls_contexts> contexts_;
+  std::shared_ptr<shared_parts> shared_;
   http_client_options opts_;
   http_get_handler done_;
   http_url u_;
@@ -265,13 +309,13 @@ public:
   explicit asio_http_client(asio::io_context& ioc) : ioc_(ioc) {}
 
   void get(std::string url, http_client_options opts, http_get_handler done) override {
-    auto op = std::make_shared<get_op>(ioc_, tls_, std::move(opts), std::move(done));
+    auto op = std::make_shared<get_op>(ioc_, shared_, std::move(opts), std::move(done));
     op->start(std::move(url));
   }
 
 private:
   asio::io_context& ioc_;
-  std::shared_ptr<tls_contexts> tls_ = std::make_shared<tls_contexts>();
+  std::shared_ptr<shared_parts> shared_ = std::make_shared<shared_parts>();
 };
 
 } // namespace
