@@ -83,8 +83,14 @@ TEST_CASE("lookupd: the session of §20.7 byte for byte") {
             " Version:1.3.0 BroadcastAddress:127.0.0.1}") != std::string::npos);
   CHECK(nsqd.log().find("LOOKUPD(" + lookupd.address() + "): topic REGISTER lk") !=
         std::string::npos);
-  CHECK(nsqd.log().find("LOOKUPD(" + lookupd.address() + "): channel UNREGISTER lk c1") !=
-        std::string::npos);
+  // Logged once the peer read the answer, which the fake lookupd sends after
+  // recording the command: wait for the line rather than race it.
+  CHECK(probe::eventually(
+      [&] {
+        return nsqd.log().find("LOOKUPD(" + lookupd.address() +
+                               "): channel UNREGISTER lk c1") != std::string::npos;
+      },
+      std::chrono::milliseconds(5000)));
 }
 
 TEST_CASE("lookupd: the broadcast ports default to the bound ones") {
