@@ -38,6 +38,11 @@ public:
   /// the connect timeout, the exchange by the request timeout. `done` runs
   /// exactly once, never inside get().
   virtual void get(std::string url, http_client_options opts, http_get_handler done) = 0;
+
+  /// Shutdown: fails every GET in flight (and every later one) at once with
+  /// "nsqd is shutting down", so awaiting the actors that wait for them does
+  /// not wait out their timeouts (nsqd exits without waiting). Thread-safe.
+  virtual void cancel_all() = 0;
 };
 
 } // namespace nsq

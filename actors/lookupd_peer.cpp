@@ -121,7 +121,10 @@ void next(peer_actor* self) {
     st.queue.pop_front();
     if (st.connected) {
       send_current(self);
-    } else if (self->clock().now() < st.retry_at) {
+    } else if (self->clock().now() < st.retry_at && st.current.op != lookup_op::ping) {
+      // The back-off only spares a burst of notices a dial each; the 15 s PING
+      // always dials, so a lookupd that is back is reached within one PING
+      // interval, as nsqd does (nsqd reference §16.3).
       log_failed(self, st.current, "connection back-off after a failed attempt");
     } else {
       dial(self);

@@ -171,6 +171,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
 
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");
+  http_out->cancel_all(); // lookupd /channels and auth GETs: nsqd does not wait
   server.stop();
   http.stop();
   https.stop();

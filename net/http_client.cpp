@@ -19,10 +19,12 @@
 
 #include <openssl/ssl.h>
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace nsq {
 
@@ -113,10 +115,19 @@ private:
   std::map<std::string, entry> known_;
 };
 
+class get_op;
+
+const std::string shutting_down = "nsqd is shutting down";
+
 /// What every GET of one client shares.
 struct shared_parts {
   tls_contexts tls;
   resolve_cache names;
+  /// The GETs in flight, so that cancel_all() can fail them.
+  std::mutex mtx;
+  bool cancelled = false;
+  uint64_t next_id = 0;
+  std::map<uint64_t, std::weak_ptr<get_op>> live;
 };
 
 /// One GET (and its https retry after a 403): resolve, connect, [TLS
@@ -129,12 +140,33 @@ public:
         shared_(std::move(shared)), opts_(std::move(opts)), done_(std::move(done)) {}
 
   void start(std::string url) {
+    bool cancelled;
+    {
+      std::lock_guard<std::mutex> guard{shared_->mtx};
+      cancelled = shared_->cancelled;
+      if (!cancelled) {
+        id_ = shared_->next_id++;
+        shared_->live.emplace(id_, weak_from_this());
+      }
+    }
+    if (cancelled)
+      return abort();
     asio::post(strand_,
                [self = shared_from_this(), url = std::move(url)] { self->begin(url); });
   }
 
+  /// Fails the GET now (shutdown); thread-safe.
+  void abort() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->resolver_.cancel();
+      self->finish(shutting_down);
+    });
+  }
+
 private:
   void begin(const std::string& url) {
+    if (finished_)
+      return;
     if (!parse_http_url(url, u_))
       return finish("invalid URL " + go_quote(url));
     if (u_.scheme != "http" && u_.scheme != "https")
@@ -195,6 +227,8 @@ private:
   }
 
   void connect(const tcp::resolver::results_type& endpoints) {
+    if (finished_)
+      return;
     lowest().expires_after(opts_.connect_timeout);
     lowest().async_connect(endpoints, [self = shared_from_this()](const error_code& ec,
                                                                   const tcp::endpoint&) {
@@ -211,6 +245,8 @@ private:
   }
 
   void handshake() {
+    if (finished_)
+      return;
     tls_->async_handshake(asio::ssl::stream_base::client, [self = shared_from_this()](
                                                               const error_code& ec) {
       if (ec)
@@ -221,6 +257,8 @@ private:
   }
 
   template <class Stream> void write(Stream& stream) {
+    if (finished_)
+      return;
     req_ = {http::verb::get, u_.target, 11};
     // The headers nsqd's Go client sends (reference §9.2, §17).
     req_.set(http::field::host, u_.host_header);
@@ -280,7 +318,15 @@ private:
   }
 
   void finish(std::string error, std::string body = {}) {
+    if (finished_)
+      return;
+    finished_ = true;
+    resolve_timer_.cancel();
     close_stream();
+    {
+      std::lock_guard<std::mutex> guard{shared_->mtx};
+      shared_->live.erase(id_);
+    }
     if (auto done = std::move(done_)) {
       done_ = nullptr;
       done(std::move(error), std::move(body));
@@ -300,6 +346,8 @@ private:
   std::optional<response_parser> parser_;
   http::request<http::empty_body> req_;
   beast::flat_buffer buffer_;
+  uint64_t id_ = UINT64_MAX; ///< in shared_->live (unset: never registered)
+  bool finished_ = false;    ///< answered: later completions only clean up
   bool resolved_ = false;
   bool resolve_timed_out_ = false;
 };
@@ -311,6 +359,19 @@ public:
   void get(std::string url, http_client_options opts, http_get_handler done) override {
     auto op = std::make_shared<get_op>(ioc_, shared_, std::move(opts), std::move(done));
     op->start(std::move(url));
+  }
+
+  void cancel_all() override {
+    std::vector<std::shared_ptr<get_op>> ops;
+    {
+      std::lock_guard<std::mutex> guard{shared_->mtx};
+      shared_->cancelled = true;
+      for (auto& [id, w] : shared_->live)
+        if (auto op = w.lock())
+          ops.push_back(std::move(op));
+    }
+    for (auto& op : ops)
+      op->abort();
   }
 
 private:

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace nsq;
 using namespace nsq::test;
 using namespace std::chrono_literals;
@@ -199,6 +201,33 @@ TEST_CASE_METHOD(lookupd_fixture, "lookupd back-off after a failed dial", "[look
   CHECK(ops->back().kind == "open");
   connect();
   CHECK(exchanged().back() == "REGISTER x\n"); // the set still has it
+}
+
+TEST_CASE_METHOD(lookupd_fixture,
+                 "lookupd PING dials on every tick, whatever the back-off has grown to",
+                 "[lookupd]") {
+  // nsqd reference §16.3: the next command, at most one 15 s PING later,
+  // reconnects. A refused dial answers a moment after the tick, so a 15 s
+  // back-off would otherwise skip every other PING (30 s to reconnect).
+  auto dials = [&] {
+    return std::count_if(ops->begin(), ops->end(),
+                         [](const io_op& op) { return op.kind == "open"; });
+  };
+  const auto refused = "dial tcp lk:4160: connect: connection refused"s;
+  start();
+  answer(false, refused); // the lookupd is down: back-off 1 s
+  advance(15s);
+  for (int ping = 1; ping <= 7; ++ping) { // back-off 2, 4, 8, 15, 15 s...
+    INFO("PING " << ping);
+    REQUIRE(dials() == ping + 1);
+    REQUIRE(ops->back().kind == "open");
+    advance(10ms);
+    answer(false, refused);
+    advance(15s - 10ms);
+  }
+  REQUIRE(dials() == 9); // the lookupd is back
+  connect();
+  CHECK(exchanged().back() == "PING\n");
 }
 
 TEST_CASE_METHOD(lookupd_fixture, "lookupd IDENTIFY answered E_INVALID closes the peer",

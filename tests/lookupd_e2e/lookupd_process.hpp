@@ -39,9 +39,20 @@ inline std::pair<int, std::string> run_to_exit(std::vector<std::string> flags) {
 
 class lookupd_process {
 public:
+  /// Free ports unless `flags` give `--tcp-address` / `--http-address` (a
+  /// restart on the ports of an earlier run).
   explicit lookupd_process(std::vector<std::string> flags = {}) {
-    std::vector<std::string> argv = {CAF_NSQLOOKUPD_BINARY, "--tcp-address=127.0.0.1:0",
-                                     "--http-address=127.0.0.1:0"};
+    std::vector<std::string> argv = {CAF_NSQLOOKUPD_BINARY};
+    auto given = [&](const std::string& flag) {
+      for (auto& f : flags)
+        if (f.rfind(flag, 0) == 0)
+          return true;
+      return false;
+    };
+    if (!given("--tcp-address"))
+      argv.push_back("--tcp-address=127.0.0.1:0");
+    if (!given("--http-address"))
+      argv.push_back("--http-address=127.0.0.1:0");
     argv.insert(argv.end(), flags.begin(), flags.end());
     proc_ = std::make_unique<e2e::subprocess>(argv, e2e::subprocess::stream::err);
     bool up = proc_->wait_for(
@@ -60,7 +71,10 @@ public:
       proc_->signal(SIGKILL);
   }
 
+  pid_t pid() const { return proc_->pid(); }
   uint16_t tcp_port() const { return tcp_; }
+  /// `127.0.0.1:<tcp port>`, the form nsqd's `--lookupd-tcp-address` takes.
+  std::string tcp_address() const { return "127.0.0.1:" + std::to_string(tcp_); }
   uint16_t http_port() const { return http_; }
   std::string log() const { return proc_->text(); }
   bool running() { return !proc_->wait_exit(std::chrono::milliseconds(0)); }
