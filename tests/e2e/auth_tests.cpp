@@ -335,6 +335,24 @@ TEST_CASE("auth: 200 concurrent AUTHs against a slow server keep the threads bou
   }
 }
 
+TEST_CASE("auth: a query pending at a slow auth server does not hold up SIGTERM",
+          "[auth]") {
+  // Shutdown fails the GETs in flight (nsqd does not wait for them); without
+  // that the session waits for the answer or the request timeout (30 s here).
+  fixture fx({"--http-client-request-timeout=30s"});
+  fx.server.answer("slow", {200, bob(60), std::chrono::milliseconds(20000)});
+  raw_client c{fx.nsqd.port()};
+  c.send(auth("slow"));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (fx.server.request_count() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(fx.server.request_count() == 1);
+  auto start = std::chrono::steady_clock::now();
+  CHECK(fx.nsqd.stop(std::chrono::seconds(10)) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  fx.server.release();
+}
+
 TEST_CASE("auth: request timeout and an unreachable first server", "[auth]") {
   auth_server server;
   server.answer("hang", {200, bob(60), std::chrono::milliseconds(5000)});
