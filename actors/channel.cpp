@@ -73,12 +73,18 @@ void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_po
       release_record(st, data_of(d.msg).id);
       continue; // gone for this channel, not counted as sent
     }
+    if (auto* held = st.in_flight.find(data_of(d.msg).id)) {
+      // An ID is in flight once per channel (FIN/REQ/TOUCH name it). nsqd
+      // drops the duplicate silently; we defer it to the in-flight copy's
+      // deadline (by then finished or timed out) and deliver it then: a copy
+      // replayed from disk, or another message given the same ID, is never
+      // lost (docs/architecture.md, "Where we differ from nsqd").
+      st.deferred.emplace(held->deadline, std::move(d));
+      continue; // after_change re-arms the wake
+    }
     d.attempts = static_cast<uint16_t>(d.attempts + 1);
     auto deadline = now + msg_timeout_of(st, c);
-    if (!st.in_flight.insert(data_of(d.msg).id, {d, key, now, deadline})) {
-      release_record(st, data_of(d.msg).id); // the copy in flight keeps its own
-      continue; // an ID is in flight once per channel; nsqd refuses the duplicate too
-    }
+    st.in_flight.insert(data_of(d.msg).id, {d, key, now, deadline});
     ++c.in_flight;
     ++c.message_count;
     c.credit -= delivery_cost(data_of(d.msg));

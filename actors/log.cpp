@@ -202,9 +202,44 @@ std::string format_log_line(std::string_view prefix, log_level level,
   return line;
 }
 
+bool log_throttle::admit(std::string_view text, clock::time_point now, std::string& out) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto it = seen_.find(std::string(text));
+  if (it == seen_.end()) {
+    if (seen_.size() >= max_texts_)
+      seen_.clear();
+    seen_.emplace(std::string(text), seen{now, 0});
+    out = std::string(text);
+    return true;
+  }
+  auto& s = it->second;
+  if (now - s.last_printed < window_) {
+    ++s.suppressed;
+    return false;
+  }
+  out = std::string(text);
+  if (s.suppressed > 0)
+    out += " (" + std::to_string(s.suppressed) + " more like this)";
+  s.last_printed = now;
+  s.suppressed = 0;
+  return true;
+}
+
+bool is_repetitive(std::string_view text) {
+  return text.find("sync failed") != std::string_view::npos;
+}
+
 void log_line(log_level level, std::string_view text) {
-  if (log_enabled(level))
-    sink().push(level, text);
+  if (!log_enabled(level))
+    return;
+  if (is_repetitive(text)) {
+    static log_throttle throttle;
+    std::string line;
+    if (throttle.admit(text, log_throttle::clock::now(), line))
+      sink().push(level, line);
+    return;
+  }
+  sink().push(level, text);
 }
 
 bool log_flush(std::chrono::milliseconds limit) {

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace nsq {
 
@@ -38,6 +41,36 @@ void log_line(log_level level, std::string_view text);
 /// Waits until every line queued so far is written, at most `limit` (stderr
 /// may be a pipe nobody reads). Returns whether everything was written.
 bool log_flush(std::chrono::milliseconds limit = std::chrono::seconds(5));
+
+/// Rate-limits repeated identical lines: the first of a text goes out, the
+/// same text again within `window` is only counted, and the next one after
+/// the window goes out with ` (N more like this)` appended. Thread-safe;
+/// remembers at most `max_texts` texts (then starts over).
+class log_throttle {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit log_throttle(std::chrono::milliseconds window = std::chrono::seconds(10),
+                        size_t max_texts = 1024)
+      : window_(window), max_texts_(max_texts) {}
+
+  /// Returns whether to print `text` at `now`; `out` is the line to print.
+  bool admit(std::string_view text, clock::time_point now, std::string& out);
+
+private:
+  struct seen {
+    clock::time_point last_printed;
+    uint64_t suppressed = 0;
+  };
+  std::chrono::milliseconds window_;
+  size_t max_texts_;
+  std::mutex mtx_;
+  std::unordered_map<std::string, seen> seen_;
+};
+
+/// Lines that repeat on every attempt while a disk is failing (`sync
+/// failed`): log_line sends them through one process-wide log_throttle.
+bool is_repetitive(std::string_view text);
 
 inline void log_debug(std::string_view t) {
   log_line(log_level::debug, t);

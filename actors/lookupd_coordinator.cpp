@@ -157,7 +157,8 @@ void query_channels(coordinator_actor* self, const std::string& topic,
     rp.deliver(std::vector<std::string>{});
     return;
   }
-  discover_lookupd_channels(self, std::move(addrs), topic, st.cfg.http, rp);
+  discover_lookupd_channels(self, std::move(addrs), topic, st.cfg.http, st.cfg.client,
+                            rp);
 }
 
 /// Answers the queries that waited, once no first connection is pending.

@@ -7,7 +7,7 @@
 // the lookupds' HTTP `/channels` (§11.2); replaces its peers on
 // PUT /config/nsqlookupd_tcp_addresses.
 
-#include "actors/auth_client.hpp"
+#include "actors/http_client.hpp"
 #include "actors/lookupd_transport.hpp"
 #include "protocol/lookup_client_codec.hpp"
 
@@ -23,7 +23,8 @@ struct lookupd_coordinator_config {
   std::vector<std::string> addresses; ///< --lookupd-tcp-address values
   lookup_client_identity identity;
   int64_t max_body_size = 5242880;
-  http_client_options http; ///< connect/request timeouts of `/channels`
+  http_client_options http;            ///< connect/request timeouts of `/channels`
+  std::shared_ptr<http_client> client; ///< sends the `/channels` GETs
   lookupd_transport_factory transport;
 };
 

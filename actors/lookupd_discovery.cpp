@@ -49,25 +49,36 @@ void finish_one(const std::shared_ptr<discovery>& d) {
   d->rp.deliver(std::vector<std::string>(d->channels.begin(), d->channels.end()));
 }
 
-/// One `/channels` GET, off the shared threads (http_get blocks).
-caf::behavior channels_query(caf::event_based_actor* self, http_client_options http) {
+/// (lk_chans_ans_atom, error, body): the client's answer to a query actor.
+using lk_chans_ans_atom = caf::atom_constant<caf::atom("lk_chans_a")>;
+
+/// One `/channels` GET through the asynchronous client; quits once answered.
+caf::behavior channels_query(caf::event_based_actor* self, http_client_options http,
+                             std::shared_ptr<http_client> client) {
+  auto rp = std::make_shared<caf::response_promise>();
   return {
-      [=](lk_chans_atom,
-          const std::string& url) -> caf::result<std::vector<std::string>> {
-        self->quit();
-        std::string body;
-        std::string err;
-        try {
-          err = http_get(url, http, body);
-        } catch (const std::exception& e) {
-          err = e.what();
+      [=](lk_chans_atom, std::string& url) {
+        *rp = self->make_response_promise<std::vector<std::string>>();
+        if (!client) {
+          rp->deliver(caf::make_error(caf::sec::runtime_error, "no HTTP client"));
+          self->quit();
+          return *rp;
         }
+        auto me = caf::actor_cast<caf::actor>(self);
+        client->get(std::move(url), http, [me](std::string err, std::string body) {
+          caf::anon_send(me, lk_chans_ans_atom::value, std::move(err), std::move(body));
+        });
+        return *rp;
+      },
+      [=](lk_chans_ans_atom, std::string& err, std::string& body) {
+        self->quit();
         if (!err.empty())
-          return caf::make_error(caf::sec::runtime_error, std::move(err));
+          return rp->deliver(caf::make_error(caf::sec::runtime_error, std::move(err)));
         auto chans = parse_lookupd_channels(body);
         if (!chans)
-          return caf::make_error(caf::sec::runtime_error, "invalid response " + body);
-        return std::move(*chans);
+          return rp->deliver(
+              caf::make_error(caf::sec::runtime_error, "invalid response " + body));
+        rp->deliver(std::move(*chans));
       },
   };
 }
@@ -77,6 +88,7 @@ caf::behavior channels_query(caf::event_based_actor* self, http_client_options h
 void discover_lookupd_channels(caf::event_based_actor* self,
                                std::vector<std::string> http_addresses,
                                const std::string& topic, const http_client_options& http,
+                               const std::shared_ptr<http_client>& client,
                                caf::response_promise rp) {
   auto d = std::make_shared<discovery>();
   d->rp = std::move(rp);
@@ -86,7 +98,7 @@ void discover_lookupd_channels(caf::event_based_actor* self,
   for (auto& addr : http_addresses) {
     auto url = lookupd_channels_url(addr, topic);
     log_info("CI: querying nsqlookupd " + url);
-    auto q = spawn_lookupd_channels_query(self->system(), http);
+    auto q = self->system().spawn(channels_query, http, client);
     self->request(q, timeout, lk_chans_atom::value, url)
         .then(
             [d](std::vector<std::string>& chans) {
@@ -98,11 +110,6 @@ void discover_lookupd_channels(caf::event_based_actor* self,
               finish_one(d);
             });
   }
-}
-
-caf::actor spawn_lookupd_channels_query(caf::actor_system& sys,
-                                        http_client_options http) {
-  return sys.spawn<caf::detached>(channels_query, std::move(http));
 }
 
 } // namespace nsq

@@ -2,28 +2,28 @@
 
 // Channel discovery for a topic created at run time (nsqd reference §11.2,
 // nsqd's clusterinfo.GetLookupdTopicChannels): every lookupd's HTTP
-// `/channels?topic=` is asked in parallel, each GET in a short-lived detached
-// actor (Boost.Beast blocks), and the sorted union is the answer.
+// `/channels?topic=` is asked in parallel through the asynchronous
+// http_client (no thread per GET), and the sorted union is the answer.
 
-#include "actors/auth_client.hpp"
+#include "actors/http_client.hpp"
 
 #include <caf/fwd.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace nsq {
 
-/// Asks every address in `http_addresses` for `topic`'s channels and
-/// delivers the sorted union through `rp` (a std::vector<std::string>);
-/// failed lookupds are logged as nsqd logs them and contribute nothing.
+/// Asks every address in `http_addresses` for `topic`'s channels through
+/// `client` and delivers the sorted union through `rp` (a
+/// std::vector<std::string>); failed lookupds are logged as nsqd logs them
+/// and contribute nothing. Each GET is driven by a short-lived event-based
+/// actor that gets the client's answer back as a message.
 void discover_lookupd_channels(caf::event_based_actor* self,
                                std::vector<std::string> http_addresses,
                                const std::string& topic, const http_client_options& http,
+                               const std::shared_ptr<http_client>& client,
                                caf::response_promise rp);
-
-/// Spawns a detached actor that answers one (lk_chans_atom, url) with the
-/// `channels` of that lookupd `/channels` answer, or an error, and quits.
-caf::actor spawn_lookupd_channels_query(caf::actor_system& sys, http_client_options http);
 
 } // namespace nsq

@@ -43,7 +43,9 @@ void run_one(session_actor* self, command&& cmd) {
 
 caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
                       caf::actor broker, std::shared_ptr<const settings> cfg,
-                      std::string remote_ip, std::string remote_address) {
+                      std::string remote_ip, std::string remote_address,
+                      std::shared_ptr<http_client> http) {
+  self->state.http = std::move(http);
   // No `auto& st` here: a [=] handler using it would copy the whole state.
   self->state.client = initial_client_settings(*cfg, remote_ip);
   self->state.conn = std::move(conn);
@@ -133,9 +135,10 @@ void done_waiting(session_actor* self) {
 
 caf::actor spawn_session(caf::actor_system& sys, std::shared_ptr<connection> conn,
                          caf::actor broker, std::shared_ptr<const settings> cfg,
-                         std::string remote_ip, std::string remote_address) {
+                         std::string remote_ip, std::string remote_address,
+                         std::shared_ptr<http_client> http) {
   return sys.spawn(session, std::move(conn), std::move(broker), std::move(cfg),
-                   std::move(remote_ip), std::move(remote_address));
+                   std::move(remote_ip), std::move(remote_address), std::move(http));
 }
 
 } // namespace nsq

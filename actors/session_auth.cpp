@@ -2,6 +2,7 @@
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 
@@ -10,7 +11,8 @@
 #include <utility>
 
 // AUTH and the authorization check of SUB/PUB/MPUB/DPUB (reference §5.2,
-// §9). The HTTP call runs in a detached actor (actors/auth_client); the
+// §9). The HTTP call runs on the io_context through a small query actor
+// (actors/auth_client); the
 // session is busy meanwhile, so later commands wait for the outcome.
 
 namespace nsq {
@@ -40,7 +42,8 @@ void query_auth_servers(session_actor* self, grant_handler done) {
   job.http.root_ca_file = st.cfg->tls_root_ca_file;
   job.http.tls_min_version = st.cfg->tls_min_version;
   st.busy = true;
-  auto worker = spawn_auth_query(self->system(), std::move(job));
+  auto worker = spawn_auth_query(self->system(), std::move(job), st.http,
+                                 caf::actor_cast<caf::actor>(self));
   self->request(worker, caf::infinite, auth_query_atom::value)
       .then(
           [=](std::string& body) {

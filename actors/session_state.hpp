@@ -4,6 +4,7 @@
 // units share. Nothing outside actors/session*.cpp includes this.
 
 #include "actors/connection.hpp"
+#include "actors/http_client.hpp"
 #include "actors/messages.hpp"
 #include "actors/output_buffer.hpp"
 #include "protocol/auth.hpp"
@@ -73,6 +74,8 @@ struct session_state {
   std::shared_ptr<connection> conn;
   caf::actor broker;
   std::shared_ptr<const settings> cfg;
+  /// Sends AUTH queries (null: AUTH fails with "no HTTP client").
+  std::shared_ptr<http_client> http;
   std::string remote;
   client_settings client;
   session_phase phase = session_phase::init;

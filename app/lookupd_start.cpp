@@ -12,12 +12,13 @@
 namespace nsq {
 
 caf::actor start_lookupd(caf::actor_system& sys, boost::asio::io_context& ioc,
-                         const settings& opts) {
+                         const settings& opts, std::shared_ptr<http_client> http) {
   lookupd_coordinator_config cfg;
   cfg.addresses = opts.lookupd_tcp_addresses;
   cfg.max_body_size = opts.max_body_size;
   cfg.http.connect_timeout = opts.http_client_connect_timeout;
   cfg.http.request_timeout = opts.http_client_request_timeout;
+  cfg.client = std::move(http);
   cfg.transport = make_lookupd_link_factory(ioc);
   auto c = spawn_lookupd_coordinator(sys, std::move(cfg));
   sys.registry().put(lookupd_registry_key, caf::actor_cast<caf::strong_actor_ptr>(c));

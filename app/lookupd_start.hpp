@@ -5,6 +5,7 @@
 // registered), and starts its peers once the listeners are bound (the
 // broadcast ports default to the bound ones).
 
+#include "actors/http_client.hpp"
 #include "protocol/settings.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -16,8 +17,9 @@
 namespace nsq {
 
 /// Spawns the coordinator and publishes it in `sys`'s registry.
+/// `http` sends the `/channels` GETs of channel discovery.
 caf::actor start_lookupd(caf::actor_system& sys, boost::asio::io_context& ioc,
-                         const settings& opts);
+                         const settings& opts, std::shared_ptr<http_client> http);
 
 /// Makes the coordinator quit when `broker` does.
 void tie_lookupd_to(const caf::actor& lookupd, const caf::actor& broker);

@@ -1,7 +1,6 @@
 // caf-nsqd: flags, startup checks, wiring of broker and TCP listener, and
 // the clean shutdown on SIGINT/SIGTERM.
 
-#include "actors/auth_client.hpp"
 #include "actors/broker.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
@@ -9,10 +8,12 @@
 #include "app/durable_start.hpp"
 #include "app/fd_limit.hpp"
 #include "app/hostname.hpp"
+#include "app/id_lease.hpp"
 #include "app/lookupd_start.hpp"
 #include "app/options.hpp"
 #include "app/statsd_start.hpp"
 #include "app/version.hpp"
+#include "net/http_client.hpp"
 #include "net/http_server.hpp"
 #include "net/io_loop.hpp"
 #include "net/tcp_server.hpp"
@@ -99,7 +100,9 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   });
   // nsqlookupd registration: the coordinator exists before the broker so
   // topics restored from nsqd.dat register too; it quits with the broker.
-  auto lookupd = nsq::start_lookupd(sys, ioc, opts);
+  // AUTH queries and lookupd `/channels` GETs: async on the io thread.
+  auto http_out = nsq::make_asio_http_client(ioc);
+  auto lookupd = nsq::start_lookupd(sys, ioc, opts, http_out);
   auto broker = nsq::spawn_broker(sys, shared, std::move(startup));
   nsq::tie_lookupd_to(lookupd, broker);
   auto start_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -129,6 +132,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
     http.set_security({nullptr, true, https_on ? https.port() : 0});
   nsq::tcp_server server{ioc, sys, broker, shared};
   server.set_tls(tls);
+  server.set_http_client(http_out);
   if (auto err = server.listen(opts.tcp_address); !err.empty()) {
     caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
@@ -167,7 +171,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
 
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");
-  nsq::cancel_http_gets(); // lookupd /channels and auth GETs: nsqd does not wait
+  http_out->cancel_all(); // lookupd /channels and auth GETs: nsqd does not wait
   server.stop();
   http.stop();
   https.stop();
@@ -202,6 +206,12 @@ int main(int argc, char** argv) {
     return fatal(err);
   if (auto err = nsq::validate(opts); !err.empty())
     return fatal(err);
+  // Message IDs continue above the last run's (a clock stepped back across a
+  // restart must not repeat the ID of a message still on disk).
+  nsq::id_lease ids;
+  if (auto err = ids.start(opts.data_path); !err.empty())
+    return fatal("failed to write the message ID lease - " + err);
+  ids.keep_renewing();
   std::shared_ptr<asio::ssl::context> tls;
   if (!opts.tls_cert.empty() || !opts.tls_key.empty()) {
     std::string err;

@@ -61,6 +61,11 @@ http_connection::http_connection(tcp::socket sock, caf::actor_system& sys,
     tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(sock_, *sec_.tls);
 }
 
+http_connection::~http_connection() {
+  if (on_destroyed_)
+    on_destroyed_();
+}
+
 void http_connection::start() {
   asio::post(sock_.get_executor(), [self = shared_from_this()] {
     if (!self->tls_)

@@ -12,6 +12,7 @@
 
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -38,6 +39,12 @@ public:
 
   http_connection(tcp::socket sock, caf::actor_system& sys,
                   std::shared_ptr<const http_context> ctx, const http_security& sec = {});
+
+  ~http_connection();
+
+  /// Runs `f` when the connection is destroyed (the server's registry
+  /// forgets it then); set before start().
+  void on_destroyed(std::function<void()> f) { on_destroyed_ = std::move(f); }
 
   /// Starts reading requests.
   void start();
@@ -76,6 +83,7 @@ private:
   std::optional<http_response> early_; ///< a routing answer waiting for its body
   bool keep_alive_ = true;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> out_;
+  std::function<void()> on_destroyed_;
 };
 
 } // namespace nsq

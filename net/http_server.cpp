@@ -67,13 +67,20 @@ void http_server::do_accept() {
       return;
     if (!ec) {
       auto conn = std::make_shared<http_connection>(std::move(sock), sys_, ctx_, sec_);
-      std::lock_guard<std::mutex> guard{mtx_};
-      if (stopped_)
-        return;
-      conns_.erase(std::remove_if(conns_.begin(), conns_.end(),
-                                  [](auto& w) { return w.expired(); }),
-                   conns_.end());
-      conns_.push_back(conn);
+      std::unique_lock<std::mutex> guard{live_->mtx};
+      if (live_->stopped) {
+        guard.unlock();
+        return; // conn closes its socket as it goes
+      }
+      auto id = live_->next_id++;
+      live_->conns.emplace(id, conn);
+      conn->on_destroyed([reg = std::weak_ptr<registry>(live_), id] {
+        if (auto r = reg.lock()) {
+          std::lock_guard<std::mutex> g{r->mtx};
+          r->conns.erase(id);
+        }
+      });
+      guard.unlock();
       conn->start();
     }
     if (!ec)
@@ -90,12 +97,12 @@ void http_server::do_accept() {
 void http_server::stop() {
   std::vector<std::shared_ptr<http_connection>> live;
   {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stopped_ = true;
-    for (auto& w : conns_)
+    std::lock_guard<std::mutex> guard{live_->mtx};
+    live_->stopped = true;
+    for (auto& [id, w] : live_->conns)
       if (auto c = w.lock())
         live.push_back(c);
-    conns_.clear();
+    live_->conns.clear();
   }
   asio::post(acceptor_.get_executor(), [this] {
     boost::system::error_code ignored;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -55,9 +56,17 @@ private:
   std::shared_ptr<const http_context> ctx_;
   http_security sec_;
   const char* label_ = "HTTP";
-  std::mutex mtx_; ///< guards conns_ and stopped_
-  std::vector<std::weak_ptr<http_connection>> conns_;
-  bool stopped_ = false;
+  /// The live connections, keyed by a serial number: each connection's
+  /// destructor removes its own entry, so accepting is O(1) however many
+  /// connections came and went (shared with the connections, which may
+  /// outlive the server at shutdown).
+  struct registry {
+    std::mutex mtx; ///< guards everything below
+    std::unordered_map<uint64_t, std::weak_ptr<http_connection>> conns;
+    uint64_t next_id = 0;
+    bool stopped = false;
+  };
+  std::shared_ptr<registry> live_ = std::make_shared<registry>();
 };
 
 } // namespace nsq

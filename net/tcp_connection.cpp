@@ -248,7 +248,8 @@ void tcp_connection::maybe_spawn_session() {
   if (session_spawned_ || bytes_fed_ < magic_size)
     return;
   session_spawned_ = true;
-  session_ = spawn_session(sys_, shared_from_this(), broker_, cfg_, remote_ip_, remote_);
+  session_ =
+      spawn_session(sys_, shared_from_this(), broker_, cfg_, remote_ip_, remote_, http_);
   // Whenever the session ends, the socket ends too (after the session's last
   // writes, which were posted before this runs).
   session_->attach_functor([self = shared_from_this()] { self->close(); });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/connection.hpp"
+#include "actors/http_client.hpp"
 #include "protocol/command_parser.hpp"
 #include "protocol/deflate_stream.hpp"
 #include "protocol/settings.hpp"
@@ -69,6 +70,9 @@ public:
 
   tcp_connection(const tcp_connection&) = delete;
   tcp_connection& operator=(const tcp_connection&) = delete;
+
+  /// Sets the HTTP client the session sends AUTH queries with (before start()).
+  void set_http_client(std::shared_ptr<http_client> http) { http_ = std::move(http); }
 
   /// Starts reading (the session is spawned once the magic arrived).
   void start();
@@ -158,6 +162,7 @@ private:
   caf::actor_system& sys_;
   caf::actor broker_;
   std::shared_ptr<const settings> cfg_;
+  std::shared_ptr<http_client> http_;
   std::string remote_;    ///< ip:port, for logs
   std::string remote_ip_; ///< ip only, for the session (client_id, hostname)
 

@@ -137,6 +137,7 @@ void tcp_server::on_accept(const error_code& ec, tcp::socket sock) {
   }
   auto conn =
       std::make_shared<tcp_connection>(std::move(sock), sys_, broker_, cfg_, tls_);
+  conn->set_http_client(http_);
   if (add(conn)) {
     log_info("TCP: new client(" + conn->remote() + ")");
     conn->start();

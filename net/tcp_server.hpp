@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/http_client.hpp"
 #include "protocol/settings.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -44,6 +45,9 @@ public:
   /// Sets the TLS context offered to IDENTIFY tls_v1 (before start()).
   void set_tls(std::shared_ptr<boost::asio::ssl::context> tls) { tls_ = std::move(tls); }
 
+  /// Sets the HTTP client sessions send AUTH queries with (before start()).
+  void set_http_client(std::shared_ptr<http_client> http) { http_ = std::move(http); }
+
   /// Starts the accept loop.
   void start();
 
@@ -66,6 +70,7 @@ private:
   caf::actor broker_;
   std::shared_ptr<const settings> cfg_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<http_client> http_;
   tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_; ///< backs off after accept errors (e.g. EMFILE)
 

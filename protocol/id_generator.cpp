@@ -1,5 +1,7 @@
 #include "protocol/id_generator.hpp"
 
+#include <atomic>
+
 namespace nsq {
 
 namespace {
@@ -8,7 +10,17 @@ constexpr int64_t sequence_mask = 0xfff; // 12 bits: 4096 IDs per tick
 constexpr int node_shift = 12;
 constexpr int timestamp_shift = 22;
 
+std::atomic<int64_t> floor_tick{-1};
+
 } // namespace
+
+int64_t id_generator::id_floor() {
+  return floor_tick.load(std::memory_order_acquire);
+}
+
+void id_generator::set_id_floor(int64_t tick) {
+  floor_tick.store(tick, std::memory_order_release);
+}
 
 message_id id_generator::next(int64_t unix_nanos) {
   int64_t tick = unix_nanos >> 20;

@@ -379,3 +379,39 @@ TEST_CASE_METHOD(channel_fixture, "one wake timer for 1000 messages in flight",
   CHECK(sched.clock().schedule().size() == 1);
   CHECK(log.delivered.size() == 1100);
 }
+
+TEST_CASE_METHOD(channel_fixture,
+                 "a duplicate ID in flight waits for the copy in flight, never dropped",
+                 "[channel]") {
+  // Before: the second message with the same ID was dropped silently.
+  ch = make_channel("c");
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c, with_timeout(1000));
+  send(c, caf::make_message(ready_atom::value, int64_t{5}));
+  enqueue(1, 1);
+  enqueue(1, 1); // the same ID again (e.g. replayed from disk after a crash)
+  REQUIRE(log.delivered.size() == 1);
+  CHECK(state().in_flight.size() == 1);
+  CHECK(state().deferred.size() == 1); // held, counted in /stats deferred_count
+  send(c, caf::make_message(finish_atom::value, ids_of({log.id(0)})));
+  CHECK(log.delivered.size() == 1);
+  advance(1000ms); // the first copy's deadline
+  REQUIRE(log.delivered.size() == 2);
+  CHECK(log.id(1) == log.id(0));
+  CHECK(log.body(1) == "m1");
+  CHECK(log.delivered[1].attempts == 1);
+  CHECK(state().deferred.empty());
+  CHECK(state().timeout_count == 0);
+  // Still in flight at its deadline: it waits for the requeued copy's turn.
+  enqueue(1, 1);
+  CHECK(state().deferred.size() == 1);
+  advance(1000ms); // the copy in flight times out and is redelivered first
+  CHECK(state().timeout_count == 1);
+  CHECK(log.delivered.size() == 3);
+  CHECK(state().deferred.size() == 1);
+  send(c, caf::make_message(finish_atom::value, ids_of({log.id(2)})));
+  advance(1000ms);
+  CHECK(log.delivered.size() == 4);
+  CHECK(log.errors.empty());
+}

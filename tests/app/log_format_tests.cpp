@@ -80,10 +80,16 @@ TEST_CASE(
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     char buf[65536];
-    while (!stop) {
+    for (;;) {
+      // Stops only once nothing is left to read (the last lines may still be
+      // in the pipe when the test says stop).
+      bool stopping = stop;
       pollfd p{fds[0], POLLIN, 0};
-      if (::poll(&p, 1, 20) <= 0)
+      if (::poll(&p, 1, 20) <= 0) {
+        if (stopping)
+          return;
         continue;
+      }
       auto n = ::read(fds[0], buf, sizeof(buf));
       if (n <= 0)
         return;
@@ -105,4 +111,25 @@ TEST_CASE(
   CHECK(flushed);
   CHECK(captured.find("WARNING: LOG: dropped ") != std::string::npos);
   CHECK(captured.find("INFO: after the drain\n") != std::string::npos);
+}
+
+TEST_CASE("repeated identical lines are rate-limited: N more like this") {
+  using namespace std::chrono_literals;
+  nsq::log_throttle t{10s};
+  auto t0 = nsq::log_throttle::clock::time_point{} + 1h;
+  std::string out;
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO");
+  for (int i = 1; i <= 5; ++i)
+    CHECK_FALSE(t.admit("DISKQUEUE sync failed - EIO", t0 + i * 1s, out));
+  CHECK(t.admit("other: sync failed", t0 + 2s, out)); // another text is separate
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0 + 10s, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO (5 more like this)");
+  CHECK_FALSE(t.admit("DISKQUEUE sync failed - EIO", t0 + 11s, out));
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0 + 30s, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO (1 more like this)");
+  CHECK(t.admit("DISKQUEUE sync failed - EIO", t0 + 60s, out));
+  CHECK(out == "DISKQUEUE sync failed - EIO");
+  CHECK(nsq::is_repetitive("DISKQUEUE(t:c: sync failed, retried at the next sync (x))"));
+  CHECK_FALSE(nsq::is_repetitive("TCP: new client(127.0.0.1:1)"));
 }

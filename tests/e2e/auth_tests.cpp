@@ -8,6 +8,7 @@
 #include "e2e/raw_client.hpp"
 #include "e2e/tls_client.hpp"
 
+#include <fstream>
 #include <thread>
 
 using namespace e2e;
@@ -285,6 +286,71 @@ TEST_CASE("auth: a slow auth server stalls only the asking session", "[auth]") {
         printable(response_frame(
             R"({"identity":"bob","identity_url":"","permission_count":2})")));
   expect_ok(slow);
+}
+
+namespace {
+
+/// The `Threads:` line of /proc/<pid>/status (0 when unreadable).
+int thread_count(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0)
+      return std::stoi(line.substr(8));
+  return 0;
+}
+
+} // namespace
+
+TEST_CASE("auth: 200 concurrent AUTHs against a slow server keep the threads bounded",
+          "[auth]") {
+  // Before, every AUTH query ran in a detached actor (one OS thread each):
+  // 200 pending queries meant ~200 more threads. Now they are sockets on the
+  // io thread.
+  fixture fx({"--http-client-request-timeout=30s"});
+  auto port = fx.nsqd.port();
+  fx.server.answer("slow", {200, bob(60), std::chrono::milliseconds(20000)});
+  int idle = thread_count(fx.nsqd.pid());
+  constexpr size_t n = 200;
+  std::vector<raw_client> clients;
+  clients.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    clients.emplace_back(port);
+    clients.back().send(auth("slow"));
+  }
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (fx.server.request_count() < n && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  REQUIRE(fx.server.request_count() == n); // every query is pending at the server
+  int busy = thread_count(fx.nsqd.pid());
+  INFO("threads idle " << idle << ", with " << n << " pending AUTHs " << busy);
+  CHECK(busy <= 16);
+  CHECK(busy <= idle + 2);
+  fx.server.release();
+  for (auto& c : clients) {
+    frame f = c.read_non_heartbeat(20s);
+    CHECK(printable(f.raw) ==
+          printable(response_frame(
+              R"({"identity":"bob","identity_url":"","permission_count":2})")));
+  }
+}
+
+TEST_CASE("auth: a query pending at a slow auth server does not hold up SIGTERM",
+          "[auth]") {
+  // Shutdown fails the GETs in flight (nsqd does not wait for them); without
+  // that the session waits for the answer or the request timeout (30 s here).
+  fixture fx({"--http-client-request-timeout=30s"});
+  fx.server.answer("slow", {200, bob(60), std::chrono::milliseconds(20000)});
+  raw_client c{fx.nsqd.port()};
+  c.send(auth("slow"));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (fx.server.request_count() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(fx.server.request_count() == 1);
+  auto start = std::chrono::steady_clock::now();
+  CHECK(fx.nsqd.stop(std::chrono::seconds(10)) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  fx.server.release();
 }
 
 TEST_CASE("auth: request timeout and an unreachable first server", "[auth]") {

@@ -319,3 +319,28 @@ TEST_CASE("HTTP: Expect: 100-continue is answered before the body is sent") {
   h.send_raw("hello");
   expect_ok_text(h.read_answer());
 }
+
+TEST_CASE("HTTP: connections that come and go are forgotten; live ones close at stop") {
+  // The server keeps its live connections in an id-keyed registry (each
+  // removes itself when it ends): accepting is O(1), and stop still closes
+  // every connection that is open.
+  nsqd_process nsqd;
+  auto port = nsqd.http_port();
+  for (int round = 0; round < 4; ++round) {
+    std::vector<std::unique_ptr<http_client>> gone;
+    for (int i = 0; i < 100; ++i) {
+      gone.push_back(std::make_unique<http_client>(port));
+      CHECK(gone.back()->request("GET", "/ping").status == 200);
+    }
+  } // closed by the client
+  std::vector<std::unique_ptr<http_client>> open;
+  for (int i = 0; i < 50; ++i) {
+    open.push_back(std::make_unique<http_client>(port));
+    CHECK(open.back()->request("GET", "/ping").status == 200);
+  }
+  // Keep-alive connections still answer after the churn.
+  for (auto& c : open)
+    CHECK(c->request("GET", "/ping").body == "OK");
+  // SIGTERM closes the idle keep-alive connections instead of waiting on them.
+  CHECK(nsqd.stop(std::chrono::seconds(5)) == 0);
+}

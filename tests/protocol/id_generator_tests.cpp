@@ -77,3 +77,28 @@ TEST_CASE("a clock before the epoch does not crash") {
   auto b = to_string(gen.next(0));
   CHECK(a != b);
 }
+
+TEST_CASE("a generator starts after its floor even when the clock is behind it") {
+  int64_t t = nanos_of(0x18a8d3bc74807000ULL);
+  int64_t floor_tick = (t >> 20) + 5000; // a clock stepped back ~5 s
+  id_generator gen(7, floor_tick);
+  auto first = gen.next(t);
+  // Tick floor+1, sequence 0: above every ID issued up to the floor.
+  id_generator at_floor(7);
+  auto bound = at_floor.next((floor_tick << 20) + (1 << 20));
+  CHECK(to_string(first) == to_string(bound));
+  CHECK(to_string(gen.next(t)) > to_string(first));
+  // A clock past the floor is used as is.
+  id_generator late(7, floor_tick);
+  CHECK(to_string(late.next(t + (int64_t{10000} << 20))) > to_string(bound));
+}
+
+TEST_CASE("the process-wide floor is every new generator's default") {
+  int64_t t = nanos_of(0x18a8d3bc74807000ULL);
+  auto saved = id_generator::id_floor();
+  id_generator::set_id_floor((t >> 20) + 100);
+  id_generator gen(7);
+  id_generator::set_id_floor(saved);
+  id_generator plain(7);
+  CHECK(to_string(gen.next(t)) > to_string(plain.next(t + (int64_t{100} << 20))));
+}
