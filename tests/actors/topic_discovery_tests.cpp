@@ -98,7 +98,7 @@ TEST_CASE_METHOD(discovery_fixture, "a discovery that never answers times out an
   auto ch = channel("c");
   CHECK(publish({"m"}).empty());
   CHECK(state().held.size() == 1);
-  advance(config->http_client_connect_timeout + config->http_client_request_timeout + 4s);
+  advance(config->http_client_connect_timeout + config->http_client_request_timeout + 2s);
   CHECK(state().held.empty());
   CHECK(delivered_to(ch) == 1);
 }
