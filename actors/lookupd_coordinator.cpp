@@ -22,19 +22,6 @@ using namespace std::chrono_literals;
 /// nsqd's lookupLoop ticker.
 constexpr auto ping_interval = 15s;
 
-/// How long a peer's first connection may take (1 s dial + 1 s IDENTIFY
-/// answer) before a channel query stops waiting for its HTTP address.
-constexpr auto first_connect_grace = 2s;
-
-/// How often a waiting channel query checks again.
-constexpr auto discovery_recheck = 50ms;
-
-/// A channel query waiting for peers' first IDENTIFY answers.
-struct pending_discovery {
-  std::string topic;
-  caf::response_promise rp;
-};
-
 struct peer_slot {
   std::string address;
   caf::actor handle;
@@ -50,12 +37,6 @@ struct coordinator_state {
   /// nsqd queues these too and sends them after the connect-time
   /// registration, so a lookupd sees restored topics twice.
   std::vector<lookup_command> before_start;
-  /// Peers whose first connection is under way, since when: a topic created
-  /// right after start waits for their HTTP addresses (nsqd asks only the
-  /// lookupds it already knows, and so misses channels at startup).
-  std::map<std::string, caf::actor_clock::time_point> connecting_since;
-  std::vector<pending_discovery> pending;
-  bool recheck_scheduled = false;
   static inline const char* name = "lookupd_coordinator";
 };
 
@@ -81,7 +62,6 @@ void connect_new(coordinator_actor* self) {
     auto peer = spawn_lookupd_peer(self->system(), std::move(pc), st.registered);
     self->send(peer, lk_cmd_atom::value, lookup_command{lookup_op::connect_only, {}, {}});
     st.peers.push_back({address, peer});
-    st.connecting_since[address] = self->clock().now();
   }
 }
 
@@ -116,7 +96,6 @@ std::vector<std::string> set_addresses(coordinator_actor* self,
     log_info("LOOKUP(" + p.address + "): removing peer");
     self->send_exit(p.handle, caf::exit_reason::user_shutdown);
     st.http_of.erase(p.address);
-    st.connecting_since.erase(p.address);
   }
   st.peers = std::move(kept);
   connect_new(self);
@@ -132,15 +111,6 @@ std::vector<std::string> http_addresses(const coordinator_state& st) {
         it != st.http_of.end() && !it->second.empty())
       out.push_back(it->second);
   return out;
-}
-
-/// Returns whether a peer's first connection is still within its grace.
-bool first_connects_pending(coordinator_actor* self) {
-  auto now = self->clock().now();
-  for (auto& [address, since] : self->state.connecting_since)
-    if (now - since < first_connect_grace)
-      return true;
-  return false;
 }
 
 /// nsqd's GetTopic step 2 (§11.2): the lookupds that reported an HTTP
@@ -161,41 +131,11 @@ void query_channels(coordinator_actor* self, const std::string& topic,
                             rp);
 }
 
-/// Answers the queries that waited, once no first connection is pending.
-void serve_pending(coordinator_actor* self) {
-  auto& st = self->state;
-  if (st.pending.empty() || first_connects_pending(self))
-    return;
-  auto pending = std::move(st.pending);
-  st.pending.clear();
-  for (auto& p : pending)
-    query_channels(self, p.topic, p.rp);
-}
-
-void schedule_recheck(coordinator_actor* self) {
-  if (self->state.recheck_scheduled)
-    return;
-  self->state.recheck_scheduled = true;
-  self->delayed_send(self, discovery_recheck, lk_chans_atom::value);
-}
-
 caf::result<std::vector<std::string>> discover(coordinator_actor* self,
                                                const std::string& topic) {
   auto rp = self->make_response_promise();
-  if (first_connects_pending(self)) {
-    self->state.pending.push_back({topic, rp});
-    schedule_recheck(self);
-  } else {
-    query_channels(self, topic, rp);
-  }
+  query_channels(self, topic, rp);
   return rp;
-}
-
-void on_recheck(coordinator_actor* self) {
-  self->state.recheck_scheduled = false;
-  serve_pending(self);
-  if (!self->state.pending.empty())
-    schedule_recheck(self);
 }
 
 void on_exit(coordinator_actor* self, const caf::exit_msg& em) {
@@ -231,15 +171,13 @@ caf::behavior coordinator_behavior(coordinator_actor* self,
       },
       [=](lk_cmd_atom, lookup_command& cmd) { forward(self, cmd); },
       [=](lk_ping_atom) { ping_all(self); },
-      [=](lk_info_atom, const std::string& address, std::string& http) {
-        if (!has_peer(self->state, address))
-          return;
-        self->state.http_of[address] = std::move(http);
-        self->state.connecting_since.erase(address);
-        serve_pending(self);
+      [=](lk_info_atom, const std::string& address, std::string& http,
+          const std::string& line) {
+        if (has_peer(self->state, address))
+          self->state.http_of[address] = std::move(http);
+        log_info(line);
       },
       [=](lk_chans_atom, const std::string& topic) { return discover(self, topic); },
-      [=](lk_chans_atom) { on_recheck(self); },
       [=](lk_addrs_atom) { return self->state.cfg.addresses; },
       [=](lk_addrs_atom, std::vector<std::string>& addresses) {
         return set_addresses(self, addresses);

@@ -21,7 +21,8 @@ using lk_cmd_atom = caf::atom_constant<caf::atom("lk_cmd")>;
 /// the outcome of one transport operation, to its peer.
 using lk_io_atom = caf::atom_constant<caf::atom("lk_io")>;
 
-/// (lk_info_atom, std::string tcp_address, std::string http_address): a
+/// (lk_info_atom, std::string tcp_address, std::string http_address,
+/// std::string peer_info_log_line): a
 /// peer learned its lookupd's HTTP address from the IDENTIFY answer.
 using lk_info_atom = caf::atom_constant<caf::atom("lk_info")>;
 

@@ -145,12 +145,16 @@ bool on_identified(peer_actor* self, const std::string& resp) {
     log_error(prefix(self) + "parsing response - " + resp);
     return false;
   }
-  log_info(prefix(self) + "peer info " + format_lookupd_peer_info(info));
-  if (info.broadcast_address.empty())
-    log_error(prefix(self) + "no broadcast address");
+  auto line = prefix(self) + "peer info " + format_lookupd_peer_info(info);
+  // The coordinator logs the line once it knows the HTTP address, so a
+  // topic created after the line is asked about (tests rely on that order).
   if (st.cfg.coordinator)
     self->send(st.cfg.coordinator, lk_info_atom::value, st.cfg.address,
-               lookupd_http_address(info));
+               lookupd_http_address(info), std::move(line));
+  else
+    log_info(line);
+  if (info.broadcast_address.empty())
+    log_error(prefix(self) + "no broadcast address");
   auto cmds = st.registered.commands();
   st.steps.assign(cmds.begin(), cmds.end());
   return true;

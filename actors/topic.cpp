@@ -460,9 +460,8 @@ void purge(topic_actor* self) {
 void discover_channels(topic_actor* self, const caf::actor& coordinator) {
   auto& st = self->state;
   st.discovering = true;
-  // The coordinator may first wait up to 2 s for lookupds still connecting.
   auto timeout = st.cfg->http_client_connect_timeout +
-                 st.cfg->http_client_request_timeout + std::chrono::seconds(4);
+                 st.cfg->http_client_request_timeout + std::chrono::seconds(2);
   auto done = [self] {
     self->state.discovering = false;
     pump(self);

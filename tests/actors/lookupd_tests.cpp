@@ -100,7 +100,6 @@ struct lookupd_fixture : actor_fixture {
     std::vector<std::string> out{"<none>"};
     auto h = self->request(coordinator, caf::infinite, lk_chans_atom::value, topic);
     sched.run();
-    advance(2s); // peers still on their first connection are waited for 2 s
     h.receive([&](std::vector<std::string>& v) { out = std::move(v); },
               [&](caf::error&) {});
     return out;
@@ -240,8 +239,7 @@ TEST_CASE_METHOD(lookupd_fixture, "lookupd IDENTIFY answered E_INVALID closes th
 }
 
 TEST_CASE_METHOD(lookupd_fixture,
-                 "lookupd channel discovery without a connected lookupd answers after "
-                 "the first-connection grace",
+                 "lookupd channel discovery without a connected lookupd answers at once",
                  "[lookupd]") {
   start();
   CHECK(ask_channels("t").empty()); // configured, none connected (nsqd logs it)

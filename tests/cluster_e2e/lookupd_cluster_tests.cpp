@@ -168,6 +168,23 @@ std::string dump(const lookupd_process& l) {
   return "lookupd /debug: " + d.text + "\nlookupd /nodes: " + n.text;
 }
 
+/// Waits until nsqd logged `n` lookupds' peer info: its lookupd coordinator
+/// logs the line once it knows that lookupd's HTTP address, so a topic created
+/// afterwards asks it for channels (the lookupd lists the node earlier, as soon
+/// as IDENTIFY arrives).
+bool knows_lookupds(const nsqd_process& nsqd, size_t n) {
+  return probe::eventually(
+      [&] {
+        auto log = nsqd.log();
+        size_t count = 0;
+        for (auto at = log.find("): peer info {"); at != std::string::npos;
+             at = log.find("): peer info {", at + 1))
+          ++count;
+        return count >= n;
+      },
+      5s);
+}
+
 /// Polls `cond` every 20 ms for at most `limit`; fails with `context()`.
 void await(const std::function<bool()>& cond, std::chrono::milliseconds limit,
            const std::string& what, const std::function<std::string()>& context = {}) {
@@ -600,6 +617,7 @@ TEST_CASE("discovery: a second nsqd creates the lookupd's channels on first PUB"
   // B must have its IDENTIFY answer (the lookupd's HTTP address) first.
   await([&] { return nodes(lk).size() == 2; }, 5s, "B's connection",
         [&] { return dump(lk) + "\n" + b.log(); });
+  REQUIRE(knows_lookupds(b, 1));
   publish(b.port(), "t", {"first"});
   await(
       [&] {
@@ -736,6 +754,7 @@ TEST_CASE("two lookupds: discovery creates the union of their channels") {
   nsqd_process nsqd{lookupd_flags({&one, &two})};
   await([&] { return nodes(one).size() == 1 && nodes(two).size() == 1; }, 5s,
         "the connections", [&] { return nsqd.log(); });
+  REQUIRE(knows_lookupds(nsqd, 2));
   publish(nsqd.port(), "t", {"m"});
   await(
       [&] {
@@ -794,6 +813,7 @@ TEST_CASE("discovery: every way of creating the topic asks the lookupd") {
   nsqd_process nsqd{lookupd_flags({&lk})};
   await([&] { return nodes(lk).size() == 1; }, 5s, "the connection",
         [&] { return nsqd.log(); });
+  REQUIRE(knows_lookupds(nsqd, 1));
   std::optional<raw_client> sub;
   if (how == "http /pub") {
     http_client h{nsqd.http_port()};

@@ -48,6 +48,7 @@ TEST_CASE("lookupd: the session of §20.7 byte for byte") {
                      "--broadcast-address=bcast.example", "--broadcast-tcp-port=44150",
                      "--broadcast-http-port=44151"}};
   REQUIRE(lookupd.wait_for(identified));
+  REQUIRE(nsqd.log_has("): peer info {")); // the coordinator knows its HTTP address
   http_client http{nsqd.http_port()};
   post(http, "/topic/create?topic=lk");
   REQUIRE(lookupd.wait_count("REGISTER lk", 1));
@@ -204,6 +205,7 @@ TEST_CASE("lookupd: channel discovery creates the lookupd's channels before deli
   lookupd.set_channels("disc", {"pre1", "pre2#ephemeral", "pre3"});
   nsqd_process nsqd{{"--lookupd-tcp-address=" + lookupd.address()}};
   REQUIRE(lookupd.wait_for(identified));
+  REQUIRE(nsqd.log_has("): peer info {")); // the coordinator knows its HTTP address
   publish(nsqd.port(), "disc", {"first"}); // creates the topic
   auto one = subscriber(nsqd.port(), "disc", "pre1", 1);
   auto three = subscriber(nsqd.port(), "disc", "pre3", 1);
@@ -224,6 +226,7 @@ TEST_CASE(
   lookupd.set_http_delay(700ms);
   nsqd_process nsqd{{"--lookupd-tcp-address=" + lookupd.address()}};
   REQUIRE(lookupd.wait_for(identified));
+  REQUIRE(nsqd.log_has("): peer info {")); // the coordinator knows its HTTP address
   auto start = std::chrono::steady_clock::now();
   publish(nsqd.port(), "held", {"m1", "m2", "m3"});        // the topic holds them
   CHECK(std::chrono::steady_clock::now() - start < 500ms); // PUB does not wait
