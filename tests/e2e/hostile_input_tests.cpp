@@ -1,12 +1,14 @@
 // Hostile clients: input that is valid at the framing level but built to
 // make the server allocate (issue 10). The bound is checked on the process's
 // peak RSS, not on timing.
+#include "e2e/asan_quarantine.hpp"
 #include "e2e/nsqd_process.hpp"
 #include "e2e/raw_client.hpp"
 
 using namespace e2e;
 
 TEST_CASE("hostile: IDENTIFY nesting bombs answer E_BAD_BODY without building a DOM") {
+  small_asan_quarantine quarantine; // freed bodies must not count as resident
   nsqd_process nsqd;
   {
     raw_client warm{nsqd.port()};

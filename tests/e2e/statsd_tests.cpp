@@ -184,7 +184,9 @@ TEST_CASE("statsd: topic, channel and memory metrics reach a UDP listener") {
     INFO(name);
     CHECK(types[name] == type);
   }
+#ifndef __SANITIZE_ADDRESS__ // ASan's allocator answers mallinfo2 with zeros
   CHECK(last_gauge(ms, prefix + "mem.heap_in_use_bytes") > 0);
+#endif
   // Every line carries the prefix.
   for (auto& m : ms)
     CHECK(m.name.rfind(prefix, 0) == 0);
