@@ -15,6 +15,9 @@ run_suite() { # <build dir> <cmake args...>
 }
 
 run_suite build -DCMAKE_BUILD_TYPE=Release
+# Crash/soak harness against the Release binary: random SIGKILL/SIGTERM,
+# a disk-full episode, vanishing consumers (longer runs: scripts/soak.sh 30).
+bash scripts/soak.sh "${SOAK_MINUTES:-2}"
 # CAF's own shared libraries are not instrumented; leaks are checked in our code.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
