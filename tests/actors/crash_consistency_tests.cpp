@@ -223,9 +223,13 @@ TEST_CASE_METHOD(crash_fixture,
   auto failing = std::make_shared<bool>(false);
   auto reports = std::make_shared<std::vector<std::string>>(); // outlives the actor
   auto& health = *reports;
-  auto recorder = sys.spawn([reports](caf::event_based_actor*) -> caf::behavior {
-    return {[reports](health_atom, const std::string& e) { reports->push_back(e); }};
-  });
+  // An argument: CAF 0.17.6 binds a null reference for argument-less function
+  // actors (UBSan).
+  auto recorder = sys.spawn(
+      [reports](caf::event_based_actor*, int) -> caf::behavior {
+        return {[reports](health_atom, const std::string& e) { reports->push_back(e); }};
+      },
+      0);
   to_stop.push_back(recorder);
   auto ctx = std::make_shared<disk_context>(*context());
   ctx->broker = recorder;
