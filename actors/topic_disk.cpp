@@ -1,0 +1,151 @@
+// The topic's disk queue: what neither the channels nor the memory queue
+// take is written to disk, read back as the memory queue runs dry, and
+// released once every channel took its copy.
+
+#include "actors/log.hpp"
+#include "actors/topic_internal.hpp"
+#include "storage/queue_record.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+#include <vector>
+
+namespace nsq {
+
+namespace {
+
+/// Returns the bound of the memory queue when a disk queue takes the rest
+/// (--mem-queue-size=0: everything that cannot go to a channel at once goes
+/// to disk).
+uint64_t mem_cap_of(const topic_state& st) {
+  return static_cast<uint64_t>(
+      std::max<int64_t>(st.cfg->disk_backed_mem_queue_size(), 0));
+}
+
+/// Returns the most forwarded messages any waited-for channel has not taken yet.
+uint64_t outstanding_of(const topic_state& st) {
+  uint64_t most = 0;
+  for (auto& [name, ch] : st.channels)
+    if (!ch.ephemeral)
+      most = std::max(most, ch.queued);
+  return most;
+}
+
+} // namespace
+
+/// Returns the disk record of a message the topic holds or spills (a DPUB
+/// keeps its relative defer: the delay starts when it reaches a channel, §8.7).
+std::string record_of(message_data data, caf::timespan defer) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defer).count();
+  storage::queue_record r;
+  r.message = std::move(data);
+  r.deliver_at = ns > 0 ? -ns : 0;
+  std::string out;
+  storage::append_queue_record(out, r);
+  return out;
+}
+
+/// Confirms the disk records every channel has taken, in one message.
+void release_taken(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled())
+    return;
+  for (auto seq : st.handoff.settle(outstanding_of(st)))
+    st.disk.confirm(seq);
+  st.disk.flush_confirms(self);
+}
+
+/// Asks the disk for the next batch once the memory queue ran dry and the
+/// channels can take messages.
+void refill(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled() || st.disk.reading() || st.disk.depth() == 0 || holding(st) ||
+      st.channels.empty() || !st.held.empty() || st.exiting)
+    return;
+  auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
+  st.disk.read(self, batch, [self](std::vector<std::string>& records, uint64_t first) {
+    auto& st = self->state;
+    for (size_t i = 0; i < records.size(); ++i) {
+      storage::queue_record m;
+      if (!storage::decode_queue_record(records[i], m).is_ok()) {
+        log_warn("TOPIC(" + st.topic_name + "): skipped an unreadable disk record");
+        st.disk.confirm(first + i);
+        continue;
+      }
+      auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
+      st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
+      st.handoff.held(first + i);
+    }
+    pump(self);
+  });
+}
+
+/// Accepts a batch with a disk queue behind the memory queue: what neither
+/// the channels nor the memory queue take now is written to disk, and the
+/// publisher is answered only when the write is confirmed (or failed).
+caf::result<std::string> publish_durable(topic_actor* self,
+                                         std::vector<std::string>& bodies,
+                                         caf::timespan defer) {
+  auto& st = self->state;
+  if (st.exiting)
+    return std::string{"exiting"};
+  auto n = bodies.size();
+  auto cap = mem_cap_of(st);
+  bool in_order = !st.disk.backlog(); // else new messages go behind the disk
+  // With no memory queue (--mem-queue-size=0) nothing is acknowledged before
+  // it is on disk: a message sent straight to a channel would be answered
+  // while only the channel's memory holds it. nsqd writes it to the topic's
+  // disk queue first as well.
+  bool direct_ok = in_order && cap > 0;
+  size_t direct = 0;
+  if (direct_ok && !holding(st) && !st.channels.empty() && st.held.empty())
+    direct = defer > caf::timespan{0}
+                 ? n
+                 : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
+  size_t to_mem = 0;
+  if (in_order && st.held.size() < cap)
+    to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - st.held.size()));
+  auto accepted = direct + to_mem;
+  auto now = now_ns();
+  std::vector<message_ref> refs;
+  refs.reserve(direct);
+  std::vector<std::string> payloads;
+  uint64_t spilled_bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto& body = bodies[i];
+    auto id = st.ids.next(now);
+    if (i >= accepted) { // counted once the disk confirms it
+      spilled_bytes += body.size();
+      payloads.push_back(record_of(message_data{id, now, std::move(body)}, defer));
+      continue;
+    }
+    ++st.message_count;
+    st.message_bytes += body.size();
+    if (i < direct)
+      refs.emplace_back(message_data{id, now, std::move(body)});
+    else
+      st.held.push(id, now, body, defer);
+  }
+  if (direct > 0)
+    fan_out(self, std::move(refs), defer);
+  if (payloads.empty())
+    return std::string{};
+  auto rp = self->make_response_promise<std::string>();
+  auto count = payloads.size();
+  st.disk.write(self, std::move(payloads),
+                [self, rp, count, spilled_bytes](uint64_t stored,
+                                                 const std::string& error) mutable {
+                  auto& st = self->state;
+                  st.message_count += stored;
+                  if (stored == count)
+                    st.message_bytes += spilled_bytes;
+                  rp.deliver(error);
+                  pump(self);
+                });
+  return rp;
+}
+
+} // namespace nsq

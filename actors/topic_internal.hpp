@@ -1,0 +1,47 @@
+#pragma once
+
+// Private to the topic actor: the functions its files share. topic.cpp wires
+// the behaviour; topic_delivery.cpp forwards messages to the channels within
+// their room; topic_disk.cpp spills to and refills from the disk queue;
+// topic_channels.cpp keeps the channel registry; topic_lifecycle.cpp persists
+// at shutdown and purges.
+
+#include "actors/topic_state.hpp"
+
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nsq {
+
+// topic_delivery.cpp
+uint64_t room_of(const topic_state& st);
+void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan defer);
+void pump(topic_actor* self);
+int64_t now_ns();
+std::string publish(topic_actor* self, std::vector<std::string>& bodies,
+                    caf::timespan defer);
+void drained(topic_actor* self, uint64_t n);
+
+// topic_disk.cpp
+std::string record_of(message_data data, caf::timespan defer);
+void release_taken(topic_actor* self);
+void refill(topic_actor* self);
+caf::result<std::string>
+publish_durable(topic_actor* self, std::vector<std::string>& bodies, caf::timespan defer);
+
+// topic_channels.cpp
+caf::actor add_channel(topic_actor* self, const std::string& name, bool paused);
+caf::result<caf::actor> get_channel(topic_actor* self, const std::string& name);
+void on_channel_down(topic_actor* self, const caf::down_msg& dm);
+caf::result<caf::actor> find_channel(topic_actor* self, const std::string& name);
+bool delete_channel(topic_actor* self, const std::string& name);
+void discover_channels(topic_actor* self, const caf::actor& coordinator);
+
+// topic_lifecycle.cpp
+void on_exit(topic_actor* self, const caf::exit_msg& em);
+void purge(topic_actor* self);
+
+} // namespace nsq
