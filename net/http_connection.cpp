@@ -1,5 +1,6 @@
 #include "net/http_connection.hpp"
 
+#include "net/go_http_response.hpp"
 #include "protocol/http_query.hpp"
 
 #include <boost/asio/post.hpp>
@@ -9,7 +10,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <ctime>
 #include <limits>
 
 namespace nsq {
@@ -17,30 +17,6 @@ namespace nsq {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-
-namespace {
-
-/// Go's Date header format (RFC 7231 IMF-fixdate).
-std::string http_date() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
-/// Go's answer to a request it cannot parse (connection closed afterwards).
-http_response go_plain_error(unsigned status, const char* text) {
-  http_response r;
-  r.status = status;
-  r.nsq_header = false;
-  r.body = std::to_string(status) + " " + text;
-  r.close = true;
-  return r;
-}
-
-} // namespace
 
 /// nsqd's answer on plain HTTP when TLS is required (§10; note the spaces).
 http_response tls_required_answer(int https_port) {
@@ -181,24 +157,8 @@ void http_connection::write(http_response r) {
   if (!sock_.is_open())
     return;
   keep_alive_ = keep_alive_ && !r.close;
-  out_ = std::make_shared<http::response<http::string_body>>();
+  out_ = make_go_response(std::move(r), keep_alive_);
   auto& res = *out_;
-  res.version(11);
-  res.result(r.status);
-  if (!r.allow.empty())
-    res.set(http::field::allow, r.allow);
-  if (!r.location.empty())
-    res.set(http::field::location, r.location);
-  if (!r.content_type.empty())
-    res.set(http::field::content_type, r.content_type);
-  else if (!r.body.empty())
-    res.set(http::field::content_type, "text/plain; charset=utf-8");
-  if (r.nsq_header)
-    res.set("X-NSQ-Content-Type", "nsq; version=1.0");
-  res.set(http::field::date, http_date());
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive_);
-  res.prepare_payload();
   auto done = [self = shared_from_this()](beast::error_code ec, size_t) {
     self->out_.reset();
     if (ec || !self->keep_alive_)

@@ -2,19 +2,16 @@
 
 #include "actors/http_api.hpp"
 #include "net/http_connection.hpp"
+#include "net/listener.hpp"
+#include "net/live_connections.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <caf/fwd.hpp>
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <utility>
-#include <vector>
 
 namespace nsq {
 
@@ -22,8 +19,6 @@ namespace nsq {
 /// http_connection per client, each on its own strand.
 class http_server {
 public:
-  using tcp = boost::asio::ip::tcp;
-
   http_server(boost::asio::io_context& ioc, caf::actor_system& sys);
 
   /// Makes this the HTTPS listener, or a plain one that refuses with 403
@@ -38,7 +33,7 @@ public:
   std::string listen(const std::string& address);
 
   /// Returns the bound port.
-  int port() const;
+  int port() const { return listener_.port(); }
 
   /// Starts accepting, answering with `ctx` (which knows the bound ports).
   void start(std::shared_ptr<const http_context> ctx);
@@ -47,26 +42,12 @@ public:
   void stop();
 
 private:
-  void do_accept();
-
-  boost::asio::io_context& ioc_;
   caf::actor_system& sys_;
-  tcp::acceptor acceptor_;
-  boost::asio::steady_timer retry_timer_; ///< backs off after accept errors (EMFILE)
+  listener listener_;
   std::shared_ptr<const http_context> ctx_;
   http_security sec_;
   const char* label_ = "HTTP";
-  /// The live connections, keyed by a serial number: each connection's
-  /// destructor removes its own entry, so accepting is O(1) however many
-  /// connections came and went (shared with the connections, which may
-  /// outlive the server at shutdown).
-  struct registry {
-    std::mutex mtx; ///< guards everything below
-    std::unordered_map<uint64_t, std::weak_ptr<http_connection>> conns;
-    uint64_t next_id = 0;
-    bool stopped = false;
-  };
-  std::shared_ptr<registry> live_ = std::make_shared<registry>();
+  live_connections<http_connection> live_;
 };
 
 } // namespace nsq

@@ -2,6 +2,7 @@
 
 #include "actors/log.hpp"
 #include "actors/lookupd/lookup_http_bridge.hpp"
+#include "net/go_http_response.hpp"
 #include "protocol/http_query.hpp"
 #include "protocol/lookup_http.hpp"
 
@@ -9,41 +10,20 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <ctime>
-
 namespace nsq {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-namespace {
-
-/// Go's Date header format (RFC 7231 IMF-fixdate).
-std::string http_date() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
-
-/// Go's answer to a request it cannot parse (the connection closes).
-http_response go_plain_error(unsigned status, const char* text) {
-  http_response r;
-  r.status = status;
-  r.nsq_header = false;
-  r.body = std::to_string(status) + " " + text;
-  r.close = true;
-  return r;
-}
-
-} // namespace
-
 lookup_http_connection::lookup_http_connection(tcp::socket sock, caf::actor_system& sys,
                                                caf::actor registry)
     : sock_(std::move(sock)), sys_(sys), registry_(std::move(registry)) {}
+
+lookup_http_connection::~lookup_http_connection() {
+  if (on_destroyed_)
+    on_destroyed_();
+}
 
 void lookup_http_connection::start() {
   asio::post(sock_.get_executor(), [self = shared_from_this()] { self->read_request(); });
@@ -100,26 +80,8 @@ void lookup_http_connection::write(http_response r) {
   if (!sock_.is_open())
     return;
   keep_alive_ = keep_alive_ && !r.close;
-  out_ = std::make_shared<http::response<http::string_body>>();
+  out_ = make_go_response(std::move(r), keep_alive_, head_);
   auto& res = *out_;
-  res.version(11);
-  res.result(r.status);
-  if (!r.allow.empty())
-    res.set(http::field::allow, r.allow);
-  if (!r.location.empty())
-    res.set(http::field::location, r.location);
-  if (!r.content_type.empty())
-    res.set(http::field::content_type, r.content_type);
-  else if (!r.body.empty())
-    res.set(http::field::content_type, "text/plain; charset=utf-8");
-  if (r.nsq_header)
-    res.set("X-Nsq-Content-Type", "nsq; version=1.0");
-  res.set(http::field::date, http_date());
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive_);
-  res.prepare_payload();
-  if (head_)
-    res.body().clear(); // Go answers HEAD with the headers only
   http::async_write(sock_, res,
                     [self = shared_from_this()](beast::error_code ec, size_t) {
                       self->out_.reset();

@@ -16,6 +16,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -30,6 +31,11 @@ public:
   static constexpr size_t body_limit = 1 << 20;
 
   lookup_http_connection(tcp::socket sock, caf::actor_system& sys, caf::actor registry);
+  ~lookup_http_connection();
+
+  /// Runs `f` when the connection is destroyed (its listener forgets it
+  /// then); set before start().
+  void on_destroyed(std::function<void()> f) { on_destroyed_ = std::move(f); }
 
   void start();
   /// Closes the socket (thread-safe).
@@ -50,6 +56,7 @@ private:
   bool keep_alive_ = true;
   bool head_ = false; ///< the request was HEAD: no body in the answer
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> out_;
+  std::function<void()> on_destroyed_;
 };
 
 } // namespace nsq

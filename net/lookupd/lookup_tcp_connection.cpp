@@ -33,6 +33,11 @@ lookup_tcp_connection::lookup_tcp_connection(tcp::socket sock) : sock_(std::move
   enable_keepalive(sock_);
 }
 
+lookup_tcp_connection::~lookup_tcp_connection() {
+  if (on_destroyed_)
+    on_destroyed_();
+}
+
 std::string lookup_tcp_connection::peer_id() const {
   boost::system::error_code ec;
   auto ep = sock_.remote_endpoint(ec);

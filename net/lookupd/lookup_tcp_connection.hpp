@@ -13,6 +13,7 @@
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,11 @@ public:
   using tcp = boost::asio::ip::tcp;
 
   explicit lookup_tcp_connection(tcp::socket sock);
+  ~lookup_tcp_connection() override;
+
+  /// Runs `f` when the connection is destroyed (its listener forgets it
+  /// then); set before start().
+  void on_destroyed(std::function<void()> f) { on_destroyed_ = std::move(f); }
 
   /// The peer id: `ip:port` (`[ip]:port` for IPv6) of the remote end.
   std::string peer_id() const;
@@ -56,6 +62,7 @@ private:
   bool closing_ = false;     ///< close once outq_ is flushed
   bool closed_ = false;
   bool eof_ = false;
+  std::function<void()> on_destroyed_;
 };
 
 } // namespace nsq

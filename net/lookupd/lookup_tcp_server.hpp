@@ -4,32 +4,27 @@
 // one lookup_session actor per accepted nsqd.
 
 #include "actors/lookupd/lookup_session.hpp"
+#include "net/listener.hpp"
+#include "net/live_connections.hpp"
+#include "net/lookupd/lookup_tcp_connection.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 namespace nsq {
 
-class lookup_tcp_connection;
-
 class lookup_tcp_server {
 public:
-  using tcp = boost::asio::ip::tcp;
-
   lookup_tcp_server(boost::asio::io_context& ioc, caf::actor_system& sys,
                     caf::actor registry);
 
   std::string listen(const std::string& address);
-  int port() const;
+  int port() const { return listener_.port(); }
 
   /// Starts accepting; IDENTIFY answers carry `me`.
   void start(std::shared_ptr<const lookup_identity> me);
@@ -38,18 +33,13 @@ public:
   void stop();
 
 private:
-  void do_accept();
-  void on_accept(tcp::socket sock);
+  void on_accept(boost::asio::ip::tcp::socket sock);
 
-  boost::asio::io_context& ioc_;
   caf::actor_system& sys_;
   caf::actor registry_;
   std::shared_ptr<const lookup_identity> me_;
-  tcp::acceptor acceptor_;
-  boost::asio::steady_timer retry_timer_; ///< backs off after accept errors (EMFILE)
-  std::mutex mtx_;                        ///< guards conns_ and stopped_
-  std::vector<std::weak_ptr<lookup_tcp_connection>> conns_;
-  bool stopped_ = false;
+  listener listener_;
+  live_connections<lookup_tcp_connection> live_;
 };
 
 } // namespace nsq

@@ -340,7 +340,7 @@ TEST_CASE("HTTPS serves the API; plain HTTP answers 403 when TLS is required") {
     auto reply = c.read_exact(4096);
     INFO(reply);
     CHECK(reply.rfind("HTTP/1.1 403 Forbidden\r\n", 0) == 0);
-    CHECK(reply.find("X-NSQ-Content-Type: nsq; version=1.0\r\n") != std::string::npos);
+    CHECK(reply.find("X-Nsq-Content-Type: nsq; version=1.0\r\n") != std::string::npos);
     CHECK(reply.find("Content-Type: application/json; charset=utf-8\r\n") !=
           std::string::npos);
     std::string body =
