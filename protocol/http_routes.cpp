@@ -1,7 +1,8 @@
 #include "protocol/http_routes.hpp"
 
+#include "protocol/router_fallback.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 namespace nsq {
@@ -73,46 +74,6 @@ std::string allow_header(const route_entry& e) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-/// The canonical path of a near miss (trailing slash, letter case), if any
-/// route serves `method` there.
-std::optional<std::string> canonical(const std::string& method, const std::string& path) {
-  std::vector<std::string> tries;
-  if (path.size() > 1 && path.back() == '/')
-    tries.push_back(path.substr(0, path.size() - 1));
-  else
-    tries.push_back(path + "/");
-  auto low = lower(path);
-  tries.push_back(low);
-  if (low.size() > 1 && low.back() == '/')
-    tries.push_back(low.substr(0, low.size() - 1));
-  for (auto& t : tries) {
-    std::string param;
-    auto* e = lookup(t, param);
-    if (e != nullptr && allows(*e, method) && t != path)
-      return t;
-  }
-  return std::nullopt;
-}
-
-http_response redirect(const std::string& method, const std::string& to,
-                       const std::string& query) {
-  http_response r;
-  r.status = method == "GET" ? 301 : 307;
-  r.nsq_header = false;
-  r.location = query.empty() ? to : to + "?" + query;
-  if (method == "GET") {
-    r.content_type = "text/html; charset=utf-8";
-    r.body = std::string("<a href=\"") + r.location + "\">Moved Permanently</a>.\n\n";
-  }
-  return r;
-}
-
 } // namespace
 
 route route_request(const std::string& method, const std::string& path,
@@ -125,26 +86,17 @@ route route_request(const std::string& method, const std::string& path,
     out.param = std::move(param);
     return out;
   }
-  if (method != "CONNECT" && path != "/") {
-    if (auto to = canonical(method, path)) {
-      out.answer = redirect(method, *to, query);
-      return out;
-    }
-  }
-  if (e != nullptr && method == "OPTIONS") {
-    http_response r;
-    r.nsq_header = false;
-    r.allow = allow_header(*e);
-    out.answer = r;
-    return out;
-  }
-  if (e != nullptr) {
-    auto r = nsq_error(405, "METHOD_NOT_ALLOWED");
-    r.allow = allow_header(*e);
-    out.answer = r;
-    return out;
-  }
-  out.answer = nsq_error(404, "NOT_FOUND");
+  route_table_view view{[](const std::string& m, const std::string& p) {
+                          std::string ignored;
+                          auto* found = lookup(p, ignored);
+                          return found != nullptr && allows(*found, m);
+                        },
+                        [](const std::string& p) {
+                          std::string ignored;
+                          auto* found = lookup(p, ignored);
+                          return found != nullptr ? allow_header(*found) : std::string();
+                        }};
+  out.answer = router_fallback(view, method, path, query);
   return out;
 }
 
