@@ -40,6 +40,11 @@ included, over the measured phase, divided by that phase's messages).
   --threads LIST        scheduler threads for --scaling (default 1,2)
   --quick               smoke run: --reps 1 --runfor 2s, fixed counts / 10,
                         2 s idle phases
+  --profile             after the measured runs, one more run of each throughput
+                        scenario (per broker and thread count) under
+                        `perf record -F 999 -g -p <broker>` over its measured
+                        phase; the top symbols go into the section (the
+                        figures never include a profiled run)
   --out FILE            the Markdown file to update (default docs/performance.md)
   --list                print the scenarios and groups, then exit
   --help                this text
@@ -54,6 +59,11 @@ Examples:
   bench/run.sh --compare ~/go/bin/nsqd --reps 3     # side by side with Go nsqd
   bench/run.sh --scaling --only pub,pub1            # at 1 and 2 scheduler threads
   bench/run.sh --only gonsq                         # the go-nsq producer (to_nsq) row
+  bench/run.sh --quick --runfor 1s --out /tmp/p.md  # smoke run of every scenario
+The go-nsq producer row by hand (go-nsq 1.1.0's IDENTIFY, one synchronous PUB
+per message, as nsq's to_nsq): caf-nsq-bench writer --identify=go-nsq
+--batch-size=1 --connections=1 --messages=100000 --nsqd-tcp-address=HOST:PORT
+Measure on a quiet machine: the load generator shares the CPUs with the broker.
 
 Old spellings still work: BENCH_QUICK=1 (--quick), BENCH_ONLY="pub latency"
 (--only), BENCH_OUT=FILE (--out).
@@ -93,7 +103,8 @@ EOF
 
 # --- flags -----------------------------------------------------------------------
 
-OTHER="" ONLY="" REPS=3 RUNFOR=10 SCALING="" THREADS_LIST="1,2" QUICK="${BENCH_QUICK:-0}"
+OTHER="" ONLY="" REPS=3 RUNFOR=10 SCALING="" THREADS_LIST="1,2" QUICK="${BENCH_QUICK:-0}" PROFILE=""
+PROFILING="" # set during the extra, unmeasured run that --profile adds
 OUT_MD=${BENCH_OUT:-$ROOT/docs/performance.md}
 BUILD=$ROOT/build-bench
 [[ -n ${BENCH_ONLY:-} ]] && ONLY=${BENCH_ONLY// /,}
@@ -144,6 +155,7 @@ while (($#)); do
     THREADS_LIST=$value
     ;;
   --quick) QUICK=1 ;;
+  --profile) PROFILE=1 ;;
   --out) OUT_MD=$value ;;
   --list)
     list_scenarios
@@ -192,9 +204,13 @@ if [[ -n $OTHER ]]; then
   WHO_LIST="ours other"
   OTHER_VERSION=$("$OTHER" --version 2>&1 || true)
   OTHER_VERSION=${OTHER_VERSION%%$'\n'*}
+  OTHER_VERSION=${OTHER_VERSION:-$(basename "$OTHER")}
   other_help=$("$OTHER" --help 2>&1 || true)
   OTHER_TAKES_THREADS=""
   [[ $other_help == *-scheduler-threads* ]] && OTHER_TAKES_THREADS=1
+fi
+if [[ -n $PROFILE ]] && ! command -v perf >/dev/null; then
+  die "--profile needs perf (apt-get install linux-perf)"
 fi
 THREAD_COUNTS="default"
 [[ -n $SCALING ]] && THREAD_COUNTS=${THREADS_LIST//,/ }
@@ -322,7 +338,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR
 
 declare -A VALS # "<threads>|<key>|<who>" -> "v1 v2 ..."
 FAILS=()
-put() { if [[ -n $2 ]]; then VALS["$THREADS|$1|$WHO"]+="$2 "; fi; }
+put() { if [[ -n $2 && -z $PROFILING ]]; then VALS["$THREADS|$1|$WHO"]+="$2 "; fi; }
 # failed <what> <log>: notes a failed run (its figures are left out).
 failed() {
   FAILS+=("$WHO ($(label_of "$WHO")), threads $THREADS: $1: $(grep -m1 -i 'error' "$2" 2>/dev/null || echo "exit status non-zero")")
@@ -333,19 +349,58 @@ label_of() { if [[ $1 == ours ]]; then echo "caf-nsqd"; else echo "$OTHER_VERSIO
 # per_msg <ns> <messages>: ns per message.
 per_msg() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", c / n }'; }
 
-# measured_writer <key> <args...>: one writer run between two CPU readings;
+# phase_begin / phase_end <key>: the measured phase of a run; phase_end sets
+# PHASE_NS, the broker's CPU time over it. A --profile run records a perf
+# profile of the broker over the phase instead.
+phase_begin() {
+  if [[ -n $PROFILING ]]; then profile_begin; fi
+  PHASE_C0=$(cpu_ns)
+}
+phase_end() {
+  PHASE_NS=$(($(cpu_ns) - PHASE_C0))
+  if [[ -n $PROFILING ]]; then profile_end "$1"; fi
+}
+
+profile_begin() {
+  perf record -F 999 -g -p "$NSQD_PID" -o "$WORK/perf.data" >/dev/null 2>"$WORK/perf.log" &
+  PERF_PID=$!
+  sleep 0.5 # perf attaches to every thread before the phase starts
+}
+
+# profile_end <key>: stops perf; its top symbols go to $WORK/profiles/.
+profile_end() {
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  mkdir -p "$WORK/profiles"
+  {
+    echo "by thread:"
+    perf_top pid 8
+    echo "by symbol:"
+    perf_top dso,symbol 15
+  } >"$WORK/profiles/$THREADS|$1|$WHO"
+}
+
+# perf_top <sort keys> <lines>: the largest entries of the recorded profile.
+perf_top() {
+  perf report -i "$WORK/perf.data" --stdio --no-children -g none --sort "$1" \
+    --percent-limit 1.5 2>/dev/null |
+    awk '/%/ && !/^#/ {$1 = $1; sub(/( -)+$/, ""); print substr($0, 1, 140)}' | head -"$2" || true
+}
+
+# measured_writer <key> <args...>: one writer run over a measured phase;
 # records <key> (msg/s) and <key>.cpu (ns/msg). Sets N (messages).
 measured_writer() {
-  local key=$1 c0 c1
+  local key=$1
   shift
   N=0
-  c0=$(cpu_ns)
+  phase_begin
   if bench "$WORK/w.log" "$@"; then
-    c1=$(cpu_ns)
+    phase_end "$key"
     N=$(count_of "$WORK/w.log")
     put "$key" "$(ops_of "$WORK/w.log")"
-    put "$key.cpu" "$(per_msg $((c1 - c0)) "$N")"
+    put "$key.cpu" "$(per_msg "$PHASE_NS" "$N")"
   else
+    phase_end "$key"
     failed "$key" "$WORK/w.log"
   fi
 }
@@ -353,14 +408,15 @@ measured_writer() {
 # measured_reader <key> <messages> <args...>: as measured_writer, for a reader
 # that consumes exactly <messages>.
 measured_reader() {
-  local key=$1 n=$2 c0 c1
+  local key=$1 n=$2
   shift 2
-  c0=$(cpu_ns)
+  phase_begin
   if bench "$WORK/r.log" reader "$FIXED" --messages="$n" "$@"; then
-    c1=$(cpu_ns)
+    phase_end "$key"
     put "$key" "$(ops_of "$WORK/r.log")"
-    put "$key.cpu" "$(per_msg $((c1 - c0)) "$(count_of "$WORK/r.log")")"
+    put "$key.cpu" "$(per_msg "$PHASE_NS" "$(count_of "$WORK/r.log")")"
   else
+    phase_end "$key"
     failed "$key" "$WORK/r.log"
   fi
 }
@@ -396,23 +452,23 @@ sc_gonsq() { pub_batch1 gonsq 1 $GONSQ_N --identify=go-nsq; }
 # and a writer at the same time; records <key>.pub and <key>.sub with the
 # CPU of the whole phase per published and per delivered message.
 pubsub_once() {
-  local key=$1 topics=$2 channels=$3 conns=$4 c0 c1 rpid ok=1
+  local key=$1 topics=$2 channels=$3 conns=$4 rpid ok=1
   shift 4
   start_nsqd "$@"
   bench "$WORK/r.log" reader --runfor=$((RUNFOR + 1))s --topic=t --channel=c \
     --topics="$topics" --channels="$channels" --connections=1 --size=200 &
   rpid=$!
   sleep 1 # the reader has subscribed: every message has somewhere to go
-  c0=$(cpu_ns)
+  phase_begin
   bench "$WORK/w.log" $W --topic=t --topics="$topics" --connections="$conns" --size=200 \
     --batch-size=200 || ok=""
   wait "$rpid" || ok=""
-  c1=$(cpu_ns)
+  phase_end "$key"
   if [[ -n $ok ]]; then
     put "$key.pub" "$(ops_of "$WORK/w.log")"
-    put "$key.pub.cpu" "$(per_msg $((c1 - c0)) "$(count_of "$WORK/w.log")")"
+    put "$key.pub.cpu" "$(per_msg "$PHASE_NS" "$(count_of "$WORK/w.log")")"
     put "$key.sub" "$(ops_of "$WORK/r.log")"
-    put "$key.sub.cpu" "$(per_msg $((c1 - c0)) "$(count_of "$WORK/r.log")")"
+    put "$key.sub.cpu" "$(per_msg "$PHASE_NS" "$(count_of "$WORK/r.log")")"
   else
     cat "$WORK/w.log" "$WORK/r.log" >"$WORK/wr.log"
     failed "$key" "$WORK/wr.log"
@@ -864,10 +920,32 @@ section_body() {
     want sweep && echo "![throughput vs size](img/throughput-vs-size.png)" && echo
     want latency && echo "![latency percentiles](img/latency-percentiles.png)" && echo
   fi
+  if [[ -n $PROFILE ]]; then profiles; fi
   echo "Commands (each broker: \`--tcp-address=127.0.0.1:0 --http-address=127.0.0.1:0"
   echo "--data-path=<fresh tmp dir>\` plus the flags named; caf-nsq-bench gets \`--nsqd-tcp-address\`):"
   echo
   commands
+}
+
+# profiles: the top symbols of each profiled phase (--profile).
+profiles() {
+  local f name t key who
+  echo "Profiles (\`perf record -F 999 -g -p <broker>\` over the measured phase of one extra"
+  echo "run; \`perf report --no-children --sort dso,symbol\`, entries ≥ 1.5 %):"
+  echo
+  for f in "$WORK"/profiles/*; do
+    [[ -e $f ]] || continue
+    IFS='|' read -r t key who <<<"$(basename "$f")"
+    name="$key, $(label_of "$who")$(threads_label "$t")"
+    echo "<details><summary>$name</summary>"
+    echo
+    echo '```text'
+    cat "$f"
+    echo '```'
+    echo
+    echo "</details>"
+    echo
+  done
 }
 
 # write_section <file>: replaces the marked section of OUT_MD with <file>.
@@ -900,6 +978,19 @@ for rep in $(seq "$REPS"); do
     done
   done
 done
+if [[ -n $PROFILE ]]; then
+  PROFILING=1
+  for scen in $RUN; do
+    [[ " ${GROUPS_OF[throughput]} " == *" $scen "* ]] || continue
+    for THREADS in $THREAD_COUNTS; do
+      for WHO in $WHO_LIST; do
+        echo "== $scen, profiled, $(label_of "$WHO")$(threads_label "$THREADS")" >&2
+        "sc_${scen//-/_}"
+      done
+    done
+  done
+  PROFILING=""
+fi
 WHO=ours THREADS=default
 [[ -n $want_plots ]] && plot
 section_body >"$WORK/section.md"
