@@ -310,10 +310,17 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$NSQD_PID/status"; }
 # same total (live threads plus the ones that exited) but in clock ticks of
 # 10 ms, too coarse for an idle broker; /proc/<pid>/task/*/schedstat is exact
 # but loses every thread that exited before the second reading.
+# Without python3: stat's ticks (USER_HZ 100), exited threads still included.
 cpu_ns() {
-  python3 -c 'import sys, time; print(time.clock_gettime_ns(((~int(sys.argv[1])) << 3) | 2))' \
-    "$NSQD_PID"
+  if [[ -n $HAVE_PYTHON3 ]]; then
+    python3 -c 'import sys, time; print(time.clock_gettime_ns(((~int(sys.argv[1])) << 3) | 2))' \
+      "$NSQD_PID"
+  else
+    awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1e9 / hz}' "/proc/$NSQD_PID/stat"
+  fi
 }
+HAVE_PYTHON3=""
+if command -v python3 >/dev/null; then HAVE_PYTHON3=1; else echo "no python3: broker CPU in 10 ms ticks" >&2; fi
 
 # --- caf-nsq-bench -------------------------------------------------------------------
 
@@ -906,6 +913,7 @@ section_body() {
   [[ -n $SCALING ]] && echo "Scheduler threads: ${THREAD_COUNTS// /, } (caf-nsqd \`--scheduler-threads\`; other: \`GOMAXPROCS\`)."
   echo "Broker CPU/msg: user + system time of the whole broker process (its CPU-time clock:"
   echo "every thread, exited ones included) over the measured phase ÷ that phase's messages."
+  [[ -z $HAVE_PYTHON3 ]] && echo "(No python3 here: read from /proc/<pid>/stat in clock ticks, 10 ms.)"
   echo "Publish + consume rows share one phase: the same CPU ÷ published, ÷ delivered."
   echo
   table
