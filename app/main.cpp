@@ -49,9 +49,9 @@ int fatal(const std::string& why) {
 }
 
 /// Our CAF settings. argv is not given to CAF: the flags are nsqd's.
-void configure(caf::actor_system_config& cfg) {
+void configure(caf::actor_system_config& cfg, const nsq::settings& opts) {
   nsq::add_message_types(cfg);
-  cfg.set("scheduler.max-threads", 2);
+  cfg.set("scheduler.max-threads", opts.scheduler_threads); // --scheduler-threads
   // By default an actor drains its whole mailbox before yielding its
   // thread; a cap keeps one busy topic or session from starving the others.
   cfg.set("scheduler.max-throughput", 300);
@@ -88,7 +88,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
           nsq::broker_startup startup) {
   asio::io_context ioc; // before the actor system: destroyed after it
   caf::actor_system_config cfg;
-  configure(cfg);
+  configure(cfg, opts);
   caf::actor_system sys{cfg};
   auto shared = std::make_shared<const nsq::settings>(opts);
   // Handle signals before announcing the listener: a supervisor (or test)

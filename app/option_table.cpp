@@ -210,6 +210,10 @@ std::vector<option_spec> make_table() {
        "usage)"},
       {"snappy", "snappy", k::boolean, &s::snappy_enabled,
        "enable snappy feature negotiation (client compression)"},
+      // Not an nsqd flag (Go nsqd reads GOMAXPROCS): bench/run.sh --scaling.
+      {"scheduler-threads", "scheduler_threads", k::integer, &s::scheduler_threads,
+       "caf-nsqd only: worker threads of the actor scheduler, [1,64] (Go nsqd: "
+       "GOMAXPROCS)"},
   };
 }
 

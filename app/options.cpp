@@ -275,6 +275,8 @@ std::string validate(const settings& cfg) {
     return "--max-deflate-level must be [1,9]";
   if (cfg.node_id < 0 || cfg.node_id >= 1024)
     return "--node-id must be [0,1024)";
+  if (cfg.scheduler_threads < 1 || cfg.scheduler_threads > 64)
+    return "--scheduler-threads must be [1,64]";
   // Only one of cert and key given is a TLS config error, reported when it is built.
   if (cfg.tls_required != settings::tls_policy::not_required && cfg.tls_cert.empty() &&
       cfg.tls_key.empty())

@@ -85,6 +85,15 @@ std::function<bool(const std::string&)> mode_value(mode& out) {
   };
 }
 
+std::function<bool(const std::string&)> identify_value(std::string& out) {
+  return [&out](const std::string& v) {
+    if (v != "bench" && v != "go-nsq")
+      return false;
+    out = v;
+    return true;
+  };
+}
+
 std::vector<flag> flags(options& o) {
   return {
       {"mode", "writer, reader or idle (or give it as the first argument)", false,
@@ -120,6 +129,11 @@ std::vector<flag> flags(options& o) {
        integer(o.output_buffer_size, -1)},
       {"output-buffer-timeout", "IDENTIFY output_buffer_timeout in ms", false,
        integer(o.output_buffer_timeout, -1)},
+      {"identify",
+       "writer: IDENTIFY as \"bench\" (default) or as \"go-nsq\" 1.1.0 with its defaults "
+       "(feature negotiation, heartbeat 30s, output buffer 16384 B / 250ms), like "
+       "nsq's to_nsq",
+       false, identify_value(o.identify)},
       {"subscribe", "idle: SUB and RDY 1 on every connection", true,
        boolean(o.subscribe)},
       {"threads", "I/O threads (default: CPUs)", false, integer(o.threads, 1)},

@@ -31,10 +31,11 @@ struct options {
   bool timestamps = false;        ///< writer: bodies carry their send time
   int64_t output_buffer_size = 0; ///< IDENTIFY output_buffer_size (0: not sent)
   int64_t output_buffer_timeout =
-      -2;                 ///< IDENTIFY output_buffer_timeout ms (-2: not sent)
-  bool subscribe = false; ///< idle: SUB and RDY 1 on each connection
-  int64_t threads = 0;    ///< I/O threads (0: number of CPUs)
-  bool progress = true;   ///< live progress line when stderr is a terminal
+      -2;                         ///< IDENTIFY output_buffer_timeout ms (-2: not sent)
+  std::string identify = "bench"; ///< writer: IDENTIFY of "bench" or "go-nsq" (1.1.0)
+  bool subscribe = false;         ///< idle: SUB and RDY 1 on each connection
+  int64_t threads = 0;            ///< I/O threads (0: number of CPUs)
+  bool progress = true;           ///< live progress line when stderr is a terminal
 };
 
 /// The result of parsing argv: options, or the text of an error / the usage.

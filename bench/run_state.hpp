@@ -18,6 +18,7 @@ struct run_state {
   latch done;  ///< counted down once per connection when it has finished
   std::atomic<uint64_t> messages{0};
   std::atomic<bool> failed{false};
+  std::atomic<bool> identify_logged{false}; ///< one connection logs its IDENTIFY answer
 
   /// Remembers the first error and marks the run failed.
   void record_error(const std::string& why) {

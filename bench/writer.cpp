@@ -2,6 +2,7 @@
 
 #include "bench/close_all.hpp"
 #include "bench/connection.hpp"
+#include "bench/go_nsq_identify.hpp"
 #include "bench/io_pool.hpp"
 #include "bench/latency.hpp"
 #include "bench/names.hpp"
@@ -39,7 +40,9 @@ public:
 
   void start(const boost::asio::ip::tcp::endpoint& peer) {
     std::string hello = identify_command(
-        R"({"client_id":"writer","hostname":"writer","user_agent":"caf-nsq-bench/0.1"})");
+        opts_.identify == "go-nsq"
+            ? go_nsq_identify_json()
+            : R"({"client_id":"writer","hostname":"writer","user_agent":"caf-nsq-bench/0.1"})");
     conn_->start(
         peer, hello, [this](nsq::frame_type t, std::string_view d) { on_frame(t, d); },
         [this](const std::string& why) { on_close(why); });
@@ -68,6 +71,9 @@ private:
     if (type != nsq::frame_type::response)
       return; // a producer gets no messages
     if (state_ == state::identifying) {
+      // Feature negotiation answers with JSON: show what was negotiated.
+      if (!data.empty() && data.front() == '{' && !run_.identify_logged.exchange(true))
+        log_line(prefix, "IDENTIFY response: " + std::string(data));
       state_ = state::waiting;
       run_.ready.count_down();
     } else if (state_ == state::publishing && data == "OK") {

@@ -57,6 +57,9 @@ struct settings {
   ms output_buffer_timeout{250};
   int64_t max_channel_consumers = 0; // 0 = unlimited
 
+  /// caf-nsqd only (nsqd has GOMAXPROCS): CAF scheduler worker threads.
+  int64_t scheduler_threads = 2;
+
   // End-to-end processing latency (§15.10): percentiles sorted descending,
   // empty = not measured; the sliding window they cover.
   std::vector<double> e2e_processing_latency_percentiles;

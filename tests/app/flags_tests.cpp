@@ -110,6 +110,7 @@ const std::vector<valued_flag>& valued_flags() {
        [](auto& s) { return s.tls_root_ca_file == "/ca.pem"; }},
       {"tls-min-version", "TLS1.2", [](auto& s) { return s.tls_min_version == 0x0303; }},
       {"max-deflate-level", "9", [](auto& s) { return s.max_deflate_level == 9; }},
+      {"scheduler-threads", "1", [](auto& s) { return s.scheduler_threads == 1; }},
   };
   return flags;
 }
@@ -133,13 +134,14 @@ nsq::options_result parse(const std::vector<std::string>& args, settings& s) {
 } // namespace
 
 TEST_CASE("the test walks every flag of nsqd v1.3.0 - and so does the option table") {
-  // 44 valued + 6 boolean + --tls-required + --version + --config = 53.
+  // 44 valued + 6 boolean + --tls-required + --version + --config = 53,
+  // plus caf-nsqd's own --scheduler-threads (a valued flag).
   std::set<std::string> listed{"tls-required"};
   for (auto& f : valued_flags())
     listed.insert(f.name);
   for (auto& f : bool_flags())
     listed.insert(f.name);
-  CHECK(listed.size() + 2 == 53);
+  CHECK(listed.size() + 2 == 53 + 1);
   std::set<std::string> table;
   for (auto& spec : nsq::nsqd_options())
     table.insert(std::string{spec.flag});
@@ -285,6 +287,8 @@ TEST_CASE("range checks run at startup with nsqd's messages") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"--node-id=1024", "--node-id must be [0,1024)"},
       {"--node-id=-1", "--node-id must be [0,1024)"},
+      {"--scheduler-threads=0", "--scheduler-threads must be [1,64]"},
+      {"--scheduler-threads=65", "--scheduler-threads must be [1,64]"},
       {"--max-deflate-level=0", "--max-deflate-level must be [1,9]"},
       {"--max-deflate-level=10", "--max-deflate-level must be [1,9]"},
       {"--e2e-processing-latency-percentile=1.5",
@@ -301,7 +305,7 @@ TEST_CASE("range checks run at startup with nsqd's messages") {
     CHECK(nsq::validate(s) == message);
   }
   settings ok;
-  REQUIRE(parse({"--node-id=1023", "--max-deflate-level=1",
+  REQUIRE(parse({"--node-id=1023", "--max-deflate-level=1", "--scheduler-threads=64",
                  "--e2e-processing-latency-percentile=1.0"},
                 ok)
               .outcome == options_outcome::run);

@@ -117,3 +117,18 @@ TEST_CASE("bench rejects unknown flags with nsq's wording") {
   CHECK(run.log.find("flag provided but not defined: -no-such-flag") !=
         std::string::npos);
 }
+
+TEST_CASE("bench writer --identify=go-nsq negotiates features and publishes with PUB") {
+  nsqd_process nsqd;
+  auto writer = run_bench({"writer", "--nsqd-tcp-address=" + nsqd.address(),
+                           "--topic=bench_gonsq", "--identify=go-nsq", "--batch-size=1",
+                           "--connections=1", "--messages=200", "--runfor=30s"},
+                          60s);
+  INFO("writer log:\n" << writer.log);
+  REQUIRE(writer.code == 0);
+  CHECK(messages_of(writer.log) == 200);
+  // Only a feature-negotiating IDENTIFY gets JSON back.
+  CHECK(writer.log.find("IDENTIFY response: {") != std::string::npos);
+  CHECK(writer.log.find("\"max_rdy_count\":2500") != std::string::npos);
+  CHECK(writer.log.find("publish round-trip: p50=") != std::string::npos);
+}

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace e2e;
@@ -214,4 +215,25 @@ TEST_CASE("a broker whose stderr nobody reads keeps serving and counts dropped l
   CHECK(nsqd.stop_and_drain() == 0);
   CHECK(nsqd.log().find("WARNING: LOG: dropped ") != std::string::npos);
   CHECK(nsqd.log().find("INFO: bye\n") != std::string::npos); // flushed at exit
+}
+
+TEST_CASE("the scheduler-threads flag sets the number of CAF worker threads") {
+  // Same flags but the worker count: the two processes differ by exactly
+  // the extra workers once both have started every thread (some start just
+  // after the listening line, so wait until the count holds for 300 ms).
+  auto settled_threads = [](const nsqd_process& p) {
+    long last = -1;
+    int same = 0;
+    for (int i = 0; i < 100 && same < 3; ++i) { // at most 10 s
+      std::this_thread::sleep_for(100ms);
+      long now = p.status_kb("Threads").value_or(0);
+      same = now == last ? same + 1 : 0;
+      last = now;
+    }
+    return last;
+  };
+  nsqd_process one{{"--scheduler-threads=1"}};
+  nsqd_process five{{"--scheduler-threads=5"}};
+  CHECK(settled_threads(five) - settled_threads(one) == 4);
+  CHECK(publish_answer(one.port(), 10) == "OK");
 }
