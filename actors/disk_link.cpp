@@ -27,6 +27,7 @@ caf::actor& disk_link::worker(caf::event_based_actor* self) {
     // Each opening numbers its records from 0: a stale number of a failed
     // predecessor must never confirm one of the new opening's records.
     seq_base_ += seq_span;
+    received_end_ = 0;
   }
   return worker_;
 }
@@ -92,6 +93,8 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
               return;
             depth_ = depth;
             unconfirmed_ += records.size();
+            if (base == seq_base_) // still the same opening
+              received_end_ = first_seq + records.size();
             done(records, base + first_seq);
           },
           [this, done](caf::error&) {
@@ -182,9 +185,10 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
   if (!payloads.empty()) {
     self->send(worker(self), disk_put_atom::value, name_, owner_, gen_,
                std::move(payloads));
-    // What the owner still held is in that write: release the originals.
+    // What the owner still held is in that write: release the originals it
+    // received (a read still on its way to it stays on disk).
     if (!keep_read)
-      self->send(worker_, disk_release_atom::value, name_, owner_, gen_);
+      self->send(worker_, disk_release_atom::value, name_, owner_, gen_, received_end_);
     else
       flush_confirms(self);
   } else {

@@ -77,9 +77,10 @@ public:
   void remove(caf::event_based_actor* self);
   /// Shutdown: appends `payloads`, syncs and closes; `then` runs once that
   /// is handed to the worker (at once, unless a retiring worker must finish
-  /// first), after which the owner may quit. The records read are released
-  /// once that write succeeded, unless `keep_read` (some are held by someone
-  /// who may not have stored them: read again at the next start instead).
+  /// first), after which the owner may quit. The records the owner received
+  /// are released once that write succeeded (a read still on its way stays
+  /// on disk), unless `keep_read` (some are held by someone who may not have
+  /// stored them: read again at the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
                 action then, bool keep_read = false);
   /// Closes the queue if it is empty and nothing is outstanding.
@@ -116,9 +117,10 @@ private:
   bool reading_ = false;
   uint64_t unconfirmed_ = 0; ///< read, not yet confirmed by the owner
   static constexpr uint64_t seq_span = uint64_t{1} << 40; ///< numbers per worker
-  uint64_t seq_base_ = 0;              ///< added to the current worker's record numbers
-  std::vector<uint64_t> confirms_;     ///< confirmed, not yet sent
-  bool closing_ = false;               ///< a retiring worker is closing the files
+  uint64_t seq_base_ = 0;          ///< added to the current worker's record numbers
+  uint64_t received_end_ = 0;      ///< the opening's numbers below it reached the owner
+  std::vector<uint64_t> confirms_; ///< confirmed, not yet sent
+  bool closing_ = false;           ///< a retiring worker is closing the files
   std::vector<pending_write> pending_; ///< writes waiting for that close
   action after_close_;                 ///< a shutdown waiting for that close
 };
