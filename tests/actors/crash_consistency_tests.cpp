@@ -268,6 +268,7 @@ TEST_CASE_METHOD(crash_fixture,
                  "records of that read",
                  "[durability][crash][shutdown]") {
   config->mem_queue_size = 4; // memory 4, refill below 2
+  config->sync_every = 2500;  // a memory queue (sync_every 1 allows none)
   auto ch = spawn_channel(sys, probe, "t", "c", config, context(), false);
   to_stop.push_back(ch);
   sched.run();
