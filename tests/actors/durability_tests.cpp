@@ -403,8 +403,9 @@ TEST_CASE_METHOD(durability_fixture,
   sched.run();
   auto& cs = state_of<channel_state>(c);
   auto& ts = state_of<topic_state>(topic);
-  INFO("acknowledged " << acked << " MPUBs of 10, failed " << failed << "; channel memory "
-                       << cs.queue.size() << ", topic memory " << ts.held.size());
+  INFO("acknowledged " << acked << " MPUBs of 10, failed " << failed
+                       << "; channel memory " << cs.queue.size() << ", topic memory "
+                       << ts.held.size());
   // Memory: the channel's bound, plus what the topic's credit lets it send
   // beyond (one bound), plus the topic's own bound.
   CHECK(cs.queue.size() <= 20);
