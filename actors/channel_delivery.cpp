@@ -153,9 +153,11 @@ void report_drained(channel_actor* self) {
     return;
   // With a disk queue the channel takes everything (memory while it has
   // room, else disk), so only messages bound for disk and not yet confirmed
-  // still count; without one, the memory queue does.
-  uint64_t held =
-      st.disk.enabled() ? st.spill.size() + st.disk.writing() : st.queue.size();
+  // still count, and those a failed write left in memory (the newest: once
+  // the queue is shorter, some of them left); without one, the memory queue.
+  st.unstored = std::min<uint64_t>(st.unstored, st.queue.size());
+  uint64_t held = st.disk.enabled() ? st.spill.size() + st.disk.writing() + st.unstored
+                                    : st.queue.size();
   uint64_t still = std::min<uint64_t>(st.topic_credit, held);
   uint64_t freed = st.topic_credit - still;
   if (freed == 0)

@@ -57,6 +57,7 @@ void flush_spill(channel_actor* self) {
                               error);
                     for (size_t i = stored; i < items->size(); ++i)
                       st.queue.push_back(std::move((*items)[i]));
+                    st.unstored += items->size() - stored;
                   }
                   report_drained(self);
                   after_change(self);

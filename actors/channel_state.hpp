@@ -63,6 +63,9 @@ struct channel_state {
   caf::actor_addr last_first; ///< where the last dispatch round started
   bool had_consumer = false;  ///< an ephemeral channel stays until one came and left
   uint64_t topic_credit = 0;  ///< topic messages it believes are in `queue`
+  /// Of the memory queue's newest, how many a failed disk write put back
+  /// beyond the bound: the topic's credit keeps counting them.
+  uint64_t unstored = 0;
 
   std::optional<time_point> wake_at; ///< when the pending wake fires
   uint64_t wake_gen = 0;             ///< stamps the pending wake; older ones are stale

@@ -21,6 +21,13 @@ uint64_t confirm_window::confirm(const std::vector<uint64_t>& seqs) {
   return released;
 }
 
+uint64_t confirm_window::confirm_below(uint64_t end) {
+  std::vector<uint64_t> seqs;
+  for (auto seq = base_; seq < end && seq - base_ < done_.size(); ++seq)
+    seqs.push_back(seq);
+  return confirm(seqs);
+}
+
 void confirm_window::clear() {
   base_ += done_.size();
   done_.clear();

@@ -4,6 +4,8 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace nsq {
@@ -27,6 +29,7 @@ caf::actor& disk_link::worker(caf::event_based_actor* self) {
     // Each opening numbers its records from 0: a stale number of a failed
     // predecessor must never confirm one of the new opening's records.
     seq_base_ += seq_span;
+    received_end_ = 0;
   }
   return worker_;
 }
@@ -61,6 +64,7 @@ void disk_link::write(caf::event_based_actor* self, std::vector<std::string> pay
     waiting_.erase(it);
     writing_ -= n;
     cb(stored, error);
+    end_if_answered(); // a shutdown may wait for this answer
   };
   self->request(worker(self), caf::infinite, disk_put_atom::value, name_, owner_, gen_,
                 std::move(payloads))
@@ -92,6 +96,8 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
               return;
             depth_ = depth;
             unconfirmed_ += records.size();
+            if (base == seq_base_) // still the same opening
+              received_end_ = first_seq + records.size();
             done(records, base + first_seq);
           },
           [this, done](caf::error&) {
@@ -169,22 +175,30 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
     then();
     return;
   }
-  if (closing_) {
-    for (auto& p : payloads)
-      pending_.push_back(
-          pending_write{{std::move(p)}, [](uint64_t, const std::string&) {}});
+  if (closing_) { // after the close, behind the writes waiting for it
+    pending_.push_back(
+        pending_write{std::move(payloads), [](uint64_t, const std::string&) {}});
     after_close_ = std::move(then);
     return;
   }
-  for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) // oldest first
-    payloads.insert(payloads.begin(), it->payloads.begin(), it->payloads.end());
   ended_ = true;
-  if (!payloads.empty()) {
-    self->send(worker(self), disk_put_atom::value, name_, owner_, gen_,
-               std::move(payloads));
-    // What the owner still held is in that write: release the originals.
+  after_end_ = std::move(then);
+  // Writes waiting for a close go first, oldest first, in the same batch;
+  // each is answered by how much of that batch was stored.
+  std::vector<std::pair<uint64_t, write_done>> answers; // (batch end, callback)
+  std::vector<std::string> batch;
+  for (auto& p : pending_) {
+    std::move(p.payloads.begin(), p.payloads.end(), std::back_inserter(batch));
+    answers.emplace_back(batch.size(), std::move(p.done));
+  }
+  pending_.clear();
+  std::move(payloads.begin(), payloads.end(), std::back_inserter(batch));
+  if (!batch.empty()) {
+    put_last(self, std::move(batch), std::move(answers));
+    // What the owner still held is in that write: release the originals it
+    // received (a read still on its way to it stays on disk).
     if (!keep_read)
-      self->send(worker_, disk_release_atom::value, name_, owner_, gen_);
+      self->send(worker_, disk_release_atom::value, name_, owner_, gen_, received_end_);
     else
       flush_confirms(self);
   } else {
@@ -194,9 +208,33 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
     self->send(worker_, disk_close_atom::value, name_, owner_, gen_);
   forget_unconfirmed();
   worker_ = nullptr;
-  // Writes not yet answered (or waiting for a close) are answered now: the
-  // owner quits after `then` and would never run their callbacks.
-  cancel_writes("exiting");
+  end_if_answered();
+}
+
+void disk_link::put_last(caf::event_based_actor* self, std::vector<std::string> batch,
+                         std::vector<std::pair<uint64_t, write_done>> answers) {
+  ++last_puts_;
+  auto answer = [this, answers = std::move(answers)](uint64_t stored,
+                                                     const std::string& error) {
+    for (auto& [end, done] : answers)
+      done(std::min(stored, end), stored >= end ? std::string{} : error);
+    --last_puts_;
+    end_if_answered();
+  };
+  self->request(worker(self), caf::infinite, disk_put_atom::value, name_, owner_, gen_,
+                std::move(batch))
+      .then([answer](uint64_t stored, uint64_t,
+                     std::string& error) { answer(stored, error); },
+            [answer](caf::error& err) {
+              answer(0, "disk worker failed: " + caf::to_string(err));
+            });
+}
+
+void disk_link::end_if_answered() {
+  if (!ended_ || !after_end_ || !waiting_.empty() || last_puts_ > 0)
+    return;
+  auto then = std::move(after_end_);
+  after_end_ = nullptr;
   then();
 }
 
@@ -215,16 +253,10 @@ void disk_link::retire_if_idle(caf::event_based_actor* self) {
 
 void disk_link::closed(caf::event_based_actor* self) {
   closing_ = false;
-  if (after_close_) {
+  if (after_close_) { // a shutdown came meanwhile: it writes what waits
     auto then = std::move(after_close_);
     after_close_ = nullptr;
-    std::vector<std::string> payloads;
-    for (auto& p : pending_)
-      payloads.insert(payloads.end(), p.payloads.begin(), p.payloads.end());
-    // The pending writes' callbacks are answered by shutdown's cancel.
-    for (auto& p : pending_)
-      p.payloads.clear();
-    shutdown(self, std::move(payloads), std::move(then));
+    shutdown(self, {}, std::move(then));
     return;
   }
   if (ended_)

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nsq {
@@ -25,8 +26,11 @@ namespace nsq {
 /// States: closed (no open queue) → open (first request) → closing (retired,
 /// the close not yet answered; writes wait in `pending_`) → closed; and
 /// finally ended (shutdown or remove: nothing is sent any more). Every
-/// write callback runs exactly once: with the I/O actor's answer, or with
-/// (0, "exiting") when the owner ends (shutdown, remove) before it came. Records read
+/// write callback runs exactly once: with the I/O actor's answer (a shutdown
+/// waits for the answers of writes already sent, and answers writes that
+/// waited for a close with the outcome of its own write, which carries
+/// them), or with (0, "exiting") when the owner removes the queue first or
+/// writes after the end. Records read
 /// stay on disk until the owner confirms them
 /// (`confirm`, sent in batches by `flush_confirms`), so a crash loses none
 /// that existed only in the owner's memory. Lives in the owner's state; every
@@ -75,11 +79,13 @@ public:
   void empty(caf::event_based_actor* self);
   /// Deletes the queue's files (§11.5).
   void remove(caf::event_based_actor* self);
-  /// Shutdown: appends `payloads`, syncs and closes; `then` runs once that
-  /// is handed to the worker (at once, unless a retiring worker must finish
-  /// first), after which the owner may quit. The records read are released
-  /// once that write succeeded, unless `keep_read` (some are held by someone
-  /// who may not have stored them: read again at the next start instead).
+  /// Shutdown: appends `payloads`, syncs and closes; `then` runs once every
+  /// write sent to the worker (this one included) is answered and its
+  /// callback ran (after a retiring worker's close, if one is outstanding),
+  /// after which the owner may quit. The records the owner received
+  /// are released once that write succeeded (a read still on its way stays
+  /// on disk), unless `keep_read` (some are held by someone who may not have
+  /// stored them: read again at the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
                 action then, bool keep_read = false);
   /// Closes the queue if it is empty and nothing is outstanding.
@@ -100,6 +106,12 @@ private:
   void closed(caf::event_based_actor* self);
   /// Runs every write callback still waiting with (0, error).
   void cancel_writes(const std::string& error);
+  /// Sends a shutdown's write; `answers` (batch end, callback) are the
+  /// writes it carries that waited for a close.
+  void put_last(caf::event_based_actor* self, std::vector<std::string> batch,
+                std::vector<std::pair<uint64_t, write_done>> answers);
+  /// Runs the shutdown's `then` once every write sent is answered.
+  void end_if_answered();
 
   disk_context_ptr ctx_;
   std::shared_ptr<const settings> cfg_;
@@ -116,11 +128,14 @@ private:
   bool reading_ = false;
   uint64_t unconfirmed_ = 0; ///< read, not yet confirmed by the owner
   static constexpr uint64_t seq_span = uint64_t{1} << 40; ///< numbers per worker
-  uint64_t seq_base_ = 0;              ///< added to the current worker's record numbers
-  std::vector<uint64_t> confirms_;     ///< confirmed, not yet sent
-  bool closing_ = false;               ///< a retiring worker is closing the files
+  uint64_t seq_base_ = 0;          ///< added to the current worker's record numbers
+  uint64_t received_end_ = 0;      ///< the opening's numbers below it reached the owner
+  std::vector<uint64_t> confirms_; ///< confirmed, not yet sent
+  bool closing_ = false;           ///< a retiring worker is closing the files
   std::vector<pending_write> pending_; ///< writes waiting for that close
   action after_close_;                 ///< a shutdown waiting for that close
+  action after_end_;                   ///< a shutdown waiting for write answers
+  uint64_t last_puts_ = 0;             ///< shutdown writes not yet answered
 };
 
 } // namespace nsq

@@ -23,5 +23,5 @@ cleanup() {
 }
 trap cleanup EXIT
 NODE_PATH=$PWD/tests/interop/node_modules NSQD_BINARY=$binary SOAK_DATA=$data SOAK_TMPFS=$tmpfs \
-  SOAK_MEMORY_EPOCHS=${SOAK_MEMORY_EPOCHS:-0} \
+  SOAK_MEMORY_EPOCHS=${SOAK_MEMORY_EPOCHS:-1} \
   node scripts/soak/soak.js "$((minutes * 60))"

@@ -262,3 +262,41 @@ TEST_CASE_METHOD(crash_fixture,
     CHECK(log.body(i) == "m" + std::to_string(i));
   *failing = false;
 }
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a channel exiting while its refill read is outstanding keeps the "
+                 "records of that read",
+                 "[durability][crash][shutdown]") {
+  config->mem_queue_size = 4; // memory 4, refill below 2
+  config->sync_every = 2500;  // a memory queue (sync_every 1 allows none)
+  auto ch = spawn_channel(sys, probe, "t", "c", config, context(), false);
+  to_stop.push_back(ch);
+  sched.run();
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 10), caf::timespan{0});
+  sched.run();
+  auto& cs = state_of<channel_state>(ch);
+  REQUIRE(cs.queue.size() == 4); // m1..m4; m5..m10 on disk
+  REQUIRE(cs.disk.depth() == 6);
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  // RDY 3: m1..m3 go in flight, memory falls to 1 and the channel asks its
+  // I/O actor for a batch. The SIGTERM's exit reaches the channel before
+  // the I/O actor handled that read.
+  caf::anon_send(c, ready_atom::value, int64_t{3});
+  sched.prioritize(c);
+  sched.run_once(); // the consumer forwards RDY
+  sched.prioritize(ch);
+  sched.run_once(); // the channel delivers and sends the read
+  REQUIRE(cs.disk.reading());
+  caf::anon_send_exit(ch, caf::exit_reason::user_shutdown);
+  sched.prioritize(ch);
+  sched.run_once(); // the exit: memory and in-flight written, queue closed
+  sched.run();
+  CHECK_FALSE(is_alive(ch));
+  std::multiset<std::string> kept;
+  for (auto& b : after_crash("t:c"))
+    kept.insert(b);
+  for (int i = 1; i <= 10; ++i)
+    CHECK(kept.count("m" + std::to_string(i)) == 1);
+}

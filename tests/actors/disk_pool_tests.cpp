@@ -125,8 +125,9 @@ TEST_CASE_METHOD(pool_fixture,
 }
 
 TEST_CASE_METHOD(pool_fixture,
-                 "a PUB waiting on the disk is answered when its topic shuts down",
-                 "[disk_pool]") {
+                 "a PUB whose disk write was sent before the shutdown is answered OK "
+                 "once stored",
+                 "[disk_pool][shutdown]") {
   config->mem_queue_size = 0;
   for (bool pooled : {false, true}) {
     auto topic =
@@ -135,12 +136,54 @@ TEST_CASE_METHOD(pool_fixture,
     publish_until_writing(topic, "a");
     caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
     sched.prioritize(topic);
-    sched.run_once(); // the exit, before the I/O actor answered the write
-    CHECK(reply_now() == "exiting");
+    sched.run_once();               // the exit, before the I/O actor answered the write
+    CHECK(reply_now() == "<none>"); // the topic waits for the write's answer
+    CHECK(is_alive(topic));
     sched.run();
-    CHECK(reply_now() == "<none>");
-    // The write was already queued: it completes (kept, at most a duplicate).
+    // The write was already queued: it completes, and the message exists, so
+    // the publisher is told OK (an error would make it publish a duplicate).
+    CHECK(reply_now() == "");
+    CHECK(reply_now() == "<none>"); // answered once
+    CHECK_FALSE(is_alive(topic));
     CHECK(bodies_of("t") == std::vector<std::string>{"a"});
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directory(path);
+  }
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a PUB waiting for a retiring queue's close when the shutdown comes is "
+                 "answered by the shutdown's write",
+                 "[disk_pool][shutdown]") {
+  config->mem_queue_size = 0;
+  for (bool pooled : {false, true}) {
+    auto topic =
+        spawn_topic(sys, "t", config, context(pooled), storage::topic_metadata{});
+    sched.run();
+    auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+    REQUIRE(ch);
+    auto& ts = state_of<topic_state>(topic);
+    // "a" passes the topic's disk to the channel's; the topic's queue is then
+    // empty and idle, and it retires: the close is sent, not yet answered.
+    publish_until_writing(topic, "a");
+    while (ts.disk.io_actor() && sched.try_run_once()) {
+    }
+    REQUIRE_FALSE(ts.disk.io_actor());
+    CHECK(reply_now() == "");
+    client->send(topic, publish_atom::value, std::vector<std::string>{"b"},
+                 caf::timespan{0});
+    sched.prioritize(topic);
+    sched.run_once(); // "b" waits for the close
+    REQUIRE(ts.disk.outstanding_writes() == 1);
+    caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+    sched.prioritize(topic);
+    sched.run_once(); // the exit, still before the close was answered
+    CHECK(reply_now() == "<none>");
+    sched.run();
+    CHECK(reply_now() == ""); // stored by the shutdown's write: OK, not "exiting"
+    CHECK(reply_now() == "<none>");
+    CHECK_FALSE(is_alive(topic));
+    CHECK(bodies_of("t") == std::vector<std::string>{"b"});
     std::filesystem::remove_all(path);
     std::filesystem::create_directory(path);
   }

@@ -346,3 +346,70 @@ TEST_CASE_METHOD(durability_fixture,
   CHECK(seen.size() == 2010);
   CHECK(cs.message_count == 2010);
 }
+
+TEST_CASE_METHOD(durability_fixture,
+                 "a channel whose disk write fails keeps the topic's credit for what "
+                 "it put back in memory",
+                 "[durability][disk_fault]") {
+  config->mem_queue_size = 10;
+  make_channel(context({}, path + "/missing")); // every write fails
+  enqueue(1, 10);
+  CHECK(state().queue.size() == 10);
+  CHECK(drained == 10); // within the bound: the topic may send more
+  enqueue(11, 10);      // beyond it: spilled, the write fails, back in memory
+  CHECK(state().queue.size() == 20);
+  REQUIRE_FALSE(health.empty());
+  CHECK_FALSE(health.back().empty());
+  // Nothing of the second batch is stored anywhere but in memory: the topic
+  // must go on counting it, or it forwards without limit.
+  CHECK(drained == 10);
+  consumer_log log;
+  auto c = consumer(ch, log);
+  subscribe(c);
+  caf::anon_send(c, ready_atom::value, int64_t{15});
+  sched.run();
+  REQUIRE(log.delivered.size() == 15);
+  CHECK(state().queue.size() == 5);
+  CHECK(drained == 15); // 5 of the put-back ones left memory: their credit returns
+  caf::anon_send(c, ready_atom::value, int64_t{20});
+  sched.run();
+  REQUIRE(log.delivered.size() == 20);
+  CHECK(drained == 20);
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "when every disk write fails, a topic's memory stays bounded and PUBs "
+                 "beyond it fail",
+                 "[durability][disk_fault]") {
+  config->mem_queue_size = 10;
+  auto topic = spawn_topic(sys, "t", config, context({}, path + "/missing"),
+                           storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  auto c = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+  REQUIRE(c);
+  to_stop.push_back(c);
+  sched.run();
+  int acked = 0;
+  int failed = 0;
+  for (int b = 0; b < 100; ++b) {
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 10; ++i)
+      bodies.push_back("b" + std::to_string(b) + "-" + std::to_string(i));
+    auto answer = ask_string(topic, publish_atom::value, bodies, caf::timespan{0});
+    REQUIRE(answer != "<error>");
+    (answer.empty() ? acked : failed) += 1;
+  }
+  sched.run();
+  auto& cs = state_of<channel_state>(c);
+  auto& ts = state_of<topic_state>(topic);
+  INFO("acknowledged " << acked << " MPUBs of 10, failed " << failed
+                       << "; channel memory " << cs.queue.size() << ", topic memory "
+                       << ts.held.size());
+  // Memory: the channel's bound, plus what the topic's credit lets it send
+  // beyond (one bound), plus the topic's own bound.
+  CHECK(cs.queue.size() <= 20);
+  CHECK(ts.held.size() <= 10);
+  CHECK(acked <= 3);
+  CHECK(failed >= 97); // nsqd's E_PUB_FAILED: the message cannot be stored
+}
