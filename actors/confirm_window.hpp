@@ -18,6 +18,10 @@ public:
   /// Marks `seqs` confirmed (unknown or repeated ones are ignored: stale
   /// after an empty); returns how many of the oldest are now released.
   uint64_t confirm(const std::vector<uint64_t>& seqs);
+  /// Returns the positions among the outstanding records (0 = the oldest)
+  /// of those of `seqs` that are confirmed but not released: an older one
+  /// is still outstanding (call after `confirm`).
+  std::vector<uint64_t> held_back(const std::vector<uint64_t>& seqs) const;
   /// Forgets every outstanding record (they were released wholesale).
   void clear();
   /// Returns the number of records not yet released.
