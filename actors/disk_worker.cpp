@@ -199,7 +199,14 @@ void confirm(disk_io_actor* self, const std::string& name, uint64_t owner, uint6
     return;
   s->queue->release(released);
   // FINs above an unfinished message: journaled, so a crash skips them too.
-  auto journaled = s->queue->confirm_above_floor(s->window.held_back(seqs));
+  // The window's records are the queue's oldest unconfirmed ones, released
+  // in step, so its positions index the queue's (checked: a wrong record
+  // skipped after a crash would be a lost message).
+  uint64_t journaled = 0;
+  if (s->window.outstanding() <= s->queue->unconfirmed())
+    journaled = s->queue->confirm_above_floor(s->window.held_back(seqs));
+  else
+    log_error("DISKQUEUE(" + name + ") confirm window ahead of the queue: not journaled");
   if ((released == 0 && journaled == 0) || s->commit_pending)
     return;
   s->commit_pending = true; // group commit: behind the confirms queued meanwhile
