@@ -5,7 +5,6 @@
 #include "storage/status.hpp"
 
 #include <cstdint>
-#include <functional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,8 +18,8 @@ namespace nsq::storage {
 /// docs/disk-format.md). Entries are appended in memory by `add` and written
 /// with one pwrite and one fdatasync by `commit`, which the queue calls in its
 /// sync (group commit). Entries the floor has passed are dead; `compact`
-/// drops them, so the file never holds more than 2 × live + 64 entries after
-/// a sync, and live ≤ the records between floor and read position.
+/// drops them, so the file holds at most 2 × live + 64 entries after every
+/// successful sync, and live ≤ the records between floor and read position.
 /// Every entry is a fact ("the record at this position was confirmed") that
 /// stays true, so a crash at any moment, a torn tail or a lost write only
 /// means fewer records are skipped: confirmed ones come back, never the
@@ -33,7 +32,6 @@ public:
   /// Bytes of one entry on disk.
   static constexpr uint64_t entry_size = 24;
 
-  confirm_journal() = default;
   /// The journal at `path` (its file is created at the first commit).
   explicit confirm_journal(std::string path) : path_(std::move(path)) {}
 
