@@ -28,6 +28,14 @@ uint64_t confirm_window::confirm_below(uint64_t end) {
   return confirm(seqs);
 }
 
+std::vector<uint64_t> confirm_window::held_back(const std::vector<uint64_t>& seqs) const {
+  std::vector<uint64_t> out;
+  for (auto seq : seqs)
+    if (seq >= base_ && seq - base_ < done_.size() && done_[seq - base_])
+      out.push_back(seq - base_);
+  return out;
+}
+
 void confirm_window::clear() {
   base_ += done_.size();
   done_.clear();

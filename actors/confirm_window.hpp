@@ -21,6 +21,10 @@ public:
   /// Marks every record numbered below `end` confirmed; returns how many of
   /// the oldest are now released.
   uint64_t confirm_below(uint64_t end);
+  /// Returns the positions among the outstanding records (0 = the oldest)
+  /// of those of `seqs` that are confirmed but not released: an older one
+  /// is still outstanding (call after `confirm`).
+  std::vector<uint64_t> held_back(const std::vector<uint64_t>& seqs) const;
   /// Forgets every outstanding record (they were released wholesale).
   void clear();
   /// Returns the number of records not yet released.

@@ -195,10 +195,19 @@ void confirm(disk_io_actor* self, const std::string& name, uint64_t owner, uint6
   if (!s)
     return;
   auto released = s->window.confirm(seqs);
-  if (!s->queue || released == 0)
+  if (!s->queue)
     return;
   s->queue->release(released);
-  if (s->commit_pending)
+  // FINs above an unfinished message: journaled, so a crash skips them too.
+  // The window's records are the queue's oldest unconfirmed ones, released
+  // in step, so its positions index the queue's (checked: a wrong record
+  // skipped after a crash would be a lost message).
+  uint64_t journaled = 0;
+  if (s->window.outstanding() <= s->queue->unconfirmed())
+    journaled = s->queue->confirm_above_floor(s->window.held_back(seqs));
+  else
+    log_error("DISKQUEUE(" + name + ") confirm window ahead of the queue: not journaled");
+  if ((released == 0 && journaled == 0) || s->commit_pending)
     return;
   s->commit_pending = true; // group commit: behind the confirms queued meanwhile
   self->send(self, disk_commit_atom::value, name);

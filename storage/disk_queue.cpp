@@ -8,7 +8,9 @@
 
 namespace nsq::storage {
 
-disk_queue::disk_queue(disk_queue_options options) : options_(std::move(options)) {
+disk_queue::disk_queue(disk_queue_options options)
+    : options_(std::move(options)),
+      journal_(journal_path(options_.directory, options_.name)) {
   if (options_.sync_every == 0)
     options_.sync_every = 1;
 }
@@ -47,7 +49,7 @@ queue_meta disk_queue::positions() const {
 }
 
 queue_meta disk_queue::persisted_positions() const {
-  return queue_meta{depth_ + unconfirmed_.size(), ack_, write_};
+  return queue_meta{depth_ + unconfirmed_.size() + skipped_.size(), ack_, write_};
 }
 
 status disk_queue::check_usable() const {
@@ -229,9 +231,17 @@ status disk_queue::peek(std::string_view& record) {
     std::string_view payload;
     status st = reader_.read(payload);
     if (st.is_ok()) {
+      queue_position start{read_.file, reader_.offset() - record_size(payload.size())};
+      if (journal_.contains(start)) { // confirmed before a crash: not again
+        read_.offset = reader_.offset();
+        depth_ -= std::min<uint64_t>(depth_, 1);
+        skipped_.push_back(start);
+        ++stats_.journaled_records_skipped;
+        continue;
+      }
       peeked_ = true;
       peek_end_ = reader_.offset();
-      peek_start_ = peek_end_ - record_size(payload.size());
+      peek_start_ = start.offset;
       peeked_record_ = payload;
       record = payload;
       return status::ok();
@@ -274,7 +284,7 @@ void disk_queue::release(uint64_t n) {
   unconfirmed_.erase(unconfirmed_.begin(), unconfirmed_.begin() + n);
   auto next = unconfirmed_.empty() ? read_ : unconfirmed_.front();
   bool left_files = forget_segments_before(next.file);
-  ack_ = next;
+  move_floor(next);
   // A finished segment's space comes back at once (a full disk needs it):
   // the meta moves past it first, then the file goes.
   if (left_files)
@@ -285,6 +295,26 @@ void disk_queue::release(uint64_t n) {
         delete_pending_segments();
     }
   ops_since_sync_ += n;
+}
+
+/// The oldest unconfirmed record is now `floor`: journal entries and
+/// skipped records before it are behind the meta's read position.
+void disk_queue::move_floor(const queue_position& floor) {
+  ack_ = floor;
+  journal_.drop_below(floor);
+  while (!skipped_.empty() && skipped_.front() < floor)
+    skipped_.pop_front();
+}
+
+uint64_t disk_queue::confirm_above_floor(const std::vector<uint64_t>& indexes) {
+  if (closed_)
+    return 0;
+  uint64_t added = 0;
+  for (auto i : indexes)
+    if (i < unconfirmed_.size() && journal_.add(unconfirmed_[i]))
+      ++added;
+  ops_since_sync_ += added;
+  return added;
 }
 
 /// On a full disk the meta cannot move past confirmed segments until space
@@ -325,10 +355,14 @@ status disk_queue::write_meta(bool sync_dir) {
     if (auto st = options_.sync_fault(); !st.is_ok())
       return st;
   std::string text = encode_queue_meta(persisted_positions());
+  // A sync with only journal entries leaves the meta as it was: no rewrite.
+  if (!sync_dir && text == last_meta_ && pending_deletes_.empty())
+    return status::ok();
   status st = write_file_atomically(meta_path(options_.directory, options_.name), text,
                                     0644, sync_dir);
   if (!st.is_ok())
     return st;
+  last_meta_ = std::move(text);
   while (!pending_deletes_.empty()) {
     if (auto s = remove_file(segment(pending_deletes_.back())); !s.is_ok())
       return s;
@@ -346,12 +380,33 @@ status disk_queue::sync() {
   if (writer_.is_open())
     if (auto st = writer_.sync(); !st.is_ok())
       return sync_error_ = st;
-  // The meta never points past data that is not yet on the device.
+  // The journal and the meta never name data that is not yet on the device.
+  // A journal that cannot be written only means its records may come again:
+  // the meta still moves, and the entries are retried at the next sync.
+  status journaled = commit_journal();
   if (auto st = write_meta(false); !st.is_ok())
     return sync_error_ = st;
-  ops_since_sync_ = 0;
-  sync_error_ = status::ok();
-  return status::ok();
+  // Only once the meta names the floor may entries below it leave the file.
+  if (journaled.is_ok())
+    if (auto st = journal_.compact(); !st.is_ok())
+      log("confirm journal compaction failed, retried at the next sync (" +
+          st.to_string() + ")");
+  ops_since_sync_ = journal_.pending();
+  sync_error_ = journaled;
+  return journaled;
+}
+
+status disk_queue::commit_journal() {
+  if (journal_.pending() == 0)
+    return status::ok();
+  status st = options_.journal_fault ? options_.journal_fault() : status::ok();
+  if (st.is_ok())
+    st = journal_.commit();
+  if (!st.is_ok())
+    log("confirm journal write failed, " + std::to_string(journal_.pending()) +
+        " confirmed records may be delivered again after a crash (" + st.to_string() +
+        ")");
+  return st;
 }
 
 status disk_queue::maybe_sync(clock::time_point now) {
@@ -377,6 +432,9 @@ status disk_queue::empty() {
   read_ = write_;
   ack_ = write_;
   unconfirmed_.clear();
+  skipped_.clear();
+  if (auto st = journal_.discard(); !st.is_ok())
+    log("confirm journal not emptied (" + st.to_string() + ")"); // names old files only
   depth_ = 0;
   ops_since_sync_ = 0;
   if (auto st = ensure_writer(); !st.is_ok())
@@ -409,6 +467,8 @@ status disk_queue::remove() {
   for (uint64_t f : segments)
     if (auto st = remove_file(segment(f)); !st.is_ok())
       return st;
+  if (auto st = journal_.remove(); !st.is_ok())
+    return st;
   return remove_file(meta_path(options_.directory, options_.name));
 }
 

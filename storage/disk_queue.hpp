@@ -1,5 +1,6 @@
 #pragma once
 
+#include "storage/confirm_journal.hpp"
 #include "storage/disk_queue_options.hpp"
 #include "storage/queue_meta.hpp"
 #include "storage/record_reader.hpp"
@@ -24,6 +25,11 @@ struct recovery_stats {
   /// Records known lost: bad payload checksums, plus the depth left over when
   /// the reader met the writer (records in skipped stretches or missing files).
   uint64_t records_skipped = 0;
+  /// Confirm journal entries that did not verify at open (a torn tail):
+  /// ignored, so their records are delivered again.
+  uint64_t journal_entries_torn = 0;
+  /// Records skipped when read back because the confirm journal has them.
+  uint64_t journaled_records_skipped = 0;
   /// Records found at open after the meta's write position (written but not
   /// yet in the meta when the process died) and kept.
   uint64_t tail_records_recovered = 0;
@@ -42,7 +48,9 @@ struct recovery_stats {
 /// Reading is peek-then-confirm: a popped record stays on disk, and the meta's
 /// read position stays before it, until `confirm` says the caller no longer
 /// needs it (delivered and finished, or stored again elsewhere), so a crash
-/// never loses a record that existed only in the caller's memory.
+/// never loses a record that existed only in the caller's memory. Records
+/// confirmed while an older one is not (FINs out of order) go to a confirm
+/// journal, written with each sync, so a reopened queue skips them.
 /// Synchronous and single-threaded: the caller (a detached I/O actor) owns it
 /// and drives `maybe_sync` with its clock. No threads or timers inside.
 class disk_queue {
@@ -91,6 +99,12 @@ public:
   /// `confirm` without the sync: the caller groups several releases under
   /// one `sync_if_due` (a lagging read position only means duplicates).
   void release(uint64_t n);
+  /// The popped records at `indexes` among the unconfirmed ones (0 = the
+  /// oldest) are confirmed, but an older one is not, so the read position
+  /// cannot pass them: they are journaled (written and fsynced by the next
+  /// sync; counted toward sync_every) and a reopened queue skips them.
+  /// Returns how many were not journaled before.
+  uint64_t confirm_above_floor(const std::vector<uint64_t>& indexes);
   /// Syncs if sync_every operations happened since the last sync; a failure
   /// is kept in `sync_error()`.
   void sync_if_due();
@@ -101,6 +115,8 @@ public:
   uint64_t unconfirmed() const { return unconfirmed_.size(); }
   /// Returns the error of the most recent sync, ok once one succeeded again.
   const status& sync_error() const { return sync_error_; }
+  /// Returns the queue's confirm journal (its sizes, for tests).
+  const confirm_journal& journal() const { return journal_; }
   /// Returns what was skipped or repaired since open.
   const recovery_stats& stats() const { return stats_; }
   /// Returns the unread depth and the reader's and writer's positions.
@@ -156,6 +172,9 @@ private:
   status advance_read_file();
   void reconcile_depth();
   status write_meta(bool sync_dir);
+  status commit_journal();
+  void load_journal();
+  void move_floor(const queue_position& floor);
   void log(const std::string& what) const;
   std::string segment(uint64_t number) const;
 
@@ -167,6 +186,11 @@ private:
   queue_position write_;
   queue_position ack_; ///< the meta's read position: the oldest unconfirmed record
   std::deque<queue_position> unconfirmed_; ///< popped, unconfirmed record starts
+  confirm_journal journal_;                ///< records confirmed above ack_
+  /// Journaled records the reader skipped (never popped) at or above ack_:
+  /// the meta's depth still counts them, as the journal says to skip them.
+  std::deque<queue_position> skipped_;
+  std::string last_meta_; ///< the meta file's contents as last written
   status sync_error_;
   record_writer writer_;
   record_reader reader_;

@@ -33,6 +33,9 @@ struct disk_queue_options {
   /// write; a non-ok status fails it as a failed fsync or meta write would.
   /// Unset in nsqd.
   std::function<status()> sync_fault;
+  /// Fault injection for tests: called before each write of the confirm
+  /// journal (inside a sync); a non-ok status fails that write. Unset in nsqd.
+  std::function<status()> journal_fault;
 };
 
 } // namespace nsq::storage

@@ -72,9 +72,31 @@ status disk_queue::recover() {
     depth_ = 0;
   }
   ack_ = read_; // nothing popped yet: every record from here on is unread
+  load_journal();
   if (auto s = ensure_writer(); !s.is_ok())
     return s;
   return write_meta(true);
+}
+
+/// Reads the confirm journal: its records are skipped when read. Positions
+/// are trusted only if the meta was: after a rebuild (or data shorter than
+/// the meta said) a position could name another record, so the journal is
+/// dropped and its records are delivered again.
+void disk_queue::load_journal() {
+  status st;
+  if (stats_.meta_rebuilds > 0) {
+    st = journal_.discard();
+  } else {
+    uint64_t torn = 0;
+    st = journal_.load(ack_, write_, torn);
+    stats_.journal_entries_torn += torn;
+    if (torn > 0)
+      log("ignored " + std::to_string(torn) + " damaged confirm journal entries");
+  }
+  if (!st.is_ok()) { // unreadable: those records are delivered again
+    log("confirm journal unusable (" + st.to_string() + ")");
+    journal_.discard();
+  }
 }
 
 status disk_queue::rebuild_from_segments(const std::vector<uint64_t>& segments) {

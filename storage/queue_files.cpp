@@ -40,6 +40,10 @@ std::string meta_path(const std::string& dir, const std::string& name) {
   return dir + "/" + name + infix + "meta" + segment_suffix;
 }
 
+std::string journal_path(const std::string& dir, const std::string& name) {
+  return dir + "/" + name + infix + "confirmed" + segment_suffix;
+}
+
 status list_segments(const std::string& dir, const std::string& name,
                      std::vector<uint64_t>& numbers) {
   numbers.clear();

@@ -16,6 +16,9 @@ std::string segment_path(const std::string& dir, const std::string& name,
 /// Returns `<dir>/<name>.diskqueue.meta.dat`.
 std::string meta_path(const std::string& dir, const std::string& name);
 
+/// Returns `<dir>/<name>.diskqueue.confirmed.dat`: the queue's confirm journal.
+std::string journal_path(const std::string& dir, const std::string& name);
+
 /// Returns in `numbers` (ascending) the segment files of queue `name` in `dir`.
 /// Names are matched exactly, so queue "a" never claims "a.diskqueue.000001"'s files.
 status list_segments(const std::string& dir, const std::string& name,

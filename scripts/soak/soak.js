@@ -230,9 +230,9 @@ function onDelivery(topic, channel, body) {
   // A FIN sent just before or while the broker went down may never have been
   // processed (nsqjs sends it on a dying connection): excused within the grace.
   if (restarts.some((r) => Math.abs(r.at - finAt) <= FIN_GRACE_MS)) return true
-  // FINs are not journaled: after a SIGKILL the disk queue's read position
-  // is that of the oldest unfinished message, so later FINed ones come back
-  // (docs/disk-format.md). Counted, not excused silently; SIGTERM must not.
+  // After a SIGKILL a FIN not yet group-committed (to the meta's read
+  // position or the confirm journal) comes back (docs/disk-format.md, "What
+  // a crash loses"). Counted, not excused silently; SIGTERM must not.
   if (restarts.some((r) => r.kill && r.at > finAt)) {
     counters.finnedBackAfterKill++
     return true

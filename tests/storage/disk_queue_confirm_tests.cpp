@@ -14,30 +14,6 @@ using namespace nsq::storage::test;
 
 namespace {
 
-/// Options that sync after every operation, as --sync-every=1.
-disk_queue_options sync_each(const temp_dir& dir) {
-  auto o = queue_options(dir.path());
-  o.sync_every = 1;
-  return o;
-}
-
-/// Peeks and pops one record (not confirmed); returns its payload index.
-int pop_one(disk_queue& q) {
-  std::string_view view;
-  REQUIRE(q.peek(view).is_ok());
-  std::string r{view};
-  REQUIRE(q.pop().is_ok());
-  return indices({r}).front();
-}
-
-/// Pops n records (not confirmed), returning their payload indices.
-std::vector<int> pop_n(disk_queue& q, int n) {
-  std::vector<int> out;
-  for (int i = 0; i < n; ++i)
-    out.push_back(pop_one(q));
-  return out;
-}
-
 /// A switch the queue's sync_fault hook reads: on, every sync fails.
 struct fault_switch {
   std::shared_ptr<bool> on = std::make_shared<bool>(false);
@@ -52,7 +28,7 @@ struct fault_switch {
 
 TEST_CASE("PoppedButUnconfirmedRecordsAreReadAgainAfterACrash") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   {
     auto q = open_queue(o);
     put_many(*q, 0, 10);
@@ -67,7 +43,7 @@ TEST_CASE("PoppedButUnconfirmedRecordsAreReadAgainAfterACrash") {
 
 TEST_CASE("ConfirmedRecordsAreNotReadAgainAfterACrash") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   {
     auto q = open_queue(o);
     put_many(*q, 0, 10);
@@ -82,7 +58,7 @@ TEST_CASE("ConfirmedRecordsAreNotReadAgainAfterACrash") {
 
 TEST_CASE("SegmentsStayUntilEveryRecordInThemIsConfirmed") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   auto seg0 = segment_path(dir.path(), "t:c", 0);
   {
     auto q = open_queue(o);
@@ -118,7 +94,7 @@ TEST_CASE("CloseKeepsUnconfirmedRecordsAndConfirmAllReleasesThem") {
 
 TEST_CASE("SyncFailureAfterAGoodReadNeitherFailsNorLosesTheRecord") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   fault_switch fault;
   fault.attach(o);
   auto q = open_queue(o);
@@ -139,7 +115,7 @@ TEST_CASE("SyncFailureAfterAGoodReadNeitherFailsNorLosesTheRecord") {
 
 TEST_CASE("SyncFailureAfterAGoodReadKeepsTheRecordOnDisk") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   fault_switch fault;
   fault.attach(o);
   {
@@ -156,7 +132,7 @@ TEST_CASE("SyncFailureAfterAGoodReadKeepsTheRecordOnDisk") {
 
 TEST_CASE("SyncFailureAfterAGoodWriteReportsItStored") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   fault_switch fault;
   fault.attach(o);
   auto q = open_queue(o);
@@ -173,7 +149,7 @@ TEST_CASE("SyncFailureAfterAGoodWriteReportsItStored") {
 
 TEST_CASE("OnAFullDiskConfirmedSegmentsGoEvenThoughTheMetaCannotMove") {
   temp_dir dir;
-  auto o = sync_each(dir);
+  auto o = sync_each(dir.path());
   auto no_space = std::make_shared<bool>(false);
   o.sync_fault = [no_space] {
     return *no_space ? status::no_space("injected ENOSPC") : status::ok();

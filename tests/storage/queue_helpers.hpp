@@ -21,6 +21,13 @@ inline disk_queue_options queue_options(const std::string& dir) {
   return o;
 }
 
+/// Options that sync after every operation, as --sync-every=1.
+inline disk_queue_options sync_each(const std::string& dir) {
+  auto o = queue_options(dir);
+  o.sync_every = 1;
+  return o;
+}
+
 inline std::unique_ptr<disk_queue> open_queue(const disk_queue_options& o) {
   std::unique_ptr<disk_queue> q;
   auto st = disk_queue::open(o, q);
@@ -72,6 +79,18 @@ inline std::vector<int> without(std::vector<int> v, std::vector<int> drop) {
   for (int d : drop)
     v.erase(std::remove(v.begin(), v.end(), d), v.end());
   return v;
+}
+
+/// Peeks and pops n records (not confirmed), returning their payload indices.
+inline std::vector<int> pop_n(disk_queue& q, int n) {
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i) {
+    std::string_view view;
+    REQUIRE(q.peek(view).is_ok());
+    out.push_back(indices({std::string{view}}).front());
+    REQUIRE(q.pop().is_ok());
+  }
+  return out;
 }
 
 } // namespace nsq::storage::test
