@@ -4,6 +4,7 @@
 
 #include "actors/broker.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/publish_credit.hpp"
 #include "actors/session.hpp"
 #include "fixture.hpp"
 #include "protocol/frame.hpp"
@@ -70,7 +71,8 @@ caf::behavior fake_channel(fake_actor* self, fake_world* w) {
 caf::behavior fake_topic(fake_actor* self, fake_world* w) {
   self->state.world = w;
   return {
-      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer) {
+      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer,
+          pub_grant_atom) {
         w->published.push_back(std::move(bodies));
         w->defers.push_back(defer);
         return w->publish_reply;
