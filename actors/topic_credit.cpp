@@ -21,8 +21,8 @@ namespace {
 uint64_t credit_capacity(const topic_state& st) {
   if (st.ephemeral)
     return 0;
-  auto cap = st.disk.enabled() ? st.cfg->disk_backed_mem_queue_size()
-                               : st.cfg->mem_queue_size;
+  auto cap =
+      st.disk.enabled() ? st.cfg->disk_backed_mem_queue_size() : st.cfg->mem_queue_size;
   return static_cast<uint64_t>(std::max<int64_t>(cap, 0));
 }
 
