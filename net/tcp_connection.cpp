@@ -97,9 +97,9 @@ void tcp_connection::abort() {
 void tcp_connection::commands_done() {
   outstanding_.fetch_sub(1);
   // Only a paused reader waits for this; a PUB round trip posts nothing.
-  if (needs_done_.exchange(false))
+  if (identify_out_ || needs_done_.exchange(false))
     asio::post(sock_.get_executor(),
-               [self = shared_from_this()] { self->recheck_paused(); });
+               [self = shared_from_this()] { self->on_commands_done(); });
 }
 
 void tcp_connection::upgrade(upgrade_plan plan) {
@@ -227,11 +227,18 @@ void tcp_connection::pause_reading() {
   recheck_paused();
 }
 
+void tcp_connection::on_commands_done() {
+  if (outstanding_ <= 0 && hold_reads_) {
+    // The IDENTIFY ran, and its upgrade() (if any) was posted before this.
+    hold_reads_ = false;
+    identify_out_ = false;
+  }
+  recheck_paused();
+}
+
 void tcp_connection::recheck_paused() {
   if (!read_paused_)
     return;
-  if (outstanding_ <= 0)
-    hold_reads_ = false; // the IDENTIFY ran: any upgrade is known by now
   if (outstanding_ < 2 && !hold_reads_ && !upgrading_) {
     needs_done_ = false;
     resume_reading();
@@ -361,6 +368,8 @@ void tcp_connection::send_batch() {
   for (const auto& cmd : batch_)
     if (cmd.name == "IDENTIFY")
       hold_reads_ = true;
+  if (hold_reads_)
+    identify_out_ = true; // before the session can finish the batch
   caf::anon_send(session_, commands_atom::value, std::move(batch_));
   batch_.clear(); // a moved-from vector is valid but unspecified
   ++outstanding_;

@@ -110,8 +110,10 @@ private:
   /// Holds reading back until the session reports a batch done (the
   /// session posts that report only while this waits for it).
   void pause_reading();
-  /// commands_done() arrived or reading paused: resume if the reader may.
+  /// Resumes a paused reader if it may read now.
   void recheck_paused();
+  /// The session finished a batch (posted by commands_done()).
+  void on_commands_done();
   void maybe_spawn_session();
   void send_batch();
   void resume_reading();
@@ -199,6 +201,10 @@ private:
   /// The reader is paused and waits for a commands_done(): only then does
   /// the session post one (one wake-up of the io thread less per batch).
   std::atomic<bool> needs_done_{false};
+  /// A batch with an IDENTIFY is out: every commands_done() is posted until
+  /// the reader resumes, so the hold ends on the strand after any upgrade()
+  /// the session requested (posts arrive in order).
+  std::atomic<bool> identify_out_{false};
   bool reading_ = false;     ///< a read is pending
   bool read_paused_ = false; ///< flow control holds the next read back
   bool read_ended_ = false;  ///< EOF seen, or the parser stopped
