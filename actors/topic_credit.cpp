@@ -58,8 +58,13 @@ uint64_t credit_room(const topic_state& st) {
   if (st.exiting || st.exit_held)
     return 0;
   auto cap = credit_capacity(st);
-  auto promised = st.held.size() + st.credit.reserved();
-  return promised < cap ? cap - promised : 0;
+  // At most half the queue is promised: sessions that published once and
+  // went quiet must not push everyone else's PUBs to the disk.
+  auto reserved = st.credit.reserved();
+  auto promised = st.held.size() + reserved;
+  if (promised >= cap || reserved >= cap / 2)
+    return 0;
+  return std::min(cap - promised, cap / 2 - reserved);
 }
 
 caf::result<std::string> publish_for_session(topic_actor* self,

@@ -149,6 +149,20 @@ TEST_CASE_METHOD(credit_fixture,
   CHECK(log.replies.back() == "queue full");
 }
 
+TEST_CASE_METHOD(credit_fixture, "at most half the queue is promised", "[credit]") {
+  config->mem_queue_size = 24; // window 3, at most 12 promised
+  make_topic("t");
+  std::vector<publisher_log> logs(5);
+  for (auto& log : logs)
+    earn_credit(log);
+  for (size_t i = 0; i < 4; ++i)
+    CHECK(logs[i].grants == std::vector<uint64_t>{3});
+  CHECK(logs[4].grants.empty());
+  CHECK(state().credit.reserved() == 12);
+  CHECK(publish(numbered_bodies(10, 7)) == ""); // 5 + 7 held, 12 promised
+  CHECK(publish(numbered_bodies(20, 1)) == "queue full");
+}
+
 TEST_CASE_METHOD(credit_fixture, "no credit for ephemeral topics", "[credit]") {
   config->mem_queue_size = 800;
   make_topic("t#ephemeral");
