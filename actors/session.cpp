@@ -91,6 +91,8 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
         auto& in_flight = self->state.counters.in_flight;
         in_flight = std::max<int64_t>(0, in_flight - n);
       },
+      [=](pub_grant_atom, uint64_t n) { on_pub_grant(self, n); },
+      [=](pub_revoke_atom) { on_pub_revoke(self); },
       [=](sub_retry_atom, std::string& topic, std::string& channel) {
         if (self->state.dead)
           return done_waiting(self);

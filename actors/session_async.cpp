@@ -45,15 +45,23 @@ consumer_info consumer_of(const session_state& st) {
                        c.hostname,       c.user_agent,  st.remote};
 }
 
+/// Stops watching a topic we forget; its credit goes back to it.
+void release_topic(session_actor* self, cached_topic& t) {
+  self->demonitor(t.handle);
+  if (t.credit > 0)
+    self->send(t.handle, pub_return_atom::value);
+  t.credit = 0;
+}
+
 void remember_topic(session_actor* self, const std::string& name,
                     const caf::actor& topic) {
   auto& st = self->state;
   if (st.topics.size() >= max_cached_topics) {
     for (auto& kv : st.topics)
-      self->demonitor(kv.second);
+      release_topic(self, kv.second);
     st.topics.clear();
   }
-  if (st.topics.emplace(name, topic).second)
+  if (st.topics.emplace(name, cached_topic{topic}).second)
     self->monitor(topic);
 }
 
@@ -62,22 +70,48 @@ void forget_topic(session_actor* self, const std::string& name) {
   auto i = st.topics.find(name);
   if (i == st.topics.end())
     return;
-  self->demonitor(i->second);
+  release_topic(self, i->second);
   st.topics.erase(i);
 }
 
+/// Returns the cached topic whose actor sent the current message, or null.
+cached_topic* sending_topic(session_actor* self) {
+  auto sender = self->current_sender();
+  for (auto& kv : self->state.topics)
+    if (kv.second.handle.address() == sender)
+      return &kv.second;
+  return nullptr;
+}
+
 /// Counts a successful publish; the first one lists us under `producers`.
-void count_publish(session_actor* self) {
+void count_publish(session_actor* self, const std::string& topic, uint64_t count) {
   auto& st = self->state;
   if (st.pub_counts.empty())
     self->send(st.broker, producer_atom::value);
-  st.pub_counts[st.pub.topic] += st.pub.count;
+  st.pub_counts[topic] += count;
+}
+
+/// Sends a publish the topic gave credit for and answers it at once (the
+/// topic never refuses it; ordering with later publishes to the same topic
+/// holds, since messages between two actors arrive in order).
+bool publish_on_credit(session_actor* self, publish_args& args) {
+  auto& st = self->state;
+  auto i = st.topics.find(args.topic);
+  auto n = args.bodies.size();
+  if (i == st.topics.end() || i->second.credit < n || n == 0)
+    return false;
+  i->second.credit -= n;
+  self->send(i->second.handle, pub_credited_atom::value, std::move(args.bodies),
+             caf::timespan{args.defer});
+  count_publish(self, args.topic, n);
+  respond(self, "OK");
+  return true;
 }
 
 void published(session_actor* self, const std::string& reason) {
   auto& st = self->state;
   if (reason.empty())
-    count_publish(self);
+    count_publish(self, st.pub.topic, st.pub.count);
   if (reason.empty())
     respond(self, "OK");
   else
@@ -155,6 +189,8 @@ void subscribe(session_actor* self, std::string topic, std::string channel,
 
 void publish(session_actor* self, const char* verb, const char* failed_code,
              publish_args&& args) {
+  if (publish_on_credit(self, args))
+    return;
   auto& st = self->state;
   st.busy = true;
   st.pub.topic = std::move(args.topic);
@@ -162,10 +198,10 @@ void publish(session_actor* self, const char* verb, const char* failed_code,
   st.pub.failed_code = failed_code;
   st.pub.count = args.bodies.size();
   st.pub.msg = caf::make_message(publish_atom::value, std::move(args.bodies),
-                                 caf::timespan{args.defer});
+                                 caf::timespan{args.defer}, pub_grant_atom::value);
   auto i = st.topics.find(st.pub.topic);
   if (i != st.topics.end())
-    send_publish(self, i->second);
+    send_publish(self, i->second.handle);
   else
     resolve_topic(self);
 }
@@ -184,11 +220,31 @@ void on_down(session_actor* self, const caf::down_msg& msg) {
     return;
   }
   for (auto i = st.topics.begin(); i != st.topics.end(); ++i) {
-    if (msg.source == i->second.address()) {
-      st.topics.erase(i);
+    if (msg.source == i->second.handle.address()) {
+      st.topics.erase(i); // a deleted topic drops what was sent on credit, as nsqd
       return;
     }
   }
+}
+
+void on_pub_grant(session_actor* self, uint64_t n) {
+  if (auto t = sending_topic(self)) {
+    t->credit += n;
+    return;
+  }
+  // Forgotten meanwhile: give it back at once.
+  auto topic = caf::actor_cast<caf::actor>(self->current_sender());
+  if (topic)
+    self->send(topic, pub_return_atom::value);
+}
+
+void on_pub_revoke(session_actor* self) {
+  if (auto t = sending_topic(self))
+    t->credit = 0;
+  // Everything sent on credit is ahead of this in the topic's mailbox.
+  auto topic = caf::actor_cast<caf::actor>(self->current_sender());
+  if (topic)
+    self->send(topic, pub_return_atom::value);
 }
 
 } // namespace nsq

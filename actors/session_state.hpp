@@ -7,6 +7,7 @@
 #include "actors/http_client.hpp"
 #include "actors/messages.hpp"
 #include "actors/output_buffer.hpp"
+#include "actors/publish_credit.hpp"
 #include "protocol/auth.hpp"
 #include "protocol/command.hpp"
 #include "protocol/commands.hpp"
@@ -64,10 +65,17 @@ struct pending_publish {
   std::string topic;
   const char* verb = "PUB";
   const char* failed_code = codes::pub_failed;
-  caf::message msg;        ///< (publish_atom, bodies, defer), moved to the topic
+  caf::message msg; ///< (publish_atom, bodies, defer, pub_grant_atom), moved to the topic
   caf::message retry_copy; ///< kept only for ephemeral topics, which may die under us
   bool retried = false;
   uint64_t count = 0; ///< messages in this publish (for pub_counts)
+};
+
+/// A topic this connection published to, and the messages it may still send
+/// it on credit (actors/publish_credit.hpp).
+struct cached_topic {
+  caf::actor handle;
+  uint64_t credit = 0;
 };
 
 struct session_state {
@@ -95,7 +103,7 @@ struct session_state {
 
   caf::actor channel; ///< set once subscribed
   /// Topics this connection published to (name → actor), each monitored.
-  std::unordered_map<std::string, caf::actor> topics;
+  std::unordered_map<std::string, cached_topic> topics;
   pending_publish pub;
 
   output_buffer out;
@@ -184,6 +192,10 @@ void publish(session_actor* self, const char* verb, const char* failed_code,
              publish_args&& args);
 /// A FIN/REQ/TOUCH failed in the channel: report it, keep the connection.
 void on_op_failed(session_actor* self, const client_error& err);
+/// (pub_grant_atom, n) from a topic: n more messages may go on credit.
+void on_pub_grant(session_actor* self, uint64_t n);
+/// (pub_revoke_atom) from a topic: give all its credit back.
+void on_pub_revoke(session_actor* self);
 /// A topic or channel we monitor terminated.
 void on_down(session_actor* self, const caf::down_msg& msg);
 

@@ -39,13 +39,6 @@ bool set_paused(topic_actor* self, bool paused) {
   return true;
 }
 
-caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
-                                     caf::timespan defer) {
-  if (self->state.disk.enabled())
-    return publish_durable(self, bodies, defer);
-  return publish(self, bodies, defer);
-}
-
 caf::behavior topic_behavior(topic_actor* self, std::string name,
                              std::shared_ptr<const settings> cfg, disk_context_ptr disk,
                              storage::topic_metadata restored) {
@@ -62,12 +55,24 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
     if (is_valid_channel_name(c.name) && st.channels.count(c.name) == 0)
       add_channel(self, c.name, c.paused);
   st.disk.start(self, [self] { pump(self); });
-  self->set_down_handler([=](caf::down_msg& dm) { on_channel_down(self, dm); });
-  self->set_exit_handler([=](caf::exit_msg& em) { on_exit(self, em); });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (!on_publisher_down(self, dm))
+      on_channel_down(self, dm);
+  });
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (!hold_exit(self, em))
+      on_exit(self, em);
+  });
   return {
       [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer) {
         return publish_any(self, bodies, defer);
       },
+      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer,
+          pub_grant_atom) { return publish_for_session(self, bodies, defer); },
+      [=](pub_credited_atom, std::vector<std::string>& bodies, caf::timespan defer) {
+        publish_credited(self, bodies, defer);
+      },
+      [=](pub_return_atom) { publisher_returned(self); },
       [=](get_channel_atom, const std::string& name) { return get_channel(self, name); },
       [=](drained_atom, uint64_t n) { drained(self, n); },
       [=](stats_atom) { return stats(self); },

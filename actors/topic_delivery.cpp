@@ -95,9 +95,8 @@ int64_t now_ns() {
       .count();
 }
 
-/// Accepts a batch all-or-nothing; returns the refusal reason or "".
 std::string publish(topic_actor* self, std::vector<std::string>& bodies,
-                    caf::timespan defer) {
+                    caf::timespan defer, bool credited) {
   auto& st = self->state;
   auto n = bodies.size();
   auto cap = capacity_of(st);
@@ -106,8 +105,10 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
     direct = defer > caf::timespan{0}
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
-  // An ephemeral topic drops its overflow like nsqd; others refuse (no disk queue yet).
-  if (!st.ephemeral && st.held.size() + (n - direct) > cap)
+  // An ephemeral topic drops its overflow like nsqd; others refuse (no disk
+  // queue), keeping the room promised to publishers with credit.
+  if (!credited && !st.ephemeral &&
+      st.held.size() + st.credit.reserved() + (n - direct) > cap)
     return "queue full";
   // Each message gets its ID in publish order; only those for the channels
   // become message_refs, the rest are packed into the memory queue.
@@ -121,13 +122,20 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
     auto id = st.ids.next(now);
     if (i < direct)
       refs.emplace_back(message_data{id, now, std::move(body)});
-    else if (st.held.size() < cap)
+    else if (credited || st.held.size() < cap)
       st.held.push(id, now, body, defer);
     // else: an ephemeral topic drops its newest overflow (nsqd)
   }
   if (direct > 0)
     fan_out(self, std::move(refs), defer);
   return {};
+}
+
+caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
+                                     caf::timespan defer, bool credited) {
+  if (self->state.disk.enabled())
+    return publish_durable(self, bodies, defer, credited);
+  return publish(self, bodies, defer, credited);
 }
 
 void drained(topic_actor* self, uint64_t n) {

@@ -83,15 +83,60 @@ void refill(topic_actor* self) {
   });
 }
 
+namespace {
+
+/// Writes what a publish could not keep in memory. A publish request is
+/// answered once the write is confirmed (or failed); a batch sent on credit
+/// was acknowledged already, counts at once, and a failed write loses it
+/// (logged).
+caf::result<std::string> spill(topic_actor* self, std::vector<std::string> payloads,
+                               uint64_t spilled_bytes, bool credited) {
+  auto& st = self->state;
+  auto count = payloads.size();
+  if (credited) {
+    st.message_count += count;
+    st.message_bytes += spilled_bytes;
+    st.disk.write(self, std::move(payloads),
+                  [self, count](uint64_t stored, const std::string& error) {
+                    if (stored < count)
+                      log_error("TOPIC(" + self->state.topic_name + "): lost " +
+                                std::to_string(count - stored) +
+                                " acknowledged messages - " + error);
+                    pump(self);
+                  });
+    return std::string{};
+  }
+  auto rp = self->make_response_promise<std::string>();
+  st.disk.write(self, std::move(payloads),
+                [self, rp, count, spilled_bytes](uint64_t stored,
+                                                 const std::string& error) mutable {
+                  auto& st = self->state;
+                  st.message_count += stored;
+                  if (stored == count)
+                    st.message_bytes += spilled_bytes;
+                  rp.deliver(error);
+                  pump(self);
+                });
+  return rp;
+}
+
+} // namespace
+
 /// Accepts a batch with a disk queue behind the memory queue: what neither
 /// the channels nor the memory queue take now is written to disk, and the
-/// publisher is answered only when the write is confirmed (or failed).
+/// publisher is answered only when the write is confirmed (or failed). The
+/// memory queue keeps the room promised to publishers with credit; a batch
+/// sent on credit takes that room.
 caf::result<std::string> publish_durable(topic_actor* self,
                                          std::vector<std::string>& bodies,
-                                         caf::timespan defer) {
+                                         caf::timespan defer, bool credited) {
   auto& st = self->state;
-  if (st.exiting)
+  if (st.exiting) {
+    if (credited) // cannot happen: an exit waits for every credit to return
+      log_error("TOPIC(" + st.topic_name + "): lost " + std::to_string(bodies.size()) +
+                " acknowledged messages - exiting");
     return std::string{"exiting"};
+  }
   auto n = bodies.size();
   auto cap = mem_cap_of(st);
   bool in_order = !st.disk.backlog(); // else new messages go behind the disk
@@ -106,8 +151,11 @@ caf::result<std::string> publish_durable(topic_actor* self,
                  ? n
                  : static_cast<size_t>(std::min<uint64_t>(n, room_of(st)));
   size_t to_mem = 0;
-  if (in_order && st.held.size() < cap)
-    to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - st.held.size()));
+  auto promised = st.held.size() + st.credit.reserved();
+  if (in_order && credited)
+    to_mem = n - direct;
+  else if (in_order && promised < cap)
+    to_mem = static_cast<size_t>(std::min<uint64_t>(n - direct, cap - promised));
   auto accepted = direct + to_mem;
   auto now = now_ns();
   std::vector<message_ref> refs;
@@ -133,19 +181,7 @@ caf::result<std::string> publish_durable(topic_actor* self,
     fan_out(self, std::move(refs), defer);
   if (payloads.empty())
     return std::string{};
-  auto rp = self->make_response_promise<std::string>();
-  auto count = payloads.size();
-  st.disk.write(self, std::move(payloads),
-                [self, rp, count, spilled_bytes](uint64_t stored,
-                                                 const std::string& error) mutable {
-                  auto& st = self->state;
-                  st.message_count += stored;
-                  if (stored == count)
-                    st.message_bytes += spilled_bytes;
-                  rp.deliver(error);
-                  pump(self);
-                });
-  return rp;
+  return spill(self, std::move(payloads), spilled_bytes, credited);
 }
 
 } // namespace nsq

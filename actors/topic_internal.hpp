@@ -21,16 +21,39 @@ uint64_t room_of(const topic_state& st);
 void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan defer);
 void pump(topic_actor* self);
 int64_t now_ns();
+/// Accepts a batch all-or-nothing; returns the refusal reason or "". A
+/// `credited` batch is never refused (its room was reserved by a grant).
 std::string publish(topic_actor* self, std::vector<std::string>& bodies,
-                    caf::timespan defer);
+                    caf::timespan defer, bool credited = false);
+/// publish() or publish_durable(), whichever the topic's queue needs.
+caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
+                                     caf::timespan defer, bool credited = false);
 void drained(topic_actor* self, uint64_t n);
 
 // topic_disk.cpp
 std::string record_of(message_data data, caf::timespan defer);
 void release_taken(topic_actor* self);
 void refill(topic_actor* self);
-caf::result<std::string>
-publish_durable(topic_actor* self, std::vector<std::string>& bodies, caf::timespan defer);
+caf::result<std::string> publish_durable(topic_actor* self,
+                                         std::vector<std::string>& bodies,
+                                         caf::timespan defer, bool credited = false);
+
+// topic_credit.cpp (publish credit, actors/publish_credit.hpp)
+/// Messages the memory queue can still promise (0: no credit at all).
+uint64_t credit_room(const topic_state& st);
+/// A session's publish that takes credit: publishes, then grants.
+caf::result<std::string> publish_for_session(topic_actor* self,
+                                             std::vector<std::string>& bodies,
+                                             caf::timespan defer);
+/// A batch sent on credit: accepted whatever the queue's state.
+void publish_credited(topic_actor* self, std::vector<std::string>& bodies,
+                      caf::timespan defer);
+/// The sender holds no credit any more.
+void publisher_returned(topic_actor* self);
+/// Forgets a publisher that ended; false if `dm` is not about one.
+bool on_publisher_down(topic_actor* self, const caf::down_msg& dm);
+/// Holds an exit until every publisher returned its credit; false if none holds any.
+bool hold_exit(topic_actor* self, const caf::exit_msg& em);
 
 // topic_channels.cpp
 caf::actor add_channel(topic_actor* self, const std::string& name, bool paused);

@@ -6,10 +6,12 @@
 #include "actors/handoff_tracker.hpp"
 #include "actors/held_queue.hpp"
 #include "actors/messages.hpp"
+#include "actors/publish_credit.hpp"
 #include "protocol/id_generator.hpp"
 #include "protocol/settings.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/error.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/timespan.hpp>
 
@@ -49,6 +51,12 @@ struct topic_state {
   disk_link disk;            ///< the topic's disk queue, behind `held`
   handoff_tracker handoff;   ///< disk records not yet taken by every channel
   bool exiting = false;      ///< shutting down or deleted: no metadata changes
+
+  publish_credit credit; ///< messages promised to publishing sessions
+  /// An exit arrived while sessions held credit: it waits until each gave
+  /// its credit back (or ended), so messages sent on credit are persisted.
+  bool exit_held = false;
+  caf::error exit_reason; ///< of the held exit
 
   static inline const char* name = "topic";
 };

@@ -15,7 +15,6 @@
 #include "app/version.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
-#include "net/io_loop.hpp"
 #include "net/tcp_server.hpp"
 #include "net/tls_context.hpp"
 
@@ -167,7 +166,11 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   // Polling 50 us after each event before blocking catches most answers from
   // the actors without a wake-up: PUB batch-1 round trip ~87 -> ~56 us on this
   // 2-vCPU VM; MPUB throughput and idle CPU unchanged (docs/performance.md).
-  std::thread io([&] { nsq::run_io_loop(ioc, std::chrono::microseconds(50)); });
+  // No polling after each event (net/io_loop): sessions write their answers
+  // on their own thread now, so the io thread has nothing to wait for and
+  // spinning only burned CPU per request (docs/performance.md, "PUB
+  // request/reply path": 20-30 us -> 10-14 us broker CPU per PUB).
+  std::thread io([&] { ioc.run(); });
 
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");

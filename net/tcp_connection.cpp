@@ -15,7 +15,11 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
+
+#include <cerrno>
+#include <sys/socket.h>
 
 namespace nsq {
 
@@ -68,33 +72,105 @@ void tcp_connection::start() {
 // -- connection interface (any thread) -----------------------------------------
 
 void tcp_connection::write(std::string bytes) {
+  if (bytes.empty() || try_direct_write(bytes))
+    return;
+  posted_.fetch_add(1);
   asio::post(sock_.get_executor(),
              [self = shared_from_this(), b = std::move(bytes)]() mutable {
+               self->take_writer(); // before posted_ drops: no direct write overtakes b
+               self->posted_.fetch_sub(1);
                self->do_enqueue(std::move(b));
+               self->maybe_release_writer();
              });
 }
 
 void tcp_connection::close() {
+  no_direct_ = true; // later writes are dropped by the strand, as before
   asio::post(sock_.get_executor(), [self = shared_from_this()] { self->do_close(); });
 }
 
 void tcp_connection::abort() {
+  no_direct_ = true;
   asio::post(sock_.get_executor(), [self = shared_from_this()] { self->do_abort(); });
 }
 
 void tcp_connection::commands_done() {
-  asio::post(sock_.get_executor(), [self = shared_from_this()] {
-    if (self->outstanding_ > 0)
-      --self->outstanding_;
-    if (self->outstanding_ == 0)
-      self->hold_reads_ = false; // the IDENTIFY ran: any upgrade is known by now
-    self->resume_reading();
-  });
+  outstanding_.fetch_sub(1);
+  // Only a paused reader waits for this; a PUB round trip posts nothing.
+  if (identify_out_ || needs_done_.exchange(false))
+    asio::post(sock_.get_executor(),
+               [self = shared_from_this()] { self->on_commands_done(); });
 }
 
 void tcp_connection::upgrade(upgrade_plan plan) {
+  no_direct_ = true; // frames after this go through the new layers
   asio::post(sock_.get_executor(),
              [self = shared_from_this(), plan] { self->do_upgrade(plan); });
+}
+
+// -- direct writes (the session's thread, or the strand) -------------------------
+
+bool tcp_connection::try_direct_write(std::string& bytes) {
+  if (no_direct_ || posted_.load() != 0)
+    return false;
+  int idle = writer_idle;
+  if (!writer_.compare_exchange_strong(idle, writer_direct))
+    return false; // the strand is writing: queue behind it
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    auto n = ::send(sock_.native_handle(), bytes.data() + sent, bytes.size() - sent,
+                    MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0)
+      sent += static_cast<size_t>(n);
+    else if (n < 0 && errno == EINTR)
+      continue;
+    else
+      break; // full socket buffer or an error: the strand takes over
+  }
+  accepted_ += sent;
+  if (sent == bytes.size()) {
+    bool report = accepted_ - reported_ >= report_step;
+    writer_.store(writer_idle);
+    if (report)
+      asio::post(sock_.get_executor(), [self = shared_from_this()] {
+        self->take_writer();
+        if (self->out_.empty() && self->writing_count_ == 0)
+          self->report_written();
+        self->maybe_release_writer();
+      });
+    return true;
+  }
+  bytes.erase(0, sent);
+  posted_.fetch_add(1); // before the strand may release the writer again
+  writer_.store(writer_strand);
+  asio::post(sock_.get_executor(),
+             [self = shared_from_this(), b = std::move(bytes)]() mutable {
+               self->posted_.fetch_sub(1);
+               self->do_enqueue(std::move(b));
+               self->maybe_release_writer();
+             });
+  return true;
+}
+
+void tcp_connection::take_writer() {
+  int v = writer_.load();
+  while (v != writer_strand) {
+    if (v == writer_idle) {
+      if (writer_.compare_exchange_weak(v, writer_strand))
+        return;
+      continue;
+    }
+    std::this_thread::yield(); // a direct send: one non-blocking syscall
+    v = writer_.load();
+  }
+}
+
+void tcp_connection::maybe_release_writer() {
+  if (no_direct_ || phase_ != phase::open || tls_ || has_codec() || upgrading_ ||
+      !held_.empty() || !out_.empty() || writing_count_ != 0 || posted_.load() != 0)
+    return;
+  int owned = writer_strand;
+  writer_.compare_exchange_strong(owned, writer_idle);
 }
 
 // -- reading (strand) --------------------------------------------------------------
@@ -104,7 +180,7 @@ void tcp_connection::do_read() {
     return;
   if (hold_reads_ || upgrading_) {
     // The next bytes may belong to a TLS handshake or a compressed stream.
-    read_paused_ = true;
+    pause_reading();
     return;
   }
   do_read_some();
@@ -138,9 +214,37 @@ void tcp_connection::resume_reading() {
 
 void tcp_connection::continue_reading() {
   if (outstanding_ >= 2 || hold_reads_ || upgrading_)
-    read_paused_ = true;
+    pause_reading();
   else
     do_read();
+}
+
+void tcp_connection::pause_reading() {
+  read_paused_ = true;
+  // Announce the wait before looking again: either the session sees it and
+  // posts its commands_done(), or we see its decrement here.
+  needs_done_ = true;
+  recheck_paused();
+}
+
+void tcp_connection::on_commands_done() {
+  if (outstanding_ <= 0 && hold_reads_) {
+    // The IDENTIFY ran, and its upgrade() (if any) was posted before this.
+    hold_reads_ = false;
+    identify_out_ = false;
+  }
+  recheck_paused();
+}
+
+void tcp_connection::recheck_paused() {
+  if (!read_paused_)
+    return;
+  if (outstanding_ < 2 && !hold_reads_ && !upgrading_) {
+    needs_done_ = false;
+    resume_reading();
+  } else {
+    needs_done_ = true;
+  }
 }
 
 void tcp_connection::end_input() {
@@ -253,6 +357,7 @@ void tcp_connection::maybe_spawn_session() {
   // Whenever the session ends, the socket ends too (after the session's last
   // writes, which were posted before this runs).
   session_->attach_functor([self = shared_from_this()] { self->close(); });
+  maybe_release_writer(); // from now on the session may write directly
 }
 
 void tcp_connection::send_batch() {
@@ -263,6 +368,8 @@ void tcp_connection::send_batch() {
   for (const auto& cmd : batch_)
     if (cmd.name == "IDENTIFY")
       hold_reads_ = true;
+  if (hold_reads_)
+    identify_out_ = true; // before the session can finish the batch
   caf::anon_send(session_, commands_atom::value, std::move(batch_));
   batch_.clear(); // a moved-from vector is valid but unspecified
   ++outstanding_;
@@ -271,6 +378,7 @@ void tcp_connection::send_batch() {
 // -- writing (strand) --------------------------------------------------------------
 
 void tcp_connection::do_enqueue(std::string bytes) {
+  take_writer();
   if (phase_ != phase::open || bytes.empty())
     return; // close() was requested: later writes are dropped, as in nsqd
   accepted_ += bytes.size();
@@ -351,6 +459,7 @@ void tcp_connection::on_written(const error_code& ec) {
   }
   report_written();
   maybe_start_upgrade(); // the IDENTIFY JSON is out: switch now
+  maybe_release_writer();
 }
 
 void tcp_connection::report_written() {
@@ -365,6 +474,7 @@ void tcp_connection::report_written() {
 // -- closing (strand) ----------------------------------------------------------------
 
 void tcp_connection::do_close() {
+  take_writer();
   if (phase_ != phase::open)
     return;
   if (upgrade_started_ && upgrading_) {
@@ -419,6 +529,7 @@ void tcp_connection::do_linger_read() {
 }
 
 void tcp_connection::do_abort() {
+  take_writer(); // no direct send may use the socket while it closes
   if (phase_ == phase::closed)
     return;
   phase_ = phase::closed;

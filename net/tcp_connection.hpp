@@ -16,6 +16,7 @@
 #include <caf/fwd.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -106,9 +107,26 @@ private:
   /// Input ended (EOF, undecodable stream): run what was read, then close.
   void end_input();
   void do_read_some();
+  /// Holds reading back until the session reports a batch done (the
+  /// session posts that report only while this waits for it).
+  void pause_reading();
+  /// Resumes a paused reader if it may read now.
+  void recheck_paused();
+  /// The session finished a batch (posted by commands_done()).
+  void on_commands_done();
   void maybe_spawn_session();
   void send_batch();
   void resume_reading();
+
+  // Direct writes (the session's thread sends on the socket itself while
+  // nothing is queued here; see writer_).
+  /// Sends `bytes` on the calling thread if the writer is idle; false if not
+  /// (nothing was sent).
+  bool try_direct_write(std::string& bytes);
+  /// The strand takes the writer (waits out a direct send in progress).
+  void take_writer();
+  /// The strand lets the session write directly again if nothing is pending.
+  void maybe_release_writer();
 
   void do_enqueue(std::string bytes);
   /// Queues bytes that are ready for the transport (already encoded).
@@ -178,7 +196,15 @@ private:
   size_t bytes_fed_ = 0; ///< until the magic is complete
   caf::actor session_;   ///< empty before the magic and after the socket ended
   bool session_spawned_ = false;
-  int outstanding_ = 0;      ///< batches sent and not yet commands_done()
+  /// Batches sent and not yet commands_done() (the session decrements it).
+  std::atomic<int> outstanding_{0};
+  /// The reader is paused and waits for a commands_done(): only then does
+  /// the session post one (one wake-up of the io thread less per batch).
+  std::atomic<bool> needs_done_{false};
+  /// A batch with an IDENTIFY is out: every commands_done() is posted until
+  /// the reader resumes, so the hold ends on the strand after any upgrade()
+  /// the session requested (posts arrive in order).
+  std::atomic<bool> identify_out_{false};
   bool reading_ = false;     ///< a read is pending
   bool read_paused_ = false; ///< flow control holds the next read back
   bool read_ended_ = false;  ///< EOF seen, or the parser stopped
@@ -208,6 +234,20 @@ private:
   std::string coded_in_;      ///< compressed input not yet decoded
   bool inflate_more_ = false; ///< the inflater has more output for the same input
   std::string plain_;         ///< one decoded step
+
+  /// Who may write to the socket: the strand (writer_strand: something is
+  /// queued or being written, or the socket is not plain TCP any more), anyone
+  /// (writer_idle: the session's thread sends directly, saving a post and a
+  /// wake-up of the io thread per response), or a direct send in progress.
+  /// out_, writing_count_, accepted_ and reported_ belong to the holder.
+  enum : int { writer_strand = 0, writer_idle = 1, writer_direct = 2 };
+  std::atomic<int> writer_{writer_strand};
+  /// Writes posted to the strand and not yet queued: a direct write must not
+  /// overtake them.
+  std::atomic<int> posted_{0};
+  /// close(), abort() or upgrade() was called: later writes go through the
+  /// strand (dropped after a close, encoded after an upgrade).
+  std::atomic<bool> no_direct_{false};
 
   std::deque<std::string> out_;
   size_t out_bytes_ = 0;     ///< bytes in out_

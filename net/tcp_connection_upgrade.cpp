@@ -40,6 +40,7 @@ const std::string& ok_frame() {
 } // namespace
 
 void tcp_connection::do_upgrade(upgrade_plan plan) {
+  take_writer();
   if (phase_ != phase::open || upgrading_)
     return;
   plan_ = plan;
@@ -174,7 +175,7 @@ bool tcp_connection::encode(std::string& bytes) {
 void tcp_connection::pump_decoded() {
   while (phase_ == phase::open && !read_ended_) {
     if (outstanding_ >= 2 || hold_reads_ || upgrading_) {
-      read_paused_ = true; // commands_done() resumes the pump
+      pause_reading(); // commands_done() resumes the pump
       return;
     }
     if (coded_in_.empty() && !inflate_more_)

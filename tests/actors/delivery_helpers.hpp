@@ -87,6 +87,14 @@ inline std::vector<message_ref> make_test_batch(uint64_t first, size_t count) {
 
 /// The actor fixture plus shutdown of the actors a test registers (actors
 /// that reference each other would otherwise keep ~actor_system waiting).
+/// Returns the bodies "b<first>" .. "b<first + count - 1>".
+inline std::vector<std::string> numbered_bodies(int first, int count) {
+  std::vector<std::string> result;
+  for (int i = first; i < first + count; ++i)
+    result.push_back("b" + std::to_string(i));
+  return result;
+}
+
 struct delivery_fixture : actor_fixture {
   std::vector<caf::actor> to_stop;
 

@@ -6,6 +6,7 @@
 #include "actors/channel.hpp"
 #include "actors/channel_state.hpp"
 #include "actors/disk_records.hpp"
+#include "actors/publish_credit.hpp"
 #include "actors/topic.hpp"
 #include "actors/topic_state.hpp"
 #include "storage/disk_queue.hpp"
@@ -412,4 +413,42 @@ TEST_CASE_METHOD(durability_fixture,
   CHECK(ts.held.size() <= 10);
   CHECK(acked <= 3);
   CHECK(failed >= 97); // nsqd's E_PUB_FAILED: the message cannot be stored
+}
+
+/// Stands in for a publishing session that has sent `bodies` on credit just
+/// before the topic's exit reached it: it answers the revoke only after them.
+caf::behavior late_publisher(caf::event_based_actor* self, int, caf::actor topic,
+                             std::vector<std::string> bodies) {
+  return {
+      [=](pub_grant_atom, uint64_t) {},
+      [=](const std::string&) {}, // the publish's reply
+      [=](pub_revoke_atom) {
+        self->send(topic, pub_credited_atom::value, bodies, caf::timespan{0});
+        self->send(topic, pub_return_atom::value);
+      },
+  };
+}
+
+TEST_CASE_METHOD(durability_fixture,
+                 "an exit waits for credit to come back and persists what was sent on it",
+                 "[durability][credit]") {
+  config->mem_queue_size = 800;
+  auto topic = spawn_topic(sys, "t", config, context(), storage::topic_metadata{});
+  to_stop.push_back(topic);
+  sched.run();
+  auto pub = sys.spawn(late_publisher, 0, topic, std::vector<std::string>{"c1", "c2"});
+  to_stop.push_back(pub);
+  // The publisher's first publish earns it credit.
+  caf::send_as(pub, topic, publish_atom::value, std::vector<std::string>{"first"},
+               caf::timespan{0}, pub_grant_atom::value);
+  sched.run();
+  REQUIRE(state_of<topic_state>(topic).credit.held_by(pub.address()) == 100);
+  caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+  sched.run();
+  CHECK_FALSE(is_alive(topic));
+  auto records = records_of("t");
+  REQUIRE(records.size() == 3);
+  CHECK(records[0].message.body == "first");
+  CHECK(records[1].message.body == "c1");
+  CHECK(records[2].message.body == "c2");
 }

@@ -4,6 +4,7 @@
 
 #include "actors/broker.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/publish_credit.hpp"
 #include "actors/session.hpp"
 #include "fixture.hpp"
 #include "protocol/frame.hpp"
@@ -28,8 +29,10 @@ struct fake_world {
   std::vector<std::vector<std::string>> published; ///< bodies per publish
   std::vector<caf::timespan> defers;
   std::vector<consumer_info> consumers;
-  std::string publish_reply;   ///< "" = success
-  std::string subscribe_reply; ///< "" = success
+  std::string publish_reply; ///< "" = success
+  uint64_t grant = 0;        ///< credit the topic grants with each publish reply
+  std::vector<std::string> topic_events; ///< publishes (request or credited), returns
+  std::string subscribe_reply;           ///< "" = success
   caf::actor topic;
   caf::actor channel;
 };
@@ -70,11 +73,22 @@ caf::behavior fake_channel(fake_actor* self, fake_world* w) {
 caf::behavior fake_topic(fake_actor* self, fake_world* w) {
   self->state.world = w;
   return {
-      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer) {
+      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer,
+          pub_grant_atom) {
+        w->topic_events.push_back("request " + bodies.front());
         w->published.push_back(std::move(bodies));
         w->defers.push_back(defer);
+        if (w->grant > 0) // as the topic does: the grant goes out before the reply
+          self->send(caf::actor_cast<caf::actor>(self->current_sender()),
+                     pub_grant_atom::value, w->grant);
         return w->publish_reply;
       },
+      [=](pub_credited_atom, std::vector<std::string>& bodies, caf::timespan defer) {
+        w->topic_events.push_back("credited " + bodies.front());
+        w->published.push_back(std::move(bodies));
+        w->defers.push_back(defer);
+      },
+      [=](pub_return_atom) { w->topic_events.push_back("return"); },
       [=](get_channel_atom, const std::string& name) {
         w->events.push_back("get_channel " + name);
         return w->channel;
@@ -616,6 +630,50 @@ TEST_CASE_METHOD(session_fixture,
   // The topic is resolved once per name, then cached.
   CHECK(world.events == std::vector<std::string>{"get_topic t", "get_topic u"});
   CHECK(conn->batches_done == 1);
+}
+
+TEST_CASE_METHOD(session_fixture,
+                 "PUBs on credit are answered at once and reach the topic in order",
+                 "[session][pub][credit]") {
+  world.grant = 2;
+  start();
+  auto m = cmd("MPUB", {"t"});
+  m.messages = {"3", "3b"};
+  send({cmd("PUB", {"t"}, "1"), cmd("PUB", {"t"}, "2"), m, cmd("PUB", {"t"}, "4"),
+        cmd("DPUB", {"t", "1500"}, "5")});
+  CHECK(take() == response("OK") + response("OK") + response("OK") + response("OK") +
+                      response("OK"));
+  // 1 earns 2 messages of credit; 2 uses one; the MPUB of 2 does not fit and
+  // waits for the topic (earning 2 more), which 4 and the DPUB use.
+  CHECK(world.topic_events == std::vector<std::string>{"request 1", "credited 2",
+                                                       "request 3", "credited 4",
+                                                       "credited 5"});
+  CHECK(world.defers.back() == caf::timespan{1500ms});
+  CHECK(conn->batches_done == 1);
+  // /stats counts every acknowledged message at once.
+  caf::scoped_actor client{sys};
+  auto h = client->request(session, caf::infinite, stats_atom::value);
+  sched.run();
+  h.receive(
+      [&](client_stats& cs) {
+        REQUIRE(cs.pub_counts.size() == 1);
+        CHECK(cs.pub_counts[0].count == 6);
+      },
+      [&](caf::error&) { FAIL("no stats"); });
+}
+
+TEST_CASE_METHOD(session_fixture, "a topic revoking credit gets it back",
+                 "[session][pub][credit]") {
+  world.grant = 5;
+  start();
+  send({cmd("PUB", {"t"}, "1"), cmd("PUB", {"t"}, "2")});
+  CHECK(take() == response("OK") + response("OK"));
+  caf::send_as(world.topic, session, pub_revoke_atom::value);
+  sched.run();
+  send({cmd("PUB", {"t"}, "3")}); // no credit left: asks the topic again
+  CHECK(take() == response("OK"));
+  CHECK(world.topic_events ==
+        std::vector<std::string>{"request 1", "credited 2", "return", "request 3"});
 }
 
 TEST_CASE_METHOD(session_fixture, "MPUB and DPUB", "[session][pub]") {

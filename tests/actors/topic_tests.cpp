@@ -1,7 +1,7 @@
 #include "actors/channel_state.hpp"
 #include "actors/topic.hpp"
 #include "actors/topic_state.hpp"
-#include "tests/actors/delivery_helpers.hpp"
+#include "tests/actors/topic_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -11,53 +11,13 @@ using namespace std::chrono_literals;
 using namespace nsq;
 using namespace nsq::test;
 
-namespace {
-
-struct topic_fixture : delivery_fixture {
-  caf::actor topic;
-
-  void make_topic(const std::string& name) {
-    topic = spawn_topic(sys, name, config);
-    to_stop.push_back(topic);
-    sched.run();
-  }
-
-  topic_state& state() { return state_of<topic_state>(topic); }
-
-  caf::actor channel(const std::string& name) {
-    auto ch = ask_actor(topic, get_channel_atom::value, name);
-    if (ch)
-      to_stop.push_back(ch);
-    return ch;
-  }
-
-  std::string publish(std::vector<std::string> bodies,
-                      caf::timespan defer = caf::timespan{0}) {
-    return ask_string(topic, publish_atom::value, std::move(bodies), defer);
-  }
-
-  void ready(const caf::actor& c, int64_t n) {
-    caf::anon_send(c, ready_atom::value, n);
-    sched.run();
-  }
-};
-
-std::vector<std::string> bodies(int first, int count) {
-  std::vector<std::string> result;
-  for (int i = first; i < first + count; ++i)
-    result.push_back("b" + std::to_string(i));
-  return result;
-}
-
-} // namespace
-
 TEST_CASE_METHOD(topic_fixture, "topic holds messages until a channel exists",
                  "[topic]") {
   config->node_id = 7;
   make_topic("t");
   auto before = std::chrono::system_clock::now();
-  CHECK(publish(bodies(1, 2)) == "");
-  CHECK(publish(bodies(3, 1)) == "");
+  CHECK(publish(numbered_bodies(1, 2)) == "");
+  CHECK(publish(numbered_bodies(3, 1)) == "");
   CHECK(state().held.size() == 3);
   auto ch = channel("c");
   REQUIRE(ch);
@@ -95,7 +55,7 @@ TEST_CASE_METHOD(topic_fixture,
   subscribe(b);
   ready(a, 10);
   ready(b, 10);
-  CHECK(publish(bodies(1, 3)) == "");
+  CHECK(publish(numbered_bodies(1, 3)) == "");
   REQUIRE(l1.delivered.size() == 3);
   REQUIRE(l2.delivered.size() == 3);
   for (size_t i = 0; i < 3; ++i) {
@@ -128,14 +88,14 @@ TEST_CASE_METHOD(topic_fixture, "flow control: the topic refuses beyond its boun
   config->mem_queue_size = 4;
   make_topic("t");
   auto ch = channel("c");
-  CHECK(publish(bodies(1, 4)) == ""); // fills the channel
+  CHECK(publish(numbered_bodies(1, 4)) == ""); // fills the channel
   CHECK(state_of<channel_state>(ch).queue.size() == 4);
-  CHECK(publish(bodies(5, 3)) == ""); // held by the topic
+  CHECK(publish(numbered_bodies(5, 3)) == ""); // held by the topic
   CHECK(state().held.size() == 3);
-  CHECK(publish(bodies(8, 2)) == "queue full"); // all or nothing
+  CHECK(publish(numbered_bodies(8, 2)) == "queue full"); // all or nothing
   CHECK(state().held.size() == 3);
-  CHECK(publish(bodies(8, 1)) == "");
-  CHECK(publish(bodies(9, 1)) == "queue full");
+  CHECK(publish(numbered_bodies(8, 1)) == "");
+  CHECK(publish(numbered_bodies(9, 1)) == "queue full");
   CHECK(state().held.size() == 4);
   CHECK(state_of<channel_state>(ch).queue.size() == 4); // never beyond the bound
   // A consumer drains the channel: held messages follow, in order.
@@ -147,7 +107,7 @@ TEST_CASE_METHOD(topic_fixture, "flow control: the topic refuses beyond its boun
   for (size_t i = 0; i < 8; ++i)
     CHECK(log.body(i) == "b" + std::to_string(i + 1));
   CHECK(state().held.empty());
-  CHECK(publish(bodies(9, 4)) == "");
+  CHECK(publish(numbered_bodies(9, 4)) == "");
   CHECK(log.delivered.size() == 12);
 }
 
@@ -155,8 +115,9 @@ TEST_CASE_METHOD(topic_fixture, "an ephemeral topic drops its newest overflow",
                  "[topic]") {
   config->mem_queue_size = 3;
   make_topic("t#ephemeral");
-  CHECK(publish(bodies(1, 2)) == "");
-  CHECK(publish(bodies(3, 3)) == ""); // b4 and b5 do not fit: dropped, not refused
+  CHECK(publish(numbered_bodies(1, 2)) == "");
+  CHECK(publish(numbered_bodies(3, 3)) ==
+        ""); // b4 and b5 do not fit: dropped, not refused
   CHECK(state().held.size() == 3);
   CHECK(state().message_count == 5); // nsqd counts what it accepted
   auto ch = channel("c");
@@ -201,8 +162,8 @@ TEST_CASE_METHOD(topic_fixture, "an ephemeral channel is not waited for", "[topi
   config->mem_queue_size = 2;
   make_topic("t");
   auto ch = channel("c#ephemeral");
-  CHECK(publish(bodies(1, 2)) == "");
-  CHECK(publish(bodies(3, 2)) == ""); // the channel drops its overflow
+  CHECK(publish(numbered_bodies(1, 2)) == "");
+  CHECK(publish(numbered_bodies(3, 2)) == ""); // the channel drops its overflow
   CHECK(state().held.empty());
   CHECK(state_of<channel_state>(ch).queue.size() == 2);
   CHECK(state_of<channel_state>(ch).message_count == 4);
@@ -211,7 +172,7 @@ TEST_CASE_METHOD(topic_fixture, "an ephemeral channel is not waited for", "[topi
 TEST_CASE_METHOD(topic_fixture, "ephemeral topic quits when its last channel is gone",
                  "[topic]") {
   make_topic("t#ephemeral");
-  CHECK(publish(bodies(1, 1)) == "");
+  CHECK(publish(numbered_bodies(1, 1)) == "");
   auto c1 = channel("c1#ephemeral");
   auto c2 = channel("c2#ephemeral");
   consumer_log l1, l2;
@@ -233,7 +194,7 @@ TEST_CASE_METHOD(topic_fixture, "ephemeral topic quits when its last channel is 
 TEST_CASE_METHOD(topic_fixture, "ephemeral topic that never had a channel stays",
                  "[topic]") {
   make_topic("t#ephemeral");
-  CHECK(publish(bodies(1, 1)) == "");
+  CHECK(publish(numbered_bodies(1, 1)) == "");
   advance(1h);
   CHECK(is_alive(topic));
 }

@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
+#include <thread>
 
 using namespace e2e;
 using namespace e2e::durability;
@@ -219,5 +221,54 @@ TEST_CASE("durability: topics, channels and paused flags come back after a resta
   auto t = topic_stats(stats(hp), "md_paused");
   CHECK(t["depth"] == 1);
   CHECK(channel_total(hp, "md_paused", "cp") == 0);
+  CHECK(second.stop() == 0);
+}
+
+TEST_CASE(
+    "durability: PUBs acknowledged on publish credit survive a SIGTERM mid-stream") {
+  // Default --mem-queue-size: every producer gets publish credit, so its OKs
+  // leave before the topic has the message; the topic must still have every
+  // acknowledged one when it persists at shutdown.
+  data_dir dir;
+  const int producers = 4;
+  std::vector<std::vector<std::string>> acked(producers);
+  {
+    nsqd_process first{dir, {}};
+    std::vector<std::unique_ptr<raw_client>> clients;
+    for (int p = 0; p < producers; ++p)
+      clients.push_back(std::make_unique<raw_client>(first.port()));
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p)
+      threads.emplace_back([&, p] { // no test assertions off the main thread
+        auto& c = *clients[static_cast<size_t>(p)];
+        for (int i = 0; i < 200000; ++i) {
+          auto body = "p" + std::to_string(p) + "-" + std::to_string(i);
+          frame f;
+          if (!c.try_send(pub("credit", body)) ||
+              c.try_read(f, 5s) != read_status::frame || f.raw != ok_frame)
+            return;
+          acked[static_cast<size_t>(p)].push_back(body);
+        }
+      });
+    std::this_thread::sleep_for(300ms);
+    CHECK(first.stop() == 0);
+    for (auto& t : threads)
+      t.join();
+  }
+  size_t total = 0;
+  for (auto& a : acked)
+    total += a.size();
+  INFO("acknowledged: " << total);
+  REQUIRE(total > 0);
+  nsqd_process second{dir, {}};
+  INFO("server log after restart:\n" << second.log());
+  auto got = drain(second.port(), "credit", "ch", total, 10s, 300ms);
+  std::vector<std::string> missing;
+  for (auto& a : acked)
+    for (auto& body : a)
+      if (got.count[body] == 0)
+        missing.push_back(body);
+  INFO("missing: " << missing.size() << (missing.empty() ? "" : " first " + missing[0]));
+  CHECK(missing.empty());
   CHECK(second.stop() == 0);
 }
