@@ -72,8 +72,10 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
       [=](ready_atom, int64_t count) { ready(self, count); },
       [=](credit_atom, int64_t bytes) { add_credit(self, bytes); },
       [=](enqueue_atom, const std::vector<message_ref>& batch, caf::timespan defer) {
-        enqueue(self, batch, defer);
+        enqueue(self, batch, defer, {});
       },
+      [=](enqueue_atom, const std::vector<message_ref>& batch, caf::timespan defer,
+          const std::vector<uint64_t>& origins) { enqueue(self, batch, defer, origins); },
       [=](finish_atom, const std::vector<message_id>& ids) { finish(self, ids); },
       [=](requeue_atom, const message_id& id, caf::timespan delay) {
         requeue(self, id, delay);

@@ -211,7 +211,7 @@ void after_change(channel_actor* self) {
 }
 
 void enqueue(channel_actor* self, const std::vector<message_ref>& batch,
-             caf::timespan defer) {
+             caf::timespan defer, const std::vector<uint64_t>& origins) {
   auto& st = self->state;
   st.message_count += batch.size();
   if (defer > caf::timespan{0}) {
@@ -219,8 +219,9 @@ void enqueue(channel_actor* self, const std::vector<message_ref>& batch,
     for (auto& m : batch)
       st.deferred.emplace(due, delivery{m, 0});
   } else {
-    for (auto& m : batch)
-      accept(st, delivery{m, 0});
+    for (size_t i = 0; i < batch.size(); ++i)
+      spill_from_topic(st, delivery{batch[i], 0},
+                       2 * i + 1 < origins.size() ? &origins[2 * i] : nullptr);
     if (!st.ephemeral)
       st.topic_credit += batch.size();
   }

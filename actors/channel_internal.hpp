@@ -30,7 +30,7 @@ void accept(channel_state& st, delivery d);
 void arm_wake(channel_actor* self);
 void after_change(channel_actor* self);
 void enqueue(channel_actor* self, const std::vector<message_ref>& batch,
-             caf::timespan defer);
+             caf::timespan defer, const std::vector<uint64_t>& origins);
 void wake(channel_actor* self, uint64_t gen);
 
 // channel_consumers.cpp
@@ -46,6 +46,7 @@ void add_credit(channel_actor* self, int64_t bytes);
 // channel_disk.cpp
 size_t mem_cap_of(const channel_state& st);
 void flush_spill(channel_actor* self);
+void spill_from_topic(channel_state& st, delivery d, const uint64_t* origin);
 void refill(channel_actor* self);
 
 // channel_lifecycle.cpp

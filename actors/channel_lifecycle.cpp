@@ -19,6 +19,7 @@ bool empty_channel(channel_actor* self) {
   auto& st = self->state;
   st.queue.clear();
   st.spill.clear();
+  st.spill_origins.clear();
   st.from_disk.clear();
   st.disk.empty(self);
   st.in_flight = in_flight_set{};
@@ -61,6 +62,7 @@ void on_exit(channel_actor* self, const caf::exit_msg& em) {
   }
   st.queue.clear();
   st.spill.clear();
+  st.spill_origins.clear();
   st.deferred.clear();
   auto reason = em.reason;
   st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
@@ -73,6 +75,7 @@ void purge(channel_actor* self) {
   st.exiting = true;
   st.queue.clear();
   st.spill.clear();
+  st.spill_origins.clear();
   st.deferred.clear();
   st.disk.remove(self);
   self->quit(caf::exit_reason::user_shutdown);

@@ -8,6 +8,7 @@
 #include "actors/messages.hpp"
 #include "protocol/quantiles.hpp"
 #include "protocol/settings.hpp"
+#include "storage/queue_meta.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -21,6 +22,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 
 namespace nsq {
 
@@ -81,9 +83,15 @@ struct channel_state {
   disk_context_ptr disk_ctx;   ///< null: memory only
   disk_link disk;              ///< `<topic>:<channel>`, behind `queue`
   std::vector<delivery> spill; ///< bound for disk, written once per handler
-  disk_origins from_disk;      ///< read from disk, confirmed once finished or re-stored
-  bool exiting = false;        ///< persisting for shutdown, or purged
-  latency_window e2e;          ///< FIN latencies, when percentiles are configured
+  /// (index in `spill`, origin): spilled copies of the topic's disk records,
+  /// stored with their position in its queue (the queue's hand-off mark).
+  std::vector<std::pair<size_t, storage::queue_position>> spill_origins;
+  /// A write of records with origins failed (they went back to memory): no
+  /// origins from now on, so the mark never passes a copy only memory holds.
+  bool origins_off = false;
+  disk_origins from_disk; ///< read from disk, confirmed once finished or re-stored
+  bool exiting = false;   ///< persisting for shutdown, or purged
+  latency_window e2e;     ///< FIN latencies, when percentiles are configured
 
   static inline const char* name = "channel";
 };

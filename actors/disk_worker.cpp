@@ -3,6 +3,7 @@
 #include "actors/confirm_window.hpp"
 #include "actors/log.hpp"
 #include "storage/disk_queue.hpp"
+#include "storage/queue_files.hpp"
 #include "storage/queue_record.hpp"
 
 #include <caf/all.hpp>
@@ -48,6 +49,10 @@ using disk_io_actor = caf::stateful_actor<disk_io_state>;
 
 std::string topic_of(const std::string& queue_name) {
   return queue_name.substr(0, queue_name.find(':'));
+}
+
+bool is_topic_queue(const std::string& queue_name) {
+  return queue_name.find(':') == std::string::npos;
 }
 
 /// A request from an owner deleted since (its queue, or its topic): a
@@ -161,11 +166,18 @@ caf::result<std::vector<std::string>, uint64_t, uint64_t> read(disk_io_actor* se
   if (!s.queue)
     return {std::move(out), uint64_t{0}, uint64_t{0}};
   std::string_view record;
+  // A topic's records leave with their position: a channel stores it with
+  // its copy (its hand-off mark), so a hand-off repeated after a crash is
+  // not stored twice.
+  bool topic = is_topic_queue(name);
   while (out.size() < n && s.queue->depth() > 0) {
     auto status = s.queue->peek(record);
     if (status.is_ok()) {
-      out.emplace_back(record);
+      std::string copy{record};
       status = s.queue->pop();
+      out.push_back(status.is_ok() && topic
+                        ? storage::with_origin(copy, s.queue->last_popped())
+                        : std::move(copy));
     }
     if (status.is_not_found())
       break;
@@ -252,7 +264,15 @@ bool empty(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_
 bool close(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
   if (auto* s = held_slot(self, name, owner, gen); s && s->queue) {
     bool is_empty = s->queue->depth() == 0 && s->queue->unconfirmed() == 0;
-    auto status = is_empty ? s->queue->remove() : s->queue->close();
+    // A topic's positions must never start again (its channels' marks name
+    // them), and a channel's mark must outlive its records: their empty
+    // queues keep the meta (and an empty segment).
+    bool keep = is_topic_queue(name) || s->queue->mark();
+    storage::status status;
+    if (is_empty && keep && s->queue->positions().write.offset > 0)
+      status = s->queue->empty(); // its data goes, its positions stay
+    if (status.is_ok())
+      status = is_empty && !keep ? s->queue->remove() : s->queue->close();
     if (!status.is_ok())
       log_error("DISKQUEUE close failed - " + status.to_string());
     s->queue.reset();
@@ -291,10 +311,13 @@ bool remove(disk_io_actor* self, const std::string& name, uint64_t owner, uint64
     bool is_topic = name.find(':') == std::string::npos;
     if (is_topic) {
       st.topic_fence[name] = gen + 1;
-      std::vector<std::string> names;
+      // Closed channel queues keep their files for their marks: those too.
+      auto names = storage::list_channel_queues(st.options.directory, name);
       for (auto& [n, s] : st.slots)
         if (n.compare(0, name.size() + 1, name + ":") == 0)
           names.push_back(n);
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
       for (auto& n : names)
         remove_files(self, n);
     }
@@ -381,6 +404,7 @@ storage::disk_queue_options disk_queue_options_of(const disk_context& ctx,
   o.sync_timeout = cfg.sync_timeout;
   o.log = [](std::string_view what) { log_warn("DISKQUEUE(" + std::string{what} + ")"); };
   o.sync_fault = ctx.sync_fault;
+  o.origin_of = storage::origin_of_record;
   return o;
 }
 

@@ -4,9 +4,20 @@
 
 namespace nsq {
 
-std::vector<uint64_t> handoff_tracker::leave_held(size_t n) {
+std::vector<uint64_t> handoff_tracker::leave_held(size_t n,
+                                                  std::vector<uint64_t>& origins) {
   auto k = std::min(n, held_.size());
-  std::vector<uint64_t> out(held_.begin(), held_.begin() + k);
+  std::vector<uint64_t> out;
+  bool leading = true; // origins name a prefix of the batch
+  for (size_t i = 0; i < k; ++i) {
+    auto& [seq, origin] = held_[i];
+    out.push_back(seq);
+    leading = leading && origin.has_value();
+    if (leading) {
+      origins.push_back(origin->file);
+      origins.push_back(origin->offset);
+    }
+  }
   held_.erase(held_.begin(), held_.begin() + k);
   return out;
 }

@@ -1,8 +1,11 @@
 #pragma once
 
+#include "storage/queue_meta.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -18,11 +21,15 @@ namespace nsq {
 class handoff_tracker {
 public:
   /// A disk record entered the held queue (behind the ones before it; disk
-  /// records are always the held queue's oldest).
-  void held(uint64_t seq) { held_.push_back(seq); }
+  /// records are always the held queue's oldest); `origin` is its position
+  /// in the topic's queue, if the I/O actor told it.
+  void held(uint64_t seq, std::optional<storage::queue_position> origin = std::nullopt) {
+    held_.emplace_back(seq, origin);
+  }
   /// n messages left the held queue, oldest first: returns the record numbers
-  /// of the disk records among them.
-  std::vector<uint64_t> leave_held(size_t n);
+  /// of the disk records among them, and appends to `origins` the positions
+  /// (file, offset) of the leading ones that have one.
+  std::vector<uint64_t> leave_held(size_t n, std::vector<uint64_t>& origins);
   /// `seqs` are the first messages of the counted batch about to be forwarded.
   void await(const std::vector<uint64_t>& seqs);
   /// n more messages were forwarded under flow control.
@@ -36,7 +43,8 @@ public:
   void clear();
 
 private:
-  std::deque<uint64_t> held_;                          ///< disk records in `held`
+  /// disk records in `held`: (seq, origin)
+  std::deque<std::pair<uint64_t, std::optional<storage::queue_position>>> held_;
   std::deque<std::pair<uint64_t, uint64_t>> awaiting_; ///< (forward index, seq)
   uint64_t forwarded_ = 0;                             ///< counted messages forwarded
 };

@@ -112,8 +112,11 @@ using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 // -- topic ↔ channel --------------------------------------------------------
 
-/// (enqueue_atom, std::vector<message_ref>, caf::timespan defer): new
-/// messages copied from the topic; defer > 0 puts them in the deferred set.
+/// (enqueue_atom, std::vector<message_ref>, caf::timespan defer[,
+/// std::vector<uint64_t> origins]): new messages copied from the topic;
+/// defer > 0 puts them in the deferred set. `origins` holds (file, offset)
+/// pairs: the positions in the topic's disk queue of the leading messages,
+/// stored with the channel's copies (hand-off marks, docs/disk-format.md).
 using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 /// (drained_atom, uint64_t n): the channel freed n slots of its memory queue
 /// (flow control: the topic forwards only while channels have room).

@@ -39,13 +39,14 @@ void flush_held(topic_actor* self) {
       batch.push_back(st.held.pop_front()); // built only now, as it leaves
     if (batch.empty())
       return; // a channel is full: wait for its drained
-    auto seqs = st.handoff.leave_held(batch.size());
+    std::vector<uint64_t> origins;
+    auto seqs = st.handoff.leave_held(batch.size(), origins);
     if (counted)
       st.handoff.await(seqs); // released once every channel took its copy
     else
       for (auto seq : seqs) // deferred: lives in the channels' memory, as in nsqd
         st.disk.confirm(seq);
-    fan_out(self, std::move(batch), defer);
+    fan_out(self, std::move(batch), defer, std::move(origins));
   }
 }
 
@@ -61,14 +62,19 @@ uint64_t room_of(const topic_state& st) {
   return room;
 }
 
-/// Copies `batch` to every channel as one shared message (no body copies).
-void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan defer) {
+/// Copies `batch` to every channel as one shared message (no body copies);
+/// `origins` are the disk positions of its leading records (hand-off marks).
+void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan defer,
+             std::vector<uint64_t> origins) {
   auto n = batch.size();
   bool counted =
       defer <= caf::timespan{0}; // deferred messages leave no memory-queue trace
   if (counted)
     self->state.handoff.count(n);
-  auto msg = caf::make_message(enqueue_atom::value, std::move(batch), defer);
+  auto msg = origins.empty()
+                 ? caf::make_message(enqueue_atom::value, std::move(batch), defer)
+                 : caf::make_message(enqueue_atom::value, std::move(batch), defer,
+                                     std::move(origins));
   for (auto& [name, ch] : self->state.channels) {
     if (counted && !ch.ephemeral)
       ch.queued += n;

@@ -77,7 +77,7 @@ void refill(topic_actor* self) {
       }
       auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
       st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
-      st.handoff.held(first + i);
+      st.handoff.held(first + i, m.origin);
     }
     pump(self);
   });

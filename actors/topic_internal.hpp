@@ -18,7 +18,8 @@ namespace nsq {
 
 // topic_delivery.cpp
 uint64_t room_of(const topic_state& st);
-void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan defer);
+void fan_out(topic_actor* self, std::vector<message_ref> batch, caf::timespan defer,
+             std::vector<uint64_t> origins = {});
 void pump(topic_actor* self);
 int64_t now_ns();
 /// Accepts a batch all-or-nothing; returns the refusal reason or "". A

@@ -49,7 +49,24 @@ queue_meta disk_queue::positions() const {
 }
 
 queue_meta disk_queue::persisted_positions() const {
-  return queue_meta{depth_ + unconfirmed_.size() + skipped_.size(), ack_, write_};
+  return queue_meta{depth_ + unconfirmed_.size() + skipped_.size(), ack_, write_, mark_};
+}
+
+/// Raises the hand-off mark to the payload's origin (records in order).
+void disk_queue::note_origin(std::string_view payload) {
+  if (!options_.origin_of)
+    return;
+  if (auto at = options_.origin_of(payload); at && (!mark_ || *mark_ < *at))
+    mark_ = at;
+}
+
+/// Whether a record with the payload's origin was stored before: the topic
+/// handed it over again (its confirm was not durable when a crash came).
+bool disk_queue::stored_already(std::string_view payload) const {
+  if (!options_.origin_of || !mark_)
+    return false;
+  auto at = options_.origin_of(payload);
+  return at && !(*mark_ < *at);
 }
 
 status disk_queue::check_usable() const {
@@ -90,6 +107,8 @@ status disk_queue::put(std::string_view payload) {
   if (payload.size() > options_.max_record_size)
     return status::invalid_argument("record of " + std::to_string(payload.size()) +
                                     " bytes exceeds the maximum");
+  if (stored_already(payload))
+    return status::ok();
   if (auto st = ensure_writer(); !st.is_ok())
     return st;
   if (write_.offset > 0 &&
@@ -100,6 +119,7 @@ status disk_queue::put(std::string_view payload) {
   size_t stored = 0;
   if (auto st = flush_batch(1, stored); !st.is_ok())
     return st;
+  note_origin(payload);
   count_operation(1);
   return status::ok();
 }
@@ -114,11 +134,31 @@ status disk_queue::put_batch(const std::vector<std::string>& payloads, size_t& s
                                       " bytes exceeds the maximum");
   if (auto st = ensure_writer(); !st.is_ok())
     return st;
+  std::vector<size_t>
+      kept; // indexes of the records written (the rest are stored already)
+  for (size_t i = 0; i < payloads.size(); ++i)
+    if (!stored_already(payloads[i]))
+      kept.push_back(i);
+  size_t written = 0;
+  status st = write_records(payloads, kept, written);
+  // The mark covers what was written; the sync below persists both together.
+  for (size_t k = 0; k < written; ++k)
+    note_origin(payloads[kept[k]]);
+  stored = written == kept.size() ? payloads.size() : kept[written];
+  if (!st.is_ok())
+    return st;
+  count_operation(written);
+  return status::ok();
+}
+
+status disk_queue::write_records(const std::vector<std::string>& payloads,
+                                 const std::vector<size_t>& which, size_t& written) {
   size_t buffered = 0;
-  for (const auto& p : payloads) {
+  for (auto i : which) {
+    const auto& p = payloads[i];
     uint64_t end = write_.offset + writer_.pending_bytes();
     if (end > 0 && end + record_size(p.size()) > options_.max_bytes_per_file) {
-      if (auto st = flush_batch(buffered, stored); !st.is_ok())
+      if (auto st = flush_batch(buffered, written); !st.is_ok())
         return st;
       buffered = 0;
       if (auto st = roll(); !st.is_ok())
@@ -127,10 +167,7 @@ status disk_queue::put_batch(const std::vector<std::string>& payloads, size_t& s
     writer_.add(p);
     ++buffered;
   }
-  if (auto st = flush_batch(buffered, stored); !st.is_ok())
-    return st;
-  count_operation(stored);
-  return status::ok();
+  return flush_batch(buffered, written);
 }
 
 status disk_queue::flush_batch(size_t records, size_t& stored) {

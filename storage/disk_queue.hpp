@@ -71,7 +71,9 @@ public:
   /// go-diskqueue): a failed sync is kept in `sync_error()`.
   status put(std::string_view payload);
   /// Appends records with as few write calls as possible (one per segment).
-  /// `stored` tells how many were stored: on failure, a prefix.
+  /// `stored` tells how many were stored: on failure, a prefix. A record
+  /// whose origin is at or below the hand-off mark (options.origin_of) is
+  /// stored already: it counts as stored and is not written again.
   status put_batch(const std::vector<std::string>& payloads, size_t& stored);
 
   /// Returns the oldest unread record in `record` without consuming it (the
@@ -115,6 +117,11 @@ public:
   uint64_t unconfirmed() const { return unconfirmed_.size(); }
   /// Returns the error of the most recent sync, ok once one succeeded again.
   const status& sync_error() const { return sync_error_; }
+  /// Returns the hand-off mark: the highest origin of any record stored
+  /// (kept in the meta, and found again in records written after it).
+  const std::optional<queue_position>& mark() const { return mark_; }
+  /// Returns the position of the record `pop` moved past last.
+  queue_position last_popped() const { return unconfirmed_.back(); }
   /// Returns the queue's confirm journal (its sizes, for tests).
   const confirm_journal& journal() const { return journal_; }
   /// Returns what was skipped or repaired since open.
@@ -165,6 +172,8 @@ private:
   status ensure_writer();
   status roll();
   status flush_batch(size_t records, size_t& stored);
+  status write_records(const std::vector<std::string>& payloads,
+                       const std::vector<size_t>& which, size_t& written);
   void count_operation(uint64_t n);
   bool forget_segments_before(uint64_t file);
   void delete_pending_segments();
@@ -175,6 +184,8 @@ private:
   status commit_journal();
   void load_journal();
   void move_floor(const queue_position& floor);
+  void note_origin(std::string_view payload);
+  bool stored_already(std::string_view payload) const;
   void log(const std::string& what) const;
   std::string segment(uint64_t number) const;
 
@@ -190,7 +201,8 @@ private:
   /// Journaled records the reader skipped (never popped) at or above ack_:
   /// the meta's depth still counts them, as the journal says to skip them.
   std::deque<queue_position> skipped_;
-  std::string last_meta_; ///< the meta file's contents as last written
+  std::string last_meta_;              ///< the meta file's contents as last written
+  std::optional<queue_position> mark_; ///< highest origin stored (hand-off mark)
   status sync_error_;
   record_writer writer_;
   record_reader reader_;

@@ -1,10 +1,12 @@
 #pragma once
 
+#include "storage/queue_meta.hpp"
 #include "storage/status.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +35,11 @@ struct disk_queue_options {
   /// write; a non-ok status fails it as a failed fsync or meta write would.
   /// Unset in nsqd.
   std::function<status()> sync_fault;
+  /// Where a record came from in its topic's queue (a channel's copy of a
+  /// topic's record), or none: the queue keeps the highest as its hand-off
+  /// mark and does not store a record again whose origin is at or below it.
+  /// Unset: no marks (storage/queue_record.hpp's origin_of_record in nsqd).
+  std::function<std::optional<queue_position>(std::string_view)> origin_of;
   /// Fault injection for tests: called before each write of the confirm
   /// journal (inside a sync); a non-ok status fails that write. Unset in nsqd.
   std::function<status()> journal_fault;

@@ -52,6 +52,7 @@ status disk_queue::recover() {
     depth_ = meta.depth;
     read_ = meta.read;
     write_ = meta.write;
+    mark_ = meta.mark;
     if (auto s = recover_write_segment(); !s.is_ok())
       return s;
     if (auto s = adopt_unrecorded_segments(segments); !s.is_ok())
@@ -75,6 +76,11 @@ status disk_queue::recover() {
   load_journal();
   if (auto s = ensure_writer(); !s.is_ok())
     return s;
+  // The meta about to name records found after the last sync (and the mark
+  // they raised) must not name data that is not on the device.
+  if (stats_.tail_records_recovered > 0)
+    if (auto s = writer_.sync(); !s.is_ok())
+      return s;
   return write_meta(true);
 }
 
@@ -159,6 +165,7 @@ status disk_queue::scan_tail(uint64_t file_size) {
   while ((st = reader.read(payload)).is_ok() && !damage.seen) {
     ++count;
     good_end = reader.offset();
+    note_origin(payload); // stored, but written after the meta's mark
   }
   if (!st.is_ok() && !st.is_not_found())
     return st;
@@ -239,8 +246,10 @@ status disk_queue::count_records(queue_position from, queue_position to,
     record_reader reader(std::move(file), f == from.file ? from.offset : 0, limit,
                          options_.max_record_size, &skipped);
     std::string_view payload;
-    while ((st = reader.read(payload)).is_ok())
+    while ((st = reader.read(payload)).is_ok()) {
       ++count;
+      note_origin(payload);
+    }
     if (!st.is_not_found())
       return st;
     count += skipped.count;

@@ -44,6 +44,25 @@ std::string journal_path(const std::string& dir, const std::string& name) {
   return dir + "/" + name + infix + "confirmed" + segment_suffix;
 }
 
+std::vector<std::string> list_channel_queues(const std::string& dir,
+                                             const std::string& topic) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr)
+    return names;
+  std::string prefix = topic + ":";
+  std::string suffix = std::string{infix} + "meta" + segment_suffix;
+  while (dirent* entry = ::readdir(d)) {
+    std::string file = entry->d_name;
+    if (file.size() > prefix.size() + suffix.size() &&
+        file.compare(0, prefix.size(), prefix) == 0 &&
+        file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0)
+      names.push_back(file.substr(0, file.size() - suffix.size()));
+  }
+  ::closedir(d);
+  return names;
+}
+
 status list_segments(const std::string& dir, const std::string& name,
                      std::vector<uint64_t>& numbers) {
   numbers.clear();

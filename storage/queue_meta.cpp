@@ -9,6 +9,7 @@ namespace nsq::storage {
 namespace {
 
 constexpr std::string_view crc_prefix = "crc32c:";
+constexpr std::string_view mark_prefix = "mark:";
 
 /// Parses decimal digits up to `stop` at `pos`; false on anything else or overflow.
 bool parse_u64(std::string_view text, size_t& pos, char stop, uint64_t& out) {
@@ -38,6 +39,13 @@ std::string encode_queue_meta(const queue_meta& meta) {
                 static_cast<unsigned long long>(meta.write.file),
                 static_cast<unsigned long long>(meta.write.offset));
   std::string text = buf;
+  if (meta.mark) {
+    std::snprintf(buf, sizeof buf, "%llu,%llu\n",
+                  static_cast<unsigned long long>(meta.mark->file),
+                  static_cast<unsigned long long>(meta.mark->offset));
+    text += mark_prefix;
+    text += buf;
+  }
   char crc[16];
   std::snprintf(crc, sizeof crc, "%08x\n", crc32c(text));
   text += crc_prefix;
@@ -53,6 +61,12 @@ status decode_queue_meta(std::string_view text, queue_meta& out) {
             parse_u64(text, pos, '\n', meta.read.offset) &&
             parse_u64(text, pos, ',', meta.write.file) &&
             parse_u64(text, pos, '\n', meta.write.offset);
+  if (ok && text.substr(pos, mark_prefix.size()) == mark_prefix) {
+    pos += mark_prefix.size();
+    queue_position mark;
+    ok = parse_u64(text, pos, ',', mark.file) && parse_u64(text, pos, '\n', mark.offset);
+    meta.mark = mark;
+  }
   if (!ok)
     return status::corruption("malformed queue meta");
   std::string_view lines = text.substr(0, pos);

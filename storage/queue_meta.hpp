@@ -3,6 +3,7 @@
 #include "storage/status.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,11 +28,16 @@ struct queue_meta {
   uint64_t depth = 0;
   queue_position read;
   queue_position write;
+  /// A channel's hand-off mark: the highest origin (position in its topic's
+  /// queue) of any record it stored. None for topics and for channels that
+  /// never stored a record the topic handed over from disk.
+  std::optional<queue_position> mark;
 };
 
 /// Returns the meta file text: go-diskqueue's three lines
-/// `depth\nreadFile,readPos\nwriteFile,writePos\n` plus `crc32c:<8 hex>\n`
-/// over those lines, so a damaged meta file is detected rather than trusted.
+/// `depth\nreadFile,readPos\nwriteFile,writePos\n`, `mark:file,offset\n`
+/// when there is a mark, then `crc32c:<8 hex>\n` over the lines before it,
+/// so a damaged meta file is detected rather than trusted.
 std::string encode_queue_meta(const queue_meta& meta);
 
 /// Parses `text` into `out`; anything malformed or failing its checksum is corruption.

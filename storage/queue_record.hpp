@@ -1,9 +1,11 @@
 #pragma once
 
 #include "protocol/message.hpp"
+#include "storage/queue_meta.hpp"
 #include "storage/status.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,19 +19,29 @@ namespace nsq::storage {
 ///   offset 0  1 byte          kind: 1 = message, version 1
 ///   offset 1  8 bytes int64 BE deliver_at: Unix ns when due; 0 = now
 ///   offset 9  ...             the §3.3 serialisation: timestamp, attempts, ID, body
+/// Kind 2 (a message with its origin) has the origin's segment and offset
+/// (two uint64 BE) between the kind and deliver_at.
 struct queue_record {
   message_data message;
   uint16_t attempts = 0;
   int64_t deliver_at = 0;
+  /// Where the record came from in its topic's queue: a channel stores it
+  /// with the copy the topic handed over, so a hand-off repeated after a
+  /// crash is recognised (docs/disk-format.md, "Hand-off marks").
+  std::optional<queue_position> origin;
 };
 
 /// Bytes a record payload adds before the §3.3 serialisation.
 inline constexpr uint64_t queue_record_prefix_size = 9;
 
+/// Bytes a kind-2 record (with its origin) adds to a kind-1 record.
+inline constexpr uint64_t queue_record_origin_size = 16;
+
 /// Returns the largest record payload for messages of up to `max_msg_size`
-/// body bytes: the disk queue's `max_record_size`.
+/// body bytes (with an origin): the disk queue's `max_record_size`.
 inline constexpr uint64_t max_queue_record_size(uint64_t max_msg_size) {
-  return queue_record_prefix_size + message_header_size + max_msg_size;
+  return queue_record_prefix_size + queue_record_origin_size + message_header_size +
+         max_msg_size;
 }
 
 /// Appends the payload for `record` to `out`.
@@ -37,5 +49,12 @@ void append_queue_record(std::string& out, const queue_record& record);
 
 /// Parses a payload into `out`; an unknown kind or a short payload is corruption.
 status decode_queue_record(std::string_view payload, queue_record& out);
+
+/// Returns the origin a payload carries (none for kind 1 or anything else).
+std::optional<queue_position> origin_of_record(std::string_view payload);
+
+/// Returns `payload` with its origin set to `at` (a kind-1 message record
+/// becomes kind 2; any other payload is returned as it is).
+std::string with_origin(std::string_view payload, const queue_position& at);
 
 } // namespace nsq::storage

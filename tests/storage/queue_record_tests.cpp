@@ -50,16 +50,39 @@ TEST_CASE("MalformedQueueRecordsAreCorruption") {
   std::string out;
   append_queue_record(out, example(0));
   CHECK(decode_queue_record(std::string_view(out).substr(0, 34), back).is_corruption());
-  out[0] = 2;
+  out[0] = 3;
   CHECK(decode_queue_record(out, back).is_corruption());
 }
 
 TEST_CASE("MaxQueueRecordSizeFitsTheLargestMessage") {
   queue_record r = example(0);
   r.message.body.assign(1000, 'b');
+  r.origin = queue_position{1, 2};
   std::string out;
   append_queue_record(out, r);
   CHECK(out.size() == max_queue_record_size(1000));
+}
+
+TEST_CASE("ARecordCarriesItsOriginInTheTopicsQueue") {
+  queue_record r = example(1700000005000000000);
+  std::string plain;
+  append_queue_record(plain, r);
+  CHECK_FALSE(origin_of_record(plain));
+  auto moved = with_origin(plain, queue_position{7, 1234});
+  CHECK(moved.size() == plain.size() + queue_record_origin_size);
+  auto at = origin_of_record(moved);
+  REQUIRE(at);
+  CHECK(at->file == 7);
+  CHECK(at->offset == 1234);
+  queue_record back;
+  REQUIRE(decode_queue_record(moved, back).is_ok());
+  REQUIRE(back.origin);
+  CHECK(back.origin->offset == 1234);
+  CHECK(back.message.body == r.message.body);
+  CHECK(back.deliver_at == r.deliver_at);
+  std::string again;
+  append_queue_record(again, back);
+  CHECK(again == moved);
 }
 
 TEST_CASE("DeferredMessageKeepsItsDeadlineAcrossARestart") {
