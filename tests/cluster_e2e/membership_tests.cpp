@@ -56,7 +56,8 @@ nlohmann::json get_json(uint16_t http_port, const std::string& target) {
 /// Returns each member's state as the node behind `http_port` sees it.
 state_map states(uint16_t http_port) {
   state_map out;
-  for (auto& m : get_json(http_port, "/cluster")["members"])
+  auto view = get_json(http_port, "/cluster"); // the loop must not outlive it
+  for (auto& m : view["members"])
     out[m["cluster_address"].get<std::string>()] = m["state"].get<std::string>();
   return out;
 }
@@ -68,8 +69,15 @@ state_map wait_states(uint16_t http_port,
   auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     auto s = states(http_port);
-    if (want(s) || std::chrono::steady_clock::now() >= deadline)
+    if (want(s))
       return s;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string seen;
+      for (auto& [address, state] : s)
+        seen += " " + address + "=" + state;
+      WARN("node on HTTP port " << http_port << " sees:" << seen);
+      return s;
+    }
     std::this_thread::sleep_for(50ms);
   }
 }
@@ -232,13 +240,21 @@ TEST_CASE("with TLS a mesh of valid certificates forms; another CA's certificate
   // The rogue trusts our CA, but its own certificate is from another one.
   auto rogue = start_node(with(certs.flags("rogue", "ca"), {"--cluster-peer=" + ca}));
   auto plain = start_node({"--cluster-peer=" + ca});
-  std::this_thread::sleep_for(3s);                // time enough for several join attempts
-  CHECK(all_alive({cb})(states(a->http_port()))); // only B, still alive
+  std::this_thread::sleep_for(3s); // time enough for several join attempts
+  // Only B, still alive: a failed handshake left OpenSSL errors that broke
+  // every TLS connection of A's middleman (app/openssl_error_queue.cpp).
+  CHECK(all_alive({cb})(wait_states(a->http_port(), all_alive({cb}), 0s)));
   auto r = states(rogue->http_port());
   CHECK((r.count(ca) == 0 || r.at(ca) != "alive"));
   auto p = states(plain->http_port());
   CHECK((p.count(ca) == 0 || p.at(ca) != "alive"));
   CHECK(a->running());
+  // A valid node can still join after the refused ones.
+  certs.make_cert("c", "ca");
+  auto c = start_node(with(certs.flags("c", "ca"), {"--cluster-peer=" + cb}));
+  auto cc = cluster_address(*c);
+  CHECK(all_alive({cb, cc})(wait_states(a->http_port(), all_alive({cb, cc}))));
+  CHECK(all_alive({ca, cb})(wait_states(c->http_port(), all_alive({ca, cb}))));
 }
 
 TEST_CASE("bad cluster flags stop the start with a clear message", "[cluster]") {
