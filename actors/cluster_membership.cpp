@@ -85,7 +85,8 @@ void failed(membership_actor* self, const std::string& address, const caf::error
   schedule_retry(self, address);
 }
 
-/// Makes sure `address` is a target of member `id`, and connects unless alive.
+/// Makes `address` a target naming member `id` ("" for a seed not yet
+/// answered); a new target starts with the shortest back-off.
 void ensure_target(membership_actor* self, const std::string& address,
                    const std::string& id) {
   auto& t = self->state.targets[address];
