@@ -244,7 +244,7 @@ TEST_CASE("defaults are nsqd's") {
   CHECK(s.node_id < 1024);
 }
 
-TEST_CASE("repeatable flags accumulate; other flags keep the last value") {
+TEST_CASE("repeatable flags accumulate, other flags keep the last value") {
   settings s;
   REQUIRE(parse({"--lookupd-tcp-address=a:1", "-lookupd-tcp-address", "b:2",
                  "--auth-http-address=x:1", "--auth-http-address=http://y/auth",
