@@ -21,6 +21,12 @@ uint64_t confirm_window::confirm(const std::vector<uint64_t>& seqs) {
   return released;
 }
 
+uint64_t confirm_window::confirm_below(uint64_t end) {
+  for (uint64_t seq = base_; seq < end && seq - base_ < done_.size(); ++seq)
+    done_[seq - base_] = true;
+  return confirm({});
+}
+
 void confirm_window::clear() {
   base_ += done_.size();
   done_.clear();

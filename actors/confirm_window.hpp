@@ -18,6 +18,9 @@ public:
   /// Marks `seqs` confirmed (unknown or repeated ones are ignored: stale
   /// after an empty); returns how many of the oldest are now released.
   uint64_t confirm(const std::vector<uint64_t>& seqs);
+  /// Marks every record numbered below `end` confirmed; returns how many of
+  /// the oldest are now released.
+  uint64_t confirm_below(uint64_t end);
   /// Forgets every outstanding record (they were released wholesale).
   void clear();
   /// Returns the number of records not yet released.

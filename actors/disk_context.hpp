@@ -76,8 +76,10 @@ using disk_confirm_atom = caf::atom_constant<caf::atom("disk_conf")>;
 /// (disk_commit_atom, name): self-sent after a confirm, so every confirm already
 /// in the mailbox is applied before the one sync that persists them.
 using disk_commit_atom = caf::atom_constant<caf::atom("disk_cmt")>;
-/// (disk_release_atom, name, owner, gen): shutdown, after the owner wrote its memory
-/// behind the queue: confirms every record read, unless that write failed.
+/// (disk_release_atom, name, owner, gen, uint64_t end): shutdown, after the owner
+/// wrote its memory behind the queue: confirms every record numbered below `end`
+/// (all the owner received; a read still on its way back keeps its records),
+/// unless that write failed.
 using disk_release_atom = caf::atom_constant<caf::atom("disk_rel")>;
 /// (disk_close_atom, name, owner, gen) → bool: sync and close (an empty queue's files are
 /// removed, so an idle queue leaves nothing to open at the next start).

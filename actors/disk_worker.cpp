@@ -217,14 +217,14 @@ void commit(disk_io_actor* self, const std::string& name) {
 }
 
 /// Shutdown: the owner wrote what it held behind the queue, so the records it
-/// read are stored twice; release them unless that write failed.
+/// received (numbered below `end`) are stored twice; release them unless that
+/// write failed. Records of reads it never saw answered stay: read again.
 void release_all(disk_io_actor* self, const std::string& name, uint64_t owner,
-                 uint64_t gen) {
+                 uint64_t gen, uint64_t end) {
   auto* s = held_slot(self, name, owner, gen);
   if (!s || !s->queue || s->last_put_failed)
     return;
-  s->queue->confirm_all();
-  s->window.clear();
+  s->queue->confirm(s->window.confirm_below(end));
 }
 
 bool empty(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
@@ -338,9 +338,8 @@ caf::behavior disk_io(disk_io_actor* self, storage::disk_queue_options options,
           uint64_t n) { return read(self, name, owner, gen, n); },
       [=](disk_confirm_atom, const std::string& name, uint64_t owner, uint64_t gen,
           const std::vector<uint64_t>& seqs) { confirm(self, name, owner, gen, seqs); },
-      [=](disk_release_atom, const std::string& name, uint64_t owner, uint64_t gen) {
-        release_all(self, name, owner, gen);
-      },
+      [=](disk_release_atom, const std::string& name, uint64_t owner, uint64_t gen,
+          uint64_t end) { release_all(self, name, owner, gen, end); },
       [=](disk_commit_atom, const std::string& name) { commit(self, name); },
       [=](empty_atom, const std::string& name, uint64_t owner, uint64_t gen) {
         return empty(self, name, owner, gen);
