@@ -65,10 +65,11 @@ void flush_spill(channel_actor* self) {
 
 namespace {
 
-/// Reads up to n records into the memory queue (deferred ones to the deferred set).
-void read_batch_from_disk(channel_actor* self, size_t n) {
+/// Reads up to n records into the memory queue (deferred ones to the deferred
+/// set); false if the link sends no read now.
+bool read_batch_from_disk(channel_actor* self, size_t n) {
   auto& st = self->state;
-  st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
+  return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
     auto wall = record_clock_ns();
     auto now = now_of(self);
@@ -122,10 +123,8 @@ void refill(channel_actor* self) {
     return;
   while (st.disk.depth() > st.disk.requested() &&
          st.disk.reads_in_flight() < disk_link::max_reads)
-    if (auto n = next_read_size(st); n > 0)
-      read_batch_from_disk(self, n);
-    else
-      return;
+    if (auto n = next_read_size(st); n == 0 || !read_batch_from_disk(self, n))
+      return; // enough asked for, or the link sends no read now (closing)
 }
 
 } // namespace nsq

@@ -82,9 +82,9 @@ void disk_link::write(caf::event_based_actor* self, std::vector<std::string> pay
           });
 }
 
-void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
+bool disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
   if (reads_ >= max_reads || closing_ || ended_)
-    return;
+    return false;
   ++reads_;
   requested_ += n;
   auto& w = worker(self);
@@ -128,6 +128,7 @@ void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
             forget_unconfirmed(); // that opening's numbers mean nothing to the next
             done(none, 0);
           });
+  return true;
 }
 
 void disk_link::confirm(uint64_t seq) {

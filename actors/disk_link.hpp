@@ -79,7 +79,8 @@ public:
   /// their callbacks run in the order sent. A read answered after `empty`
   /// (or a failed I/O actor's reopening) brings nothing: those records were
   /// emptied, or are read again from the new opening.
-  void read(caf::event_based_actor* self, uint64_t n, read_done done);
+  /// Returns false (and `done` never runs) if no read may be sent now.
+  bool read(caf::event_based_actor* self, uint64_t n, read_done done);
   /// The owner no longer needs record `seq` (finished, dropped, or stored
   /// again): collected, and sent with the others by `flush_confirms`.
   void confirm(uint64_t seq);

@@ -60,10 +60,11 @@ void release_taken(topic_actor* self) {
 
 namespace {
 
-/// Reads up to n records into the held queue, behind the records read before.
-void read_batch_from_disk(topic_actor* self, uint64_t n) {
+/// Reads up to n records into the held queue, behind the records read before;
+/// false if the link sends no read now.
+bool read_batch_from_disk(topic_actor* self, uint64_t n) {
   auto& st = self->state;
-  st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
+  return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
     for (size_t i = 0; i < records.size(); ++i) {
       storage::queue_record m;
@@ -97,7 +98,8 @@ void refill(topic_actor* self) {
          st.disk.reads_in_flight() < disk_link::max_reads &&
          st.held.size() == st.handoff.held_records() &&
          st.held.size() + st.disk.requested() + batch <= cap)
-    read_batch_from_disk(self, batch);
+    if (!read_batch_from_disk(self, batch))
+      return; // the link sends no read now (closing)
 }
 
 /// Accepts a batch with a disk queue behind the memory queue: what neither
