@@ -140,11 +140,10 @@ private:
   std::map<uint64_t, write_done> waiting_; ///< writes sent, not yet answered
   uint64_t depth_ = 0;
   uint64_t writing_ = 0;
-  unsigned reads_ = 0;        ///< reads sent, not yet answered
-  uint64_t requested_ = 0;    ///< records those reads asked for
-  uint64_t read_epoch_ = 0;   ///< bumped by empty and by a failed I/O actor
-  uint64_t received_end_ = 0; ///< the I/O actor's number after the last record received
-  uint64_t unconfirmed_ = 0;  ///< read, not yet confirmed by the owner
+  unsigned reads_ = 0;       ///< reads sent, not yet answered
+  uint64_t requested_ = 0;   ///< records those reads asked for
+  uint64_t read_epoch_ = 0;  ///< bumped by empty and by a failed I/O actor
+  uint64_t unconfirmed_ = 0; ///< read, not yet confirmed by the owner
   static constexpr uint64_t seq_span = uint64_t{1} << 40; ///< numbers per worker
   uint64_t seq_base_ = 0;          ///< added to the current worker's record numbers
   uint64_t received_end_ = 0;      ///< the opening's numbers below it reached the owner
