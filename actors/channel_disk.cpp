@@ -85,16 +85,13 @@ void flush_spill(channel_actor* self) {
       });
 }
 
-/// Asks the disk for a batch when the memory queue runs low.
-void refill(channel_actor* self) {
+namespace {
+
+/// Reads up to n records into the memory queue (deferred ones to the deferred
+/// set); false if the link sends no read now.
+bool read_batch_from_disk(channel_actor* self, size_t n) {
   auto& st = self->state;
-  auto cap = mem_cap_of(st);
-  auto low = std::max<size_t>(cap / 2, 1);
-  if (!st.disk.enabled() || st.exiting || st.paused || st.disk.reading() ||
-      st.disk.depth() == 0 || st.queue.size() >= low)
-    return;
-  auto n = cap > st.queue.size() ? std::min<size_t>(cap - st.queue.size(), 1024) : 64;
-  st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
+  return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
     auto wall = record_clock_ns();
     auto now = now_of(self);
@@ -115,6 +112,41 @@ void refill(channel_actor* self) {
     }
     after_change(self);
   });
+}
+
+/// Records a channel asks for in one read.
+constexpr size_t read_batch = 1024;
+
+/// How many records the next read asks for: 0 while memory plus the reads
+/// outstanding hold enough. Read-ahead keeps the memory queue near its bound,
+/// so a consumer draining a backlog never waits for a read's round trip (the
+/// I/O actor is shared with the writes and syncs of the topic's queues).
+/// With --mem-queue-size=0 one read of 64 at a time, and only once the
+/// memory queue ran dry: the read-ahead is all that may sit unconfirmed.
+size_t next_read_size(const channel_state& st) {
+  auto cap = mem_cap_of(st);
+  if (cap == 0)
+    return st.queue.empty() && !st.disk.reading() ? 64 : 0;
+  auto have = st.queue.size() + static_cast<size_t>(st.disk.requested());
+  // Half the bound at most, so the next read is on its way while the
+  // consumers take the previous batch.
+  auto batch = std::min(std::max<size_t>(cap / 2, 1), read_batch);
+  if (have + batch > cap)
+    return 0;
+  return batch;
+}
+
+} // namespace
+
+/// Asks the disk for the next batches while memory has room for them.
+void refill(channel_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled() || st.exiting || st.paused)
+    return;
+  while (st.disk.depth() > st.disk.requested() &&
+         st.disk.reads_in_flight() < disk_link::max_reads)
+    if (auto n = next_read_size(st); n == 0 || !read_batch_from_disk(self, n))
+      return; // enough asked for, or the link sends no read now (closing)
 }
 
 } // namespace nsq

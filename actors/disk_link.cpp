@@ -27,8 +27,10 @@ caf::actor& disk_link::worker(caf::event_based_actor* self) {
     else
       worker_ = ctx_->pool->actors[disk_io_index(name_, ctx_->pool->actors.size())];
     // Each opening numbers its records from 0: a stale number of a failed
-    // predecessor must never confirm one of the new opening's records.
+    // predecessor must never confirm one of the new opening's records, and
+    // a read still outstanding there brings nothing.
     seq_base_ += seq_span;
+    ++read_epoch_;
     received_end_ = 0;
   }
   return worker_;
@@ -66,11 +68,13 @@ void disk_link::write(caf::event_based_actor* self, std::vector<std::string> pay
     cb(stored, error);
     end_if_answered(); // a shutdown may wait for this answer
   };
-  self->request(worker(self), caf::infinite, disk_put_atom::value, name_, owner_, gen_,
+  auto& w = worker(self);
+  auto epoch = read_epoch_;
+  self->request(w, caf::infinite, disk_put_atom::value, name_, owner_, gen_,
                 std::move(payloads))
       .then(
-          [this, finish](uint64_t stored, uint64_t depth, std::string& error) {
-            if (!ended_)
+          [this, finish, epoch](uint64_t stored, uint64_t depth, std::string& error) {
+            if (!ended_ && epoch == read_epoch_) // else: emptied since
               depth_ = depth;
             finish(stored, error);
           },
@@ -81,39 +85,54 @@ void disk_link::write(caf::event_based_actor* self, std::vector<std::string> pay
           });
 }
 
-void disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
-  if (reading_ || closing_ || ended_)
-    return;
-  reading_ = true;
+bool disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
+  if (reads_ >= max_reads || closing_ || ended_)
+    return false;
+  ++reads_;
+  requested_ += n;
   auto& w = worker(self);
   auto base = seq_base_;
+  auto epoch = read_epoch_;
   self->request(w, caf::infinite, disk_read_atom::value, name_, owner_, gen_, n)
       .then(
-          [this, done, base](std::vector<std::string>& records, uint64_t depth,
-                             uint64_t first_seq) {
-            reading_ = false;
+          [this, done, base, epoch, n](std::vector<std::string>& records, uint64_t depth,
+                                       uint64_t first_seq) {
+            --reads_;
+            requested_ -= n;
             if (ended_)
+              return; // still on disk, unconfirmed: read again at the next start
+            if (epoch != read_epoch_) { // emptied since (the worker dropped
+              records.clear();          // them too), or from a dead opening
+              done(records, 0);
               return;
+            }
             depth_ = depth;
             unconfirmed_ += records.size();
             if (base == seq_base_) // still the same opening
               received_end_ = first_seq + records.size();
             done(records, base + first_seq);
           },
-          [this, done](caf::error&) {
-            reading_ = false;
+          [this, done, epoch, n](caf::error&) {
+            --reads_;
+            requested_ -= n;
+            std::vector<std::string> none;
             if (ended_)
               return;
+            if (epoch != read_epoch_) {
+              done(none, 0);
+              return;
+            }
             // The I/O actor died: its records are still on disk (depth kept),
             // and the next request reopens the queue in a private I/O actor
             // (a dead pool actor stays dead); what it had handed out is read
             // again there.
             worker_ = nullptr;
             io_failed_ = true;
+            ++read_epoch_;        // a second read to the dead actor brings nothing
             forget_unconfirmed(); // that opening's numbers mean nothing to the next
-            std::vector<std::string> none;
             done(none, 0);
           });
+  return true;
 }
 
 void disk_link::confirm(uint64_t seq) {
@@ -151,6 +170,7 @@ void disk_link::cancel_writes(const std::string& error) {
 
 void disk_link::empty(caf::event_based_actor* self) {
   depth_ = 0;
+  ++read_epoch_; // reads (and depths) answered from before the empty are stale
   forget_unconfirmed();
   if (worker_)
     self->send(worker_, empty_atom::value, name_, owner_, gen_);
@@ -240,7 +260,7 @@ void disk_link::end_if_answered() {
 
 void disk_link::retire_if_idle(caf::event_based_actor* self) {
   flush_confirms(self);
-  if (!worker_ || closing_ || ended_ || depth_ > 0 || writing_ > 0 || reading_ ||
+  if (!worker_ || closing_ || ended_ || depth_ > 0 || writing_ > 0 || reads_ > 0 ||
       unconfirmed_ > 0)
     return;
   closing_ = true;

@@ -19,8 +19,9 @@ namespace nsq {
 /// A topic's or channel's side of its disk queue, kept in a disk I/O actor
 /// of the pool (disk_worker.hpp): opens it lazily (only when something must
 /// be written, or the queue had files at startup), tracks the confirmed
-/// depth, the records still being written and the one outstanding read and
-/// the records read but not yet confirmed, and retires the queue (closes its
+/// depth, the records still being written, the reads outstanding (up to
+/// `max_reads`, answered in the order sent) and the records read but not yet
+/// confirmed, and retires the queue (closes its
 /// files in the I/O actor) when it is empty and idle.
 ///
 /// States: closed (no open queue) → open (first request) → closing (retired,
@@ -55,12 +56,22 @@ public:
   uint64_t depth() const { return depth_; }
   /// Records sent to the worker and not yet confirmed.
   uint64_t writing() const { return writing_; }
-  bool reading() const { return reading_; }
+  bool reading() const { return reads_ > 0; }
+  /// Reads sent and not yet answered (at most `max_reads`).
+  unsigned reads_in_flight() const { return reads_; }
+  /// Records asked for by the reads outstanding (an upper bound on what
+  /// they bring back).
+  uint64_t requested() const { return requested_; }
+  /// Reads a link keeps on their way at once: one is read while the
+  /// previous batch is delivered (read-ahead).
+  static constexpr unsigned max_reads = 2;
   /// Records read and not yet confirmed.
   uint64_t unconfirmed() const { return unconfirmed_; }
   /// Whether anything is on its way to, on, or coming back from disk: new
   /// messages must then go behind it to keep the queue in order.
-  bool backlog() const { return depth_ + writing_ > 0 || reading_ || !pending_.empty(); }
+  bool backlog() const {
+    return depth_ + writing_ > 0 || reads_ > 0 || !pending_.empty();
+  }
 
   /// Opens the queue if it had files at startup and learns its depth;
   /// `ready` runs once it is known.
@@ -68,8 +79,12 @@ public:
   /// Appends `payloads` (one batch, one write call).
   void write(caf::event_based_actor* self, std::vector<std::string> payloads,
              write_done done);
-  /// Takes up to n records back (one read outstanding at a time).
-  void read(caf::event_based_actor* self, uint64_t n, read_done done);
+  /// Takes up to n records back. Up to `max_reads` reads may be outstanding;
+  /// their callbacks run in the order sent. A read answered after `empty`
+  /// (or a failed I/O actor's reopening) brings nothing: those records were
+  /// emptied, or are read again from the new opening.
+  /// Returns false (and `done` never runs) if no read may be sent now.
+  bool read(caf::event_based_actor* self, uint64_t n, read_done done);
   /// The owner no longer needs record `seq` (finished, dropped, or stored
   /// again): collected, and sent with the others by `flush_confirms`.
   void confirm(uint64_t seq);
@@ -125,7 +140,9 @@ private:
   std::map<uint64_t, write_done> waiting_; ///< writes sent, not yet answered
   uint64_t depth_ = 0;
   uint64_t writing_ = 0;
-  bool reading_ = false;
+  unsigned reads_ = 0;       ///< reads sent, not yet answered
+  uint64_t requested_ = 0;   ///< records those reads asked for
+  uint64_t read_epoch_ = 0;  ///< bumped by empty and by a failed I/O actor
   uint64_t unconfirmed_ = 0; ///< read, not yet confirmed by the owner
   static constexpr uint64_t seq_span = uint64_t{1} << 40; ///< numbers per worker
   uint64_t seq_base_ = 0;          ///< added to the current worker's record numbers

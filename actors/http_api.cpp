@@ -337,6 +337,8 @@ void handle_http(caf::actor_system& sys, std::shared_ptr<const http_context> ctx
     return reply(nsq_error(400, "INVALID_REQUEST"));
   if (call.target == endpoint::stats)
     return serve_stats(sys, std::move(ctx), *q, std::move(reply));
+  if (call.target == endpoint::cluster)
+    return serve_cluster(sys, std::move(ctx), std::move(reply));
   if (call.target == endpoint::metrics)
     return serve_metrics(sys, std::move(ctx), std::move(reply));
   serve_admin(sys, std::move(ctx), call.target, *q, std::move(reply));

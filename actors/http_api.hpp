@@ -29,6 +29,7 @@ struct http_context {
   int tcp_port = 0;
   int http_port = 0;
   caf::actor lookupd; ///< the lookupd coordinator (invalid: none)
+  caf::actor cluster; ///< the membership actor (invalid: clustering off)
 };
 
 /// One routed request.

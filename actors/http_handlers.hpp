@@ -28,6 +28,13 @@ void serve_admin(caf::actor_system& sys, std::shared_ptr<const http_context> ctx
 void serve_lookupd_config(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
                           const http_call& call, http_reply reply);
 
+/// GET /cluster (404 when clustering is off), and /stats JSON with a
+/// `cluster` field when it is on (actors/http_cluster.cpp).
+void serve_cluster(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
+                   http_reply reply);
+void add_cluster_field(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
+                       std::string stats_json, http_reply reply);
+
 /// Returns Unix nanoseconds now.
 int64_t unix_now_ns();
 

@@ -209,8 +209,10 @@ void serve_stats(caf::actor_system& sys, std::shared_ptr<const http_context> ctx
   q.include_mem = query_bool(find_param(params, "include_mem"), true);
   bool json = get("format") == "json";
   auto topic = q.topic;
-  gather_stats(sys, ctx, std::move(q), [=](stats_report r) {
+  gather_stats(sys, ctx, std::move(q), [=, &sys](stats_report r) {
     narrow_pub_counts(r, topic);
+    if (json && ctx->cluster)
+      return add_cluster_field(sys, ctx, render_stats_json(r), reply);
     reply(json ? nsq_json(render_stats_json(r)) : nsq_text(render_stats_text(r)));
   });
 }

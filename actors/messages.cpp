@@ -1,5 +1,6 @@
 #include "actors/messages.hpp"
 
+#include "actors/cluster_messages.hpp"
 #include "actors/lookupd_messages.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -26,6 +27,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<topic_stats>>("nsq_topic_stats_list"); // statsd
   cfg.add_message_type<std::vector<latency_samples>>("nsq_latency_samples_list");
   add_lookupd_message_types(cfg);
+  add_cluster_message_types(cfg);
 }
 
 } // namespace nsq

@@ -58,15 +58,13 @@ void release_taken(topic_actor* self) {
   st.disk.flush_confirms(self);
 }
 
-/// Asks the disk for the next batch once the memory queue ran dry and the
-/// channels can take messages.
-void refill(topic_actor* self) {
+namespace {
+
+/// Reads up to n records into the held queue, behind the records read before;
+/// false if the link sends no read now.
+bool read_batch_from_disk(topic_actor* self, uint64_t n) {
   auto& st = self->state;
-  if (!st.disk.enabled() || st.disk.reading() || st.disk.depth() == 0 || holding(st) ||
-      st.channels.empty() || !st.held.empty() || st.exiting)
-    return;
-  auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
-  st.disk.read(self, batch, [self](std::vector<std::string>& records, uint64_t first) {
+  return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
     for (size_t i = 0; i < records.size(); ++i) {
       storage::queue_record m;
@@ -81,6 +79,27 @@ void refill(topic_actor* self) {
     }
     pump(self);
   });
+}
+
+} // namespace
+
+/// Asks the disk for the next batches while the memory queue has room and
+/// the channels can take messages. Read-ahead: a second read is on its way
+/// while the first batch is forwarded, as long as the held queue holds only
+/// disk records (they must stay its oldest: handoff_tracker) and memory plus
+/// the reads outstanding stay within the memory queue's bound.
+void refill(topic_actor* self) {
+  auto& st = self->state;
+  if (!st.disk.enabled() || holding(st) || st.channels.empty() || st.exiting)
+    return;
+  auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
+  auto cap = std::max<uint64_t>(mem_cap_of(st), batch);
+  while (st.disk.depth() > st.disk.requested() &&
+         st.disk.reads_in_flight() < disk_link::max_reads &&
+         st.held.size() == st.handoff.held_records() &&
+         st.held.size() + st.disk.requested() + batch <= cap)
+    if (!read_batch_from_disk(self, batch))
+      return; // the link sends no read now (closing)
 }
 
 namespace {

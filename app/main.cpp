@@ -4,6 +4,7 @@
 #include "actors/broker.hpp"
 #include "actors/log.hpp"
 #include "actors/messages.hpp"
+#include "app/cluster_start.hpp"
 #include "app/data_lock.hpp"
 #include "app/durable_start.hpp"
 #include "app/fd_limit.hpp"
@@ -88,6 +89,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   asio::io_context ioc; // before the actor system: destroyed after it
   caf::actor_system_config cfg;
   configure(cfg, opts);
+  nsq::configure_cluster(cfg, opts); // the middleman, only with --cluster-address
   caf::actor_system sys{cfg};
   auto shared = std::make_shared<const nsq::settings>(opts);
   // Handle signals before announcing the listener: a supervisor (or test)
@@ -137,6 +139,20 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
     sys.await_all_actors_done();
     return fatal("listen (" + opts.tcp_address + ") failed - " + err);
   }
+  auto broadcast =
+      opts.broadcast_address.empty() ? nsq::os_hostname() : opts.broadcast_address;
+  auto announced = [](int64_t flag, uint16_t bound) {
+    return static_cast<uint16_t>(flag != 0 ? flag : bound);
+  };
+  auto cluster = nsq::start_cluster(
+      sys, opts, broker,
+      {broadcast, announced(opts.broadcast_tcp_port, server.local_endpoint().port()),
+       announced(opts.broadcast_http_port, http_on ? http.port() : 0)});
+  if (!cluster.error.empty()) {
+    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+    return fatal(cluster.error);
+  }
   server.start();
   nsq::announce_lookupd(lookupd, opts, nsq::os_hostname(), server.local_endpoint().port(),
                         http_on ? http.port() : 0);
@@ -152,6 +168,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
     ctx->tcp_port = server.local_endpoint().port();
     ctx->http_port = http_on ? http.port() : 0;
     ctx->lookupd = lookupd;
+    ctx->cluster = cluster.membership;
     if (http_on)
       http.start(ctx);
     if (https_on)
@@ -181,6 +198,9 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   if (statsd)
     caf::anon_send_exit(statsd, caf::exit_reason::user_shutdown);
   statsd = nullptr;
+  if (cluster.membership)
+    caf::anon_send_exit(cluster.membership, caf::exit_reason::user_shutdown);
+  cluster.membership = nullptr;
   caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
   broker = nullptr;
   sys.await_all_actors_done(); // sessions quit once their sockets closed
@@ -208,6 +228,8 @@ int main(int argc, char** argv) {
   if (auto err = lock.acquire(opts.data_path); !err.empty())
     return fatal(err);
   if (auto err = nsq::validate(opts); !err.empty())
+    return fatal(err);
+  if (auto err = nsq::validate_cluster(opts); !err.empty())
     return fatal(err);
   // Message IDs continue above the last run's (a clock stepped back across a
   // restart must not repeat the ID of a message still on disk).

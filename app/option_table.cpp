@@ -1,6 +1,7 @@
 #include "app/option_table.hpp"
 
 #include "actors/log.hpp"
+#include "app/cluster_options.hpp"
 #include "app/go_values.hpp"
 
 #include <cctype>
@@ -220,7 +221,12 @@ std::vector<option_spec> make_table() {
 } // namespace
 
 const std::vector<option_spec>& nsqd_options() {
-  static const auto table = make_table();
+  static const auto table = [] {
+    auto t = make_table();
+    auto ours = cluster_options(); // caf-nsqd's own flags after nsqd's
+    t.insert(t.end(), ours.begin(), ours.end());
+    return t;
+  }();
   return table;
 }
 

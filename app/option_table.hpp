@@ -42,7 +42,8 @@ struct option_spec {
 };
 
 /// Returns every option nsqd v1.3.0 accepts besides --help, --version and
-/// --config, in nsqd's order, then caf-nsqd's own --scheduler-threads.
+/// --config, in nsqd's order, then caf-nsqd's own --scheduler-threads and
+/// its cluster options (app/cluster_options).
 const std::vector<option_spec>& nsqd_options();
 
 } // namespace nsq

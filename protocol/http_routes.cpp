@@ -23,6 +23,7 @@ const std::vector<route_entry>& table() {
       {"/mpub", endpoint::mpub, {"POST"}},
       {"/stats", endpoint::stats, {"GET"}},
       {"/metrics", endpoint::metrics, {"GET"}},
+      {"/cluster", endpoint::cluster, {"GET"}},
       {"/topic/create", endpoint::topic_create, {"POST"}},
       {"/topic/delete", endpoint::topic_delete, {"POST"}},
       {"/topic/empty", endpoint::topic_empty, {"POST"}},

@@ -34,6 +34,7 @@ enum class endpoint {
   config,
   debug_setblockrate,
   debug_freememory,
+  cluster, ///< ours (docs/cluster.md); 404 when clustering is off
 };
 
 /// The outcome of routing a method and path.

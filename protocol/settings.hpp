@@ -92,6 +92,17 @@ struct settings {
   ms http_client_connect_timeout{2000};
   ms http_client_request_timeout{5000};
 
+  /// Cluster through CAF's middleman (ours; docs/cluster.md): empty
+  /// address = off. Peers are joined at start; the TLS files turn on
+  /// caf_openssl with peer verification. A peer silent for cluster_timeout
+  /// is dropped (middleman heartbeats every quarter of it).
+  std::string cluster_address;
+  std::vector<std::string> cluster_peers;
+  std::string cluster_tls_cert;
+  std::string cluster_tls_key;
+  std::string cluster_tls_ca;
+  ms cluster_timeout{4000};
+
   /// Returns how many messages a non-ephemeral topic or channel keeps in
   /// memory in front of its disk queue. With --sync-every=1 the operator asks
   /// that no acknowledged message be lost to a crash, so everything is

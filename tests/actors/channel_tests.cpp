@@ -98,7 +98,7 @@ TEST_CASE_METHOD(channel_fixture, "RDY 0 stops delivery until a new RDY", "[chan
   CHECK(log.delivered.size() == 2);
 }
 
-TEST_CASE_METHOD(channel_fixture, "in-flight timeout requeues; redelivery has attempts+1",
+TEST_CASE_METHOD(channel_fixture, "in-flight timeout requeues, redelivery has attempts+1",
                  "[channel]") {
   ch = make_channel("c");
   consumer_log log;

@@ -12,6 +12,7 @@
 #include "storage/disk_queue.hpp"
 #include "storage/queue_record.hpp"
 #include "tests/actors/delivery_helpers.hpp"
+#include "tests/actors/queue_contents.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -86,20 +87,7 @@ struct pool_fixture : pool_dir, delivery_fixture {
   }
 
   std::vector<std::string> bodies_of(const std::string& name) {
-    storage::disk_queue_options o;
-    o.directory = path;
-    o.name = name;
-    std::unique_ptr<storage::disk_queue> q;
-    std::vector<std::string> out;
-    REQUIRE(storage::disk_queue::open(o, q).is_ok());
-    std::string payload;
-    while (q->read_next(payload).is_ok()) {
-      storage::queue_record r;
-      REQUIRE(storage::decode_queue_record(payload, r).is_ok());
-      out.push_back(std::string{r.message.body});
-    }
-    CHECK(q->close().is_ok());
-    return out;
+    return queue_bodies(path, name);
   }
 };
 

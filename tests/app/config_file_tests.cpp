@@ -110,6 +110,26 @@ TEST_CASE(
   CHECK(s.snappy_enabled);
 }
 
+TEST_CASE("the cluster options come from the config file too") {
+  settings s;
+  auto result = parse_with(R"(
+cluster_address = "127.0.0.1:4170"
+cluster_peer = ["127.0.0.1:4171", "127.0.0.1:4172"]
+cluster_timeout = "2s"
+cluster_tls_cert = "/c.pem"
+cluster_tls_key = "/k.pem"
+cluster_tls_ca = "/ca.pem"
+)",
+                           {}, s);
+  REQUIRE(result.outcome == options_outcome::run);
+  CHECK(s.cluster_address == "127.0.0.1:4170");
+  CHECK(s.cluster_peers == std::vector<std::string>{"127.0.0.1:4171", "127.0.0.1:4172"});
+  CHECK(s.cluster_timeout == 2s);
+  CHECK(s.cluster_tls_cert == "/c.pem");
+  CHECK(s.cluster_tls_key == "/k.pem");
+  CHECK(s.cluster_tls_ca == "/ca.pem");
+}
+
 TEST_CASE("flags alone - without a file") {
   settings s;
   REQUIRE(nsq::parse_options({"--mem-queue-size=3"}, s).outcome == options_outcome::run);

@@ -111,6 +111,18 @@ const std::vector<valued_flag>& valued_flags() {
       {"tls-min-version", "TLS1.2", [](auto& s) { return s.tls_min_version == 0x0303; }},
       {"max-deflate-level", "9", [](auto& s) { return s.max_deflate_level == 9; }},
       {"scheduler-threads", "1", [](auto& s) { return s.scheduler_threads == 1; }},
+      // caf-nsqd's cluster flags (docs/cluster.md), not nsqd's.
+      {"cluster-address", "127.0.0.1:4170",
+       [](auto& s) { return s.cluster_address == "127.0.0.1:4170"; }},
+      {"cluster-peer", "127.0.0.1:4171",
+       [](auto& s) { return s.cluster_peers == v{"127.0.0.1:4171"}; }},
+      {"cluster-timeout", "2s", [](auto& s) { return s.cluster_timeout == 2s; }},
+      {"cluster-tls-cert", "/cc.pem",
+       [](auto& s) { return s.cluster_tls_cert == "/cc.pem"; }},
+      {"cluster-tls-key", "/ck.pem",
+       [](auto& s) { return s.cluster_tls_key == "/ck.pem"; }},
+      {"cluster-tls-ca", "/ca.pem",
+       [](auto& s) { return s.cluster_tls_ca == "/ca.pem"; }},
   };
   return flags;
 }
@@ -135,13 +147,13 @@ nsq::options_result parse(const std::vector<std::string>& args, settings& s) {
 
 TEST_CASE("the test walks every flag of nsqd v1.3.0 - and so does the option table") {
   // 44 valued + 6 boolean + --tls-required + --version + --config = 53,
-  // plus caf-nsqd's own --scheduler-threads (a valued flag).
+  // plus caf-nsqd's own --scheduler-threads and its 6 cluster flags.
   std::set<std::string> listed{"tls-required"};
   for (auto& f : valued_flags())
     listed.insert(f.name);
   for (auto& f : bool_flags())
     listed.insert(f.name);
-  CHECK(listed.size() + 2 == 53 + 1);
+  CHECK(listed.size() + 2 == 53 + 1 + 6);
   std::set<std::string> table;
   for (auto& spec : nsq::nsqd_options())
     table.insert(std::string{spec.flag});
@@ -232,7 +244,7 @@ TEST_CASE("defaults are nsqd's") {
   CHECK(s.node_id < 1024);
 }
 
-TEST_CASE("repeatable flags accumulate; other flags keep the last value") {
+TEST_CASE("repeatable flags accumulate, other flags keep the last value") {
   settings s;
   REQUIRE(parse({"--lookupd-tcp-address=a:1", "-lookupd-tcp-address", "b:2",
                  "--auth-http-address=x:1", "--auth-http-address=http://y/auth",
@@ -310,6 +322,15 @@ TEST_CASE("range checks run at startup with nsqd's messages") {
                 ok)
               .outcome == options_outcome::run);
   CHECK(nsq::validate(ok).empty());
+}
+
+TEST_CASE("the cluster flags are repeatable and come from the config file") {
+  settings s;
+  REQUIRE(parse({"-cluster-peer=a:1", "--cluster-peer", "b:2"}, s).outcome ==
+          options_outcome::run);
+  CHECK(s.cluster_peers == std::vector<std::string>{"a:1", "b:2"});
+  CHECK(s.cluster_address.empty()); // off by default
+  CHECK(s.cluster_timeout == 4s);
 }
 
 TEST_CASE("help and version") {

@@ -535,7 +535,7 @@ TEST_CASE("restart: a new lookupd on the same ports gets every registration agai
   CHECK(found["producers"][0]["http_port"] == nsqd.http_port());
 }
 
-TEST_CASE("two lookupds: both list everything; PUT /config drops the removed one") {
+TEST_CASE("two lookupds: both list everything, PUT /config drops the removed one") {
   lookupd_process one({"--broadcast-address=127.0.0.1"});
   lookupd_process two({"--broadcast-address=127.0.0.1"});
   nsqd_process nsqd{lookupd_flags({&one, &two})};

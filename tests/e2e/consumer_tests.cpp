@@ -104,7 +104,7 @@ TEST_CASE("RDY is a window: FIN of one message lets another flow without a new R
   CHECK(bodies.size() == 3);
 }
 
-TEST_CASE("RDY without a count means 1; RDY 0 stops delivery") {
+TEST_CASE("RDY without a count means 1, RDY 0 stops delivery") {
   nsqd_process nsqd;
   auto consumer = subscriber(nsqd.port(), "rdy", "ch", -1);
   consumer.send("RDY\n");

@@ -569,7 +569,7 @@ TEST_CASE("a line of 16383 bytes is parsed, one byte more closes without a frame
   expect_server_alive(nsqd.port());
 }
 
-TEST_CASE("garbage bytes get E_INVALID and a close; the server survives") {
+TEST_CASE("garbage bytes get E_INVALID and a close, the server survives") {
   nsqd_process nsqd;
   {
     raw_client c{nsqd.port()};

@@ -265,7 +265,7 @@ TEST_CASE("HTTP: pause holds messages, unpause delivers without a new RDY") {
   CHECK(c.read_message().body == "m2");
 }
 
-TEST_CASE("HTTP: channel empty drops queue and in-flight; clients stay") {
+TEST_CASE("HTTP: channel empty drops queue and in-flight, clients stay") {
   nsqd_process nsqd;
   http_client h{nsqd.http_port()};
   auto c = subscriber(nsqd.port(), "et", "ch", 1);
@@ -320,7 +320,7 @@ TEST_CASE("HTTP: Expect: 100-continue is answered before the body is sent") {
   expect_ok_text(h.read_answer());
 }
 
-TEST_CASE("HTTP: connections that come and go are forgotten; live ones close at stop") {
+TEST_CASE("HTTP: connections that come and go are forgotten, live ones close at stop") {
   // The server keeps its live connections in an id-keyed registry (each
   // removes itself when it ends): accepting is O(1), and stop still closes
   // every connection that is open.

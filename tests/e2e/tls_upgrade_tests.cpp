@@ -317,7 +317,7 @@ TEST_CASE("snappy and deflate flags set to false disable negotiation") {
   expect_ok(c);
 }
 
-TEST_CASE("HTTPS serves the API; plain HTTP answers 403 when TLS is required") {
+TEST_CASE("HTTPS serves the API, plain HTTP answers 403 when TLS is required") {
   test_pki pki;
   auto flags = tls_flags(pki);
   flags.push_back("--tls-required=true");

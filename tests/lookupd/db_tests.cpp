@@ -27,7 +27,7 @@ using strings = std::vector<std::string>;
 
 } // namespace
 
-TEST_CASE("REGISTER t c creates both keys; UNREGISTER t keeps channels",
+TEST_CASE("REGISTER t c creates both keys, UNREGISTER t keeps channels",
           "[lookupd][db]") {
   lookup_db db;
   lookup_liveness l;

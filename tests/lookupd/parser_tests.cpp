@@ -27,7 +27,7 @@ std::vector<lookup_event> feed(lookup_parser& p, const std::string& bytes) {
 
 } // namespace
 
-TEST_CASE("bad magic is E_BAD_PROTOCOL; a short one says nothing", "[lookupd][parser]") {
+TEST_CASE("bad magic is E_BAD_PROTOCOL, a short one says nothing", "[lookupd][parser]") {
   lookup_parser p;
   auto ev = feed(p, "  V2PING\n");
   REQUIRE(ev.size() == 1);

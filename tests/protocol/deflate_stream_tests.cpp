@@ -94,7 +94,7 @@ TEST_CASE("empty input appends nothing") {
   CHECK(out.empty());
 }
 
-TEST_CASE("levels outside 1..9 are refused; 1..9 work") {
+TEST_CASE("levels outside 1..9 are refused, 1..9 work") {
   CHECK_FALSE(deflate_encoder::create(10));
   CHECK_FALSE(deflate_encoder::create(-5));
   for (int level = 1; level <= 9; ++level)
@@ -194,7 +194,7 @@ TEST_CASE("a truncated stream waits for the rest") {
   }
 }
 
-TEST_CASE("a final block ends the stream; bytes after it are not consumed") {
+TEST_CASE("a final block ends the stream, bytes after it are not consumed") {
   // Final stored block with "hi", then junk.
   std::string wire = "\x01\x02\x00\xfd\xffhi"s + "junk";
   auto dec = deflate_decoder::create();

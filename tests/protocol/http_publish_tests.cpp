@@ -70,7 +70,7 @@ TEST_CASE("defer: signed base-10 milliseconds within max-req-timeout") {
           http_error{400, "INVALID_DEFER"});
 }
 
-TEST_CASE("query strings: first value wins, bad escapes and ; are malformed") {
+TEST_CASE("query strings: first value wins, bad escapes and semicolons are malformed") {
   auto q = parse_query("topic=a%20b&topic=c&x=+&flag");
   REQUIRE(q);
   CHECK(*find_param(*q, "topic") == "a b");

@@ -297,7 +297,7 @@ TEST_CASE("MPUB element errors drop every message") {
         "E_BAD_MESSAGE MPUB failed to read message body");
 }
 
-TEST_CASE("MPUB splits the messages; extra bytes inside the body are ignored") {
+TEST_CASE("MPUB splits the messages, extra bytes inside the body are ignored") {
   auto r =
       run(magic + "MPUB test\n" + sized(mpub_body({"abc", "de"}) + "junk") + "NOP\n");
   CHECK(r.st == status::ok);

@@ -1,0 +1,83 @@
+#pragma once
+
+// The cluster's membership vocabulary (docs/cluster.md): what membership
+// actors say to each other across CAF's middleman, and what a local actor
+// asks its own membership actor. Every payload has inspect() and is
+// announced by name (add_cluster_message_types), so it crosses nodes.
+
+#include "protocol/cluster_view.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include <vector>
+
+namespace nsq {
+
+/// A membership change, sent to local watchers (cl_watch_atom).
+struct member_event {
+  member_info info;
+  member_state state = member_state::joining;
+  caf::actor membership; ///< the member's membership actor; invalid unless alive
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_info& x) {
+  return f(caf::meta::type_name("nsq_member_info"), x.cluster_address,
+           x.broadcast_address, x.tcp_port, x.http_port, x.incarnation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_view& x) {
+  return f(caf::meta::type_name("nsq_member_view"), x.info, x.state, x.since_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(caf::meta::type_name("nsq_cluster_view"), x.self, x.tls, x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_event& x) {
+  return f(caf::meta::type_name("nsq_member_event"), x.info, x.state, x.membership);
+}
+
+// -- between membership actors (cross the wire) -----------------------------
+
+/// (cl_join_atom, member_info joiner) → std::vector<member_info>: the
+/// responder first, then every member it sees alive. The responder monitors
+/// the joiner and gossips it to the others.
+using cl_join_atom = caf::atom_constant<caf::atom("cl_join")>;
+/// (cl_gossip_atom, member_info): a member joined; connect to it if unknown,
+/// down, or a newer incarnation.
+using cl_gossip_atom = caf::atom_constant<caf::atom("cl_gossip")>;
+/// (cl_broker_atom) → caf::actor: this node's broker (for remote sessions).
+/// (cl_broker_atom, std::string member_id) → caf::actor: that alive member's
+/// broker, asked from its membership actor (error if it is not alive).
+using cl_broker_atom = caf::atom_constant<caf::atom("cl_broker")>;
+
+// -- local API --------------------------------------------------------------
+
+/// (cl_start_atom, member_info self): this node is published as `self`
+/// (its cluster address carries the bound port); join the seeds.
+using cl_start_atom = caf::atom_constant<caf::atom("cl_start")>;
+/// (cl_view_atom) → cluster_view: for GET /cluster and /stats.
+using cl_view_atom = caf::atom_constant<caf::atom("cl_view")>;
+/// (cl_watch_atom): the sender gets (cl_event_atom, member_event) for every
+/// known member now and for every state change later, until it ends or
+/// sends (cl_unwatch_atom).
+using cl_watch_atom = caf::atom_constant<caf::atom("cl_watch")>;
+using cl_unwatch_atom = caf::atom_constant<caf::atom("cl_unwatch")>;
+using cl_event_atom = caf::atom_constant<caf::atom("cl_event")>;
+
+// -- timers (self-sent, generation-stamped) ---------------------------------
+
+/// (cl_retry_atom, std::string cluster_address, uint64_t generation).
+using cl_retry_atom = caf::atom_constant<caf::atom("cl_retry")>;
+
+/// Announces the payload types above by name (called by add_message_types).
+void add_cluster_message_types(caf::actor_system_config& cfg);
+
+} // namespace nsq
