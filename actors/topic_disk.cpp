@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -60,6 +62,21 @@ void release_taken(topic_actor* self) {
 
 namespace {
 
+/// Appends a disk record to the held queue (a DPUB keeps its relative
+/// defer); false if it does not decode. `origin`, if given, gets the
+/// record's position in the topic's queue, as its I/O actor handed it out.
+bool hold_record(topic_state& st, const std::string& record,
+                 std::optional<storage::queue_position>* origin = nullptr) {
+  storage::queue_record m;
+  if (!storage::decode_queue_record(record, m).is_ok())
+    return false;
+  auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
+  st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
+  if (origin)
+    *origin = m.origin;
+  return true;
+}
+
 /// Reads up to n records into the held queue, behind the records read before;
 /// false if the link sends no read now.
 bool read_batch_from_disk(topic_actor* self, uint64_t n) {
@@ -67,15 +84,13 @@ bool read_batch_from_disk(topic_actor* self, uint64_t n) {
   return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
     auto& st = self->state;
     for (size_t i = 0; i < records.size(); ++i) {
-      storage::queue_record m;
-      if (!storage::decode_queue_record(records[i], m).is_ok()) {
+      std::optional<storage::queue_position> origin;
+      if (!hold_record(st, records[i], &origin)) {
         log_warn("TOPIC(" + st.topic_name + "): skipped an unreadable disk record");
         st.disk.confirm(first + i);
         continue;
       }
-      auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
-      st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
-      st.handoff.held(first + i, m.origin);
+      st.handoff.held(first + i, origin);
     }
     pump(self);
   });
@@ -104,10 +119,25 @@ void refill(topic_actor* self) {
 
 namespace {
 
+/// A batch sent on credit was acknowledged already: what its disk write
+/// could not store goes into memory instead (out of order, but the credit
+/// reserved that room), unless the topic is shutting down (the write was
+/// handed over and completes).
+void keep_unstored(topic_actor* self, const std::vector<std::string>& records,
+                   uint64_t stored, const std::string& error) {
+  auto& st = self->state;
+  if (stored >= records.size() || st.exiting)
+    return;
+  log_error("TOPIC(" + st.topic_name + "): disk write failed, keeping " +
+            std::to_string(records.size() - stored) +
+            " acknowledged messages in memory - " + error);
+  for (auto i = stored; i < records.size(); ++i)
+    hold_record(st, records[i]); // encoded by us a moment ago: decodes
+}
+
 /// Writes what a publish could not keep in memory. A publish request is
 /// answered once the write is confirmed (or failed); a batch sent on credit
-/// was acknowledged already, counts at once, and a failed write loses it
-/// (logged).
+/// was acknowledged already and counts at once.
 caf::result<std::string> spill(topic_actor* self, std::vector<std::string> payloads,
                                uint64_t spilled_bytes, bool credited) {
   auto& st = self->state;
@@ -115,12 +145,10 @@ caf::result<std::string> spill(topic_actor* self, std::vector<std::string> paylo
   if (credited) {
     st.message_count += count;
     st.message_bytes += spilled_bytes;
+    auto copy = std::make_shared<const std::vector<std::string>>(payloads);
     st.disk.write(self, std::move(payloads),
-                  [self, count](uint64_t stored, const std::string& error) {
-                    if (stored < count)
-                      log_error("TOPIC(" + self->state.topic_name + "): lost " +
-                                std::to_string(count - stored) +
-                                " acknowledged messages - " + error);
+                  [self, copy](uint64_t stored, const std::string& error) {
+                    keep_unstored(self, *copy, stored, error);
                     pump(self);
                   });
     return std::string{};

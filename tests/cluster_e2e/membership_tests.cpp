@@ -63,9 +63,10 @@ state_map states(uint16_t http_port) {
 }
 
 /// Polls until `want(states)` holds or `limit` passes; returns the last states.
+/// The limit is generous: CI runs this under ASan on 2 busy cores.
 state_map wait_states(uint16_t http_port,
                       const std::function<bool(const state_map&)>& want,
-                      std::chrono::milliseconds limit = 10s) {
+                      std::chrono::milliseconds limit = 30s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     auto s = states(http_port);
