@@ -252,7 +252,7 @@ TEST_CASE("register: topic, channel and node as nsqadmin reads them") {
   nsqd_process nsqd{lookupd_flags({&lk})};
   publish(nsqd.port(), "t", {"hello"});
   create_channel(nsqd.http_port(), "t", "c");
-  await([&] { return producers(lk, "t") == 1 && channels(lk, "t") == strings{"c"}; }, 5s,
+  await([&] { return producers(lk, "t") == 1 && channels(lk, "t") == strings{"c"}; }, 15s,
         "registration of t and c", [&] { return dump(lk) + "\n" + nsqd.log(); });
 
   // /lookup, as consumers and nsqadmin's topic page read it.
@@ -303,7 +303,7 @@ TEST_CASE("register: topic, channel and node as nsqadmin reads them") {
 
   // A second topic joins the same node.
   post(nsqd.http_port(), "/topic/create?topic=t2");
-  await([&] { return producers(lk, "t2") == 1; }, 5s, "registration of t2",
+  await([&] { return producers(lk, "t2") == 1; }, 15s, "registration of t2",
         [&] { return dump(lk); });
   CHECK(topics(lk) == strings{"t", "t2"});
   CHECK(channels(lk, "t2").empty());
@@ -324,12 +324,12 @@ TEST_CASE("unregister: nsqd's channel and topic deletes reach the lookupd") {
         return d.contains("channel:t:c1") && d.contains("channel:t:c2") &&
                d.contains("topic:keep:");
       },
-      5s, "registration", [&] { return dump(lk); });
+      15s, "registration", [&] { return dump(lk); });
   CHECK(producers(lk, "t") == 1);
 
   // UNREGISTER t c1: the entry goes; the (non-ephemeral) key stays (§7.2).
   post(nsqd.http_port(), "/channel/delete?topic=t&channel=c1");
-  await([&] { return !debug(lk).contains("channel:t:c1"); }, 5s, "UNREGISTER t c1",
+  await([&] { return !debug(lk).contains("channel:t:c1"); }, 15s, "UNREGISTER t c1",
         [&] { return dump(lk); });
   auto d = debug(lk);
   CHECK(d.contains("channel:t:c2"));
@@ -339,7 +339,7 @@ TEST_CASE("unregister: nsqd's channel and topic deletes reach the lookupd") {
 
   // UNREGISTER t: the topic entry and every channel entry go, keys stay.
   post(nsqd.http_port(), "/topic/delete?topic=t");
-  await([&] { return !debug(lk).contains("topic:t:"); }, 5s, "UNREGISTER t",
+  await([&] { return !debug(lk).contains("topic:t:"); }, 15s, "UNREGISTER t",
         [&] { return dump(lk); });
   d = debug(lk);
   CHECK_FALSE(d.contains("channel:t:c2"));
@@ -366,7 +366,7 @@ TEST_CASE("unregister: an ephemeral channel goes with its last consumer") {
                  channels(lk, "et#ephemeral") == strings{"c#ephemeral"} &&
                  producers(lk, "e") == 1 && producers(lk, "et#ephemeral") == 1;
         },
-        5s, "registration of the ephemeral channels", [&] { return dump(lk); });
+        15s, "registration of the ephemeral channels", [&] { return dump(lk); });
     CHECK(topics(lk) == strings{"e", "et#ephemeral"});
   } // both consumers leave
   // UNREGISTER e c#ephemeral deletes the emptied ephemeral key; the ephemeral
@@ -375,7 +375,7 @@ TEST_CASE("unregister: an ephemeral channel goes with its last consumer") {
       [&] {
         return channels(lk, "e").empty() && !lookup(lk, "et#ephemeral").has_value();
       },
-      5s, "unregistration of the ephemeral channels", [&] { return dump(lk); });
+      15s, "unregistration of the ephemeral channels", [&] { return dump(lk); });
   CHECK(topics(lk) == strings{"e"});
   CHECK(channels(lk, "et#ephemeral").empty());
   auto e = *lookup(lk, "e");
@@ -391,7 +391,7 @@ TEST_CASE("tombstone: hides the producer for its lifetime while nsqd stays conne
   nsqd_process nsqd{lookupd_flags({&lk})};
   create_channel(nsqd.http_port(), "t", "c");
   post(nsqd.http_port(), "/topic/create?topic=u");
-  await([&] { return producers(lk, "t") == 1 && producers(lk, "u") == 1; }, 5s,
+  await([&] { return producers(lk, "t") == 1 && producers(lk, "u") == 1; }, 15s,
         "registration", [&] { return dump(lk); });
   auto before = debug(lk)["client::"][0];
   auto node_name = "127.0.0.1:" + std::to_string(nsqd.http_port());
@@ -409,7 +409,7 @@ TEST_CASE("tombstone: hides the producer for its lifetime while nsqd stays conne
 
   // A REGISTER t c2 on the same connection keeps the tombstone (§8).
   create_channel(nsqd.http_port(), "t", "c2");
-  await([&] { return debug(lk).contains("channel:t:c2"); }, 5s, "REGISTER t c2",
+  await([&] { return debug(lk).contains("channel:t:c2"); }, 15s, "REGISTER t c2",
         [&] { return dump(lk); });
   CHECK(producers(lk, "t") == 0);
 
@@ -431,7 +431,7 @@ TEST_CASE("tombstone: hides the producer for its lifetime while nsqd stays conne
   post(lk.http_port(), "/topic/tombstone?topic=t&node=" + enc(node_name));
   CHECK(producers(lk, "t") == 0);
   post(nsqd.http_port(), "/topic/delete?topic=t");
-  await([&] { return !debug(lk).contains("topic:t:"); }, 5s, "UNREGISTER t",
+  await([&] { return !debug(lk).contains("topic:t:"); }, 15s, "UNREGISTER t",
         [&] { return dump(lk); });
   auto recreated = clock_type::now();
   post(nsqd.http_port(), "/topic/create?topic=t");
@@ -447,10 +447,10 @@ TEST_CASE("inactive: a producer that stops pinging drops out of /lookup and /nod
   nsqd_process nsqd{lookupd_flags({&lk})};
   // IDENTIFY made it active. Connected first, so that once REGISTER t c shows
   // no notice is left to go (SIGSTOP must not cut one off).
-  await([&] { return nodes(lk).size() == 1; }, 3s, "the connection",
+  await([&] { return nodes(lk).size() == 1; }, 15s, "the connection",
         [&] { return dump(lk); });
   create_channel(nsqd.http_port(), "t", "c");
-  await([&] { return producers(lk, "t") == 1 && channels(lk, "t") == strings{"c"}; }, 3s,
+  await([&] { return producers(lk, "t") == 1 && channels(lk, "t") == strings{"c"}; }, 15s,
         "registration", [&] { return dump(lk); });
 
   ::kill(nsqd.pid(), SIGSTOP);
@@ -476,7 +476,7 @@ TEST_CASE("inactive: a producer that stops pinging drops out of /lookup and /nod
 
   // kill -9: the connection closes and the lookupd drops every entry (§6).
   nsqd.kill();
-  await([&] { return !debug(lk).contains("client::"); }, 5s, "the disconnect clean-up",
+  await([&] { return !debug(lk).contains("client::"); }, 15s, "the disconnect clean-up",
         [&] { return dump(lk); });
   CHECK(debug(lk) == ojson::object());
   CHECK(*lookup(lk, "t") == ojson::parse(R"({"channels":["c"],"producers":[]})"));
@@ -500,7 +500,7 @@ TEST_CASE("restart: a new lookupd on the same ports gets every registration agai
         return d.contains("channel:t1:c2") && d.contains("channel:t1:e#ephemeral") &&
                producers(*lk, "t2") == 1;
       },
-      5s, "registration", [&] { return dump(*lk); });
+      15s, "registration", [&] { return dump(*lk); });
 
   REQUIRE(lk->stop() == 0);
   lk.reset();
@@ -511,7 +511,7 @@ TEST_CASE("restart: a new lookupd on the same ports gets every registration agai
 
   // The next command fails on the dead connection and closes it...
   post(nsqd.http_port(), "/topic/create?topic=t3");
-  await([&] { return nsqd.log().find("REGISTER t3 - ") != std::string::npos; }, 3s,
+  await([&] { return nsqd.log().find("REGISTER t3 - ") != std::string::npos; }, 15s,
         "the failed REGISTER t3", [&] { return nsqd.log(); });
   // ...the one after reconnects: IDENTIFY, the full set, then the command.
   post(nsqd.http_port(), "/topic/create?topic=t4");
@@ -521,7 +521,7 @@ TEST_CASE("restart: a new lookupd on the same ports gets every registration agai
         return ns.size() == 1 && ns[0]["topics"].size() == 4 &&
                debug(*lk).contains("channel:t1:e#ephemeral");
       },
-      5s, "re-registration", [&] { return dump(*lk) + "\n" + nsqd.log(); });
+      15s, "re-registration", [&] { return dump(*lk) + "\n" + nsqd.log(); });
   CHECK(topics(*lk) == strings{"t1", "t2", "t3", "t4"});
   CHECK(channels(*lk, "t1") == strings{"c1", "c2", "e#ephemeral"});
   CHECK(channels(*lk, "t2").empty());
@@ -542,7 +542,7 @@ TEST_CASE("two lookupds: both list everything, PUT /config drops the removed one
   create_channel(nsqd.http_port(), "t", "c");
   post(nsqd.http_port(), "/topic/create?topic=u");
   for (auto* l : {&one, &two}) {
-    await([&] { return producers(*l, "t") == 1 && producers(*l, "u") == 1; }, 5s,
+    await([&] { return producers(*l, "t") == 1 && producers(*l, "u") == 1; }, 15s,
           "registration with lookupd " + l->tcp_address(), [&] { return dump(*l); });
     CHECK(channels(*l, "t") == strings{"c"});
     auto ns = nodes(*l);
@@ -559,7 +559,7 @@ TEST_CASE("two lookupds: both list everything, PUT /config drops the removed one
     CHECK(put.body == only_one);
   }
   // The removed lookupd sees the connection close and drops the producer.
-  await([&] { return !debug(two).contains("client::"); }, 5s,
+  await([&] { return !debug(two).contains("client::"); }, 15s,
         "the removed lookupd dropping the producer", [&] { return dump(two); });
   CHECK(nodes(two).empty());
   CHECK(*lookup(two, "t") == ojson::parse(R"({"channels":["c"],"producers":[]})"));
@@ -567,7 +567,7 @@ TEST_CASE("two lookupds: both list everything, PUT /config drops the removed one
   CHECK(producers(one, "t") == 1);
 
   post(nsqd.http_port(), "/topic/create?topic=v");
-  await([&] { return producers(one, "v") == 1; }, 5s, "REGISTER v with the kept lookupd",
+  await([&] { return producers(one, "v") == 1; }, 15s, "REGISTER v with the kept lookupd",
         [&] { return dump(one); });
   CHECK(topics(two) == strings{"t", "u"});
 
@@ -583,7 +583,7 @@ TEST_CASE("two lookupds: both list everything, PUT /config drops the removed one
         auto ns = nodes(two);
         return ns.size() == 1 && ns[0]["topics"].size() == 3;
       },
-      5s, "re-registration with the re-added lookupd", [&] { return dump(two); });
+      15s, "re-registration with the re-added lookupd", [&] { return dump(two); });
   CHECK(node_topics(nodes(two)[0]) ==
         std::map<std::string, bool>{{"t", false}, {"u", false}, {"v", false}});
   CHECK(debug(two).contains("channel:t:c"));
@@ -611,11 +611,11 @@ TEST_CASE("discovery: a second nsqd creates the lookupd's channels on first PUB"
         return channels(lk, "t") == strings{"c", "e#ephemeral"} &&
                producers(lk, "t") == 1;
       },
-      5s, "A's registration", [&] { return dump(lk); });
+      15s, "A's registration", [&] { return dump(lk); });
 
   nsqd_process b{lookupd_flags({&lk})};
   // B must have its IDENTIFY answer (the lookupd's HTTP address) first.
-  await([&] { return nodes(lk).size() == 2; }, 5s, "B's connection",
+  await([&] { return nodes(lk).size() == 2; }, 15s, "B's connection",
         [&] { return dump(lk) + "\n" + b.log(); });
   REQUIRE(knows_lookupds(b, 1));
   publish(b.port(), "t", {"first"});
@@ -624,14 +624,14 @@ TEST_CASE("discovery: a second nsqd creates the lookupd's channels on first PUB"
         auto c = probe::channel_stats(probe::stats(b.http_port()), "t", "c");
         return !c.is_null() && c["depth"] == 1;
       },
-      5s, "channel c on B holding the message", [&] { return b.log(); });
+      15s, "channel c on B holding the message", [&] { return b.log(); });
   auto s = probe::stats(b.http_port());
   CHECK(probe::channel_stats(s, "t", "c")["message_count"] == 1);
   CHECK(probe::channel_stats(s, "t", "e#ephemeral").is_null()); // never pre-created
   CHECK(probe::topic_stats(s, "t")["channels"].size() == 1);
 
   // B registered t and c too: two producers now.
-  await([&] { return producers(lk, "t") == 2; }, 5s, "B's REGISTER t c",
+  await([&] { return producers(lk, "t") == 2; }, 15s, "B's REGISTER t c",
         [&] { return dump(lk); });
   auto found = *lookup(lk, "t");
   strings tcp_ports;
@@ -652,7 +652,7 @@ TEST_CASE("nsqadmin's delete: lookupd first, then nsqd's UNREGISTER of a gone ke
   nsqd_process nsqd{lookupd_flags({&lk})};
   create_channel(nsqd.http_port(), "t", "c");
   post(nsqd.http_port(), "/topic/create?topic=u");
-  await([&] { return producers(lk, "t") == 1 && producers(lk, "u") == 1; }, 5s,
+  await([&] { return producers(lk, "t") == 1 && producers(lk, "u") == 1; }, 15s,
         "registration", [&] { return dump(lk); });
   auto id = debug(lk)["client::"][0]["id"];
 
@@ -664,10 +664,10 @@ TEST_CASE("nsqadmin's delete: lookupd first, then nsqd's UNREGISTER of a gone ke
   // nsqd's own deletes then UNREGISTER keys that are gone: OK, no disconnect.
   post(nsqd.http_port(), "/channel/delete?topic=t&channel=c");
   post(nsqd.http_port(), "/topic/delete?topic=t");
-  await([&] { return nsqd.log().find("UNREGISTER t\n") != std::string::npos; }, 5s,
+  await([&] { return nsqd.log().find("UNREGISTER t\n") != std::string::npos; }, 15s,
         "UNREGISTER t", [&] { return nsqd.log(); });
   post(nsqd.http_port(), "/topic/create?topic=after");
-  await([&] { return producers(lk, "after") == 1; }, 5s, "REGISTER after",
+  await([&] { return producers(lk, "after") == 1; }, 15s, "REGISTER after",
         [&] { return dump(lk) + "\n" + nsqd.log(); });
   CHECK(debug(lk)["client::"][0]["id"] == id); // the same connection
   CHECK(nsqd.log().find(" - E_") == std::string::npos);
@@ -679,7 +679,7 @@ TEST_CASE("nsqadmin's delete: lookupd first, then nsqd's UNREGISTER of a gone ke
   post(lk.http_port(), "/topic/delete?topic=u");
   CHECK_FALSE(lookup(lk, "u").has_value());
   create_channel(nsqd.http_port(), "u", "uc");
-  await([&] { return producers(lk, "u") == 1; }, 5s, "REGISTER u uc",
+  await([&] { return producers(lk, "u") == 1; }, 15s, "REGISTER u uc",
         [&] { return dump(lk); });
   CHECK(channels(lk, "u") == strings{"uc"});
 }
@@ -692,11 +692,11 @@ TEST_CASE("nsqd restart: a stopped nsqd drops out, the restarted one registers a
   nsqd.emplace(dir, flags);
   create_channel(nsqd->http_port(), "t", "c");
   post(nsqd->http_port(), "/topic/create?topic=u");
-  await([&] { return debug(lk).contains("channel:t:c") && producers(lk, "u") == 1; }, 5s,
+  await([&] { return debug(lk).contains("channel:t:c") && producers(lk, "u") == 1; }, 15s,
         "registration", [&] { return dump(lk); });
 
   REQUIRE(nsqd->stop() == 0); // no UNREGISTER: the closed connection is enough
-  await([&] { return debug(lk) == ojson::object(); }, 5s, "the disconnect clean-up",
+  await([&] { return debug(lk) == ojson::object(); }, 15s, "the disconnect clean-up",
         [&] { return dump(lk); });
   CHECK(nodes(lk).empty());
   CHECK(*lookup(lk, "t") == ojson::parse(R"({"channels":["c"],"producers":[]})"));
@@ -710,7 +710,7 @@ TEST_CASE("nsqd restart: a stopped nsqd drops out, the restarted one registers a
         return ns.size() == 1 && ns[0]["topics"].size() == 2 &&
                debug(lk).contains("channel:t:c");
       },
-      5s, "re-registration of the loaded topics",
+      15s, "re-registration of the loaded topics",
       [&] { return dump(lk) + "\n" + nsqd->log(); });
   CHECK(node_topics(nodes(lk)[0]) ==
         std::map<std::string, bool>{{"t", false}, {"u", false}});
@@ -752,7 +752,7 @@ TEST_CASE("two lookupds: discovery creates the union of their channels") {
   post(one.http_port(), "/channel/create?topic=t&channel=x");
   post(two.http_port(), "/channel/create?topic=t&channel=y");
   nsqd_process nsqd{lookupd_flags({&one, &two})};
-  await([&] { return nodes(one).size() == 1 && nodes(two).size() == 1; }, 5s,
+  await([&] { return nodes(one).size() == 1 && nodes(two).size() == 1; }, 15s,
         "the connections", [&] { return nsqd.log(); });
   REQUIRE(knows_lookupds(nsqd, 2));
   publish(nsqd.port(), "t", {"m"});
@@ -763,7 +763,7 @@ TEST_CASE("two lookupds: discovery creates the union of their channels") {
         auto y = probe::channel_stats(s, "t", "y");
         return !x.is_null() && !y.is_null() && x["depth"] == 1 && y["depth"] == 1;
       },
-      5s, "channels x and y each holding the message", [&] { return nsqd.log(); });
+      15s, "channels x and y each holding the message", [&] { return nsqd.log(); });
   // ...and both lookupds learn both channels from nsqd.
   for (auto* l : {&one, &two})
     await(
@@ -771,7 +771,7 @@ TEST_CASE("two lookupds: discovery creates the union of their channels") {
           auto d = debug(*l);
           return d.contains("channel:t:x") && d.contains("channel:t:y");
         },
-        5s, "REGISTER t x and t y with " + l->tcp_address(), [&] { return dump(*l); });
+        15s, "REGISTER t x and t y with " + l->tcp_address(), [&] { return dump(*l); });
 }
 
 TEST_CASE("two lookupds: a dead one does not hold up the live one") {
@@ -785,7 +785,7 @@ TEST_CASE("two lookupds: a dead one does not hold up the live one") {
   nsqd_process nsqd{{"--broadcast-address=127.0.0.1", "--lookupd-tcp-address=" + dead,
                      "--lookupd-tcp-address=" + live.tcp_address()}};
   post(live.http_port(), "/channel/create?topic=t&channel=x");
-  await([&] { return nodes(live).size() == 1; }, 5s, "the live connection",
+  await([&] { return nodes(live).size() == 1; }, 15s, "the live connection",
         [&] { return nsqd.log(); });
   auto start = clock_type::now();
   for (int i = 0; i < 5; ++i)
@@ -797,7 +797,7 @@ TEST_CASE("two lookupds: a dead one does not hold up the live one") {
         return ns.size() == 1 && ns[0]["topics"].size() == 6 &&
                debug(live).contains("channel:t:x");
       },
-      5s, "registration with the live lookupd", [&] { return dump(live); });
+      15s, "registration with the live lookupd", [&] { return dump(live); });
   CHECK(clock_type::now() - start < 1s);
   auto x = probe::channel_stats(probe::stats(nsqd.http_port()), "t", "x");
   REQUIRE_FALSE(x.is_null()); // discovered from the live one
@@ -811,7 +811,7 @@ TEST_CASE("discovery: every way of creating the topic asks the lookupd") {
   lookupd_process lk({"--broadcast-address=127.0.0.1"});
   post(lk.http_port(), "/channel/create?topic=t&channel=c");
   nsqd_process nsqd{lookupd_flags({&lk})};
-  await([&] { return nodes(lk).size() == 1; }, 5s, "the connection",
+  await([&] { return nodes(lk).size() == 1; }, 15s, "the connection",
         [&] { return nsqd.log(); });
   REQUIRE(knows_lookupds(nsqd, 1));
   std::optional<raw_client> sub;
@@ -838,8 +838,8 @@ TEST_CASE("discovery: every way of creating the topic asks the lookupd") {
       [&] {
         return !probe::channel_stats(probe::stats(nsqd.http_port()), "t", "c").is_null();
       },
-      5s, "channel c on nsqd", [&] { return nsqd.log(); });
-  await([&] { return debug(lk).contains("channel:t:c"); }, 5s, "REGISTER t c",
+      15s, "channel c on nsqd", [&] { return nsqd.log(); });
+  await([&] { return debug(lk).contains("channel:t:c"); }, 15s, "REGISTER t c",
         [&] { return dump(lk); });
 }
 
@@ -847,10 +847,10 @@ TEST_CASE(
     "stalled lookupd: nsqd gives up after 1 s, then re-registers on one connection") {
   lookupd_process lk;
   nsqd_process nsqd{lookupd_flags({&lk})};
-  await([&] { return nodes(lk).size() == 1; }, 5s, "the connection",
+  await([&] { return nodes(lk).size() == 1; }, 15s, "the connection",
         [&] { return dump(lk); });
   create_channel(nsqd.http_port(), "t", "c"); // the last notice: REGISTER t c
-  await([&] { return debug(lk).contains("channel:t:c"); }, 5s, "registration",
+  await([&] { return debug(lk).contains("channel:t:c"); }, 15s, "registration",
         [&] { return dump(lk); });
   auto old_id = debug(lk)["client::"][0]["id"];
 
@@ -858,7 +858,7 @@ TEST_CASE(
   {
     resume_guard resume{lk.pid()};
     post(nsqd.http_port(), "/topic/create?topic=u"); // no answer within 1 s
-    await([&] { return nsqd.log().find("REGISTER u - ") != std::string::npos; }, 3s,
+    await([&] { return nsqd.log().find("REGISTER u - ") != std::string::npos; }, 5s,
           "nsqd giving up on REGISTER u", [&] { return nsqd.log(); });
   } // SIGCONT: the lookupd reads the queued REGISTER u, then the close
   // The next command reconnects with the full set. (Should a dial have met
@@ -878,7 +878,7 @@ TEST_CASE(
         return topics.count("t") && topics.count("u") &&
                debug(lk).contains("channel:t:c");
       },
-      5s, "re-registration on a new connection",
+      15s, "re-registration on a new connection",
       [&] { return dump(lk) + "\n" + nsqd.log(); });
   CHECK(debug(lk)["client::"].size() == 1); // the stalled connection is gone
   for (auto& [topic, tombstoned] : node_topics(nodes(lk)[0]))
@@ -891,7 +891,7 @@ TEST_CASE("stalled lookupd: nsqd still shuts down promptly") {
   lookupd_process lk;
   nsqd_process nsqd{lookupd_flags({&lk})};
   post(nsqd.http_port(), "/topic/create?topic=t");
-  await([&] { return producers(lk, "t") == 1; }, 5s, "registration",
+  await([&] { return producers(lk, "t") == 1; }, 15s, "registration",
         [&] { return dump(lk); });
   ::kill(lk.pid(), SIGSTOP);
   resume_guard resume{lk.pid()};
@@ -901,7 +901,7 @@ TEST_CASE("stalled lookupd: nsqd still shuts down promptly") {
         return nsqd.log().find("CI: querying nsqlookupd") != std::string::npos &&
                nsqd.log().find("/channels?topic=u") != std::string::npos;
       },
-      3s, "the /channels query for u", [&] { return nsqd.log(); });
+      15s, "the /channels query for u", [&] { return nsqd.log(); });
   auto start = clock_type::now();
   CHECK(nsqd.stop(10s) == 0);
   auto took = clock_type::now() - start;

@@ -81,7 +81,7 @@ public:
 
   /// Polls until `done(commands())` holds or `limit` passes.
   bool wait_for(const std::function<bool(const std::vector<std::string>&)>& done,
-                std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
+                std::chrono::milliseconds limit = std::chrono::seconds(15)) const {
     auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
       if (done(commands()))
@@ -93,7 +93,7 @@ public:
 
   /// Waits until `count` commands equal to `cmd` arrived.
   bool wait_count(const std::string& cmd, size_t count,
-                  std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
+                  std::chrono::milliseconds limit = std::chrono::seconds(15)) const {
     return wait_for(
         [&](const std::vector<std::string>& v) {
           return static_cast<size_t>(std::count(v.begin(), v.end(), cmd)) >= count;

@@ -180,8 +180,8 @@ TEST_CASE("lookupd: every lookupd receives every registration") {
   REQUIRE(one.wait_count("REGISTER both", 1));
   REQUIRE(two.wait_count("REGISTER both", 1));
   // Each lookupd's channels are asked for (the union is created).
-  CHECK(probe::eventually([&] { return one.http_requests().size() == 1; }, 2s));
-  CHECK(probe::eventually([&] { return two.http_requests().size() == 1; }, 2s));
+  CHECK(probe::eventually([&] { return one.http_requests().size() == 1; }, 10s));
+  CHECK(probe::eventually([&] { return two.http_requests().size() == 1; }, 10s));
 }
 
 TEST_CASE("lookupd: a black-holed lookupd does not slow publishing or delivery") {
