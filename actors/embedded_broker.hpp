@@ -32,10 +32,12 @@ struct embedded_options {
 
 /// Prepares the program's actor_system_config: announces the broker's
 /// message types and, with a cluster address, loads CAF's middleman (and
-/// caf_openssl with the TLS files). Call before constructing the system.
+/// caf_openssl with the TLS files: do not load them again). Call once,
+/// before constructing the system.
 void configure_embedded(caf::actor_system_config& cfg, const embedded_options& opts);
 
-/// A running embedded broker. Stops (persisting, if durable) when destroyed.
+/// A running embedded broker. Stops (persisting, if durable) when destroyed;
+/// destroy it before its actor system, after awaiting the system's actors.
 class embedded_broker {
 public:
   embedded_broker();
