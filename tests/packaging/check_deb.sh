@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian package from a build tree (`cpack -G DEB`) and checks what
 # it installs: both binaries (runnable from the unpacked tree), the systemd
-# units, the sample configs as conffiles, and Depends: from dpkg-shlibdeps.
+# units, the sample configs as conffiles, Depends: from dpkg-shlibdeps, and the
+# embedding library (headers, static libraries, find_package(caf-nsqd) files).
 # Usage: check_deb.sh <build dir>
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -22,6 +23,15 @@ for path in ./usr/bin/caf-nsqd ./usr/bin/caf-nsqlookupd \
   ./usr/share/doc/caf-nsqd/examples/caf-nsqd.cfg.example \
   ./usr/share/doc/caf-nsqd/examples/caf-nsqlookupd.cfg.example; do
   grep -qxF "$path" "$work/contents" || fail "$path missing from the package"
+done
+for path in ./usr/include/caf-nsqd/actors/embedded_broker.hpp \
+  ./usr/include/caf-nsqd/actors/messages.hpp ./usr/include/caf-nsqd/protocol/settings.hpp \
+  ./usr/include/caf-nsqd/storage/metadata.hpp; do
+  grep -qxF "$path" "$work/contents" || fail "$path missing from the package"
+done
+for file in caf-nsqdConfig.cmake caf-nsqdConfigVersion.cmake caf-nsqd-targets.cmake \
+  FindCAF.cmake libnsq_embedded.a libnsq_actors.a libnsq_storage.a libnsq_protocol.a; do
+  grep -qE "^\./usr/lib/(.*/)?$file\$" "$work/contents" || fail "$file missing from the package"
 done
 
 dpkg-deb -I "$deb" >"$work/info"
