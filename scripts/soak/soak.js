@@ -230,13 +230,11 @@ function onDelivery(topic, channel, body) {
   // A FIN sent just before or while the broker went down may never have been
   // processed (nsqjs sends it on a dying connection): excused within the grace.
   if (restarts.some((r) => Math.abs(r.at - finAt) <= FIN_GRACE_MS)) return true
-  // After a SIGKILL a FIN not yet group-committed (to the meta's read
-  // position or the confirm journal) comes back (docs/disk-format.md, "What
-  // a crash loses"). Counted, not excused silently; SIGTERM must not.
-  if (restarts.some((r) => r.kill && r.at > finAt)) {
-    counters.finnedBackAfterKill++
-    return true
-  }
+  // A FIN not yet group-committed (to the meta's read position or the
+  // confirm journal) at a SIGKILL is within the grace above; one committed
+  // earlier must never come back (the confirm journal and the hand-off
+  // marks, docs/disk-format.md "What a crash loses"), nor after a SIGTERM.
+  if (restarts.some((r) => r.kill && r.at > finAt)) counters.finnedBackAfterKill++
   violation(`${topic}/${channel}: ${body.slice(0, 30)} came back after its FIN`)
   return true
 }
