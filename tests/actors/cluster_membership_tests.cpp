@@ -140,7 +140,8 @@ TEST_CASE_METHOD(cluster_fixture, "gossip of a new member makes a node connect t
   CHECK(dir.connects == before + 1);
 }
 
-TEST_CASE_METHOD(cluster_fixture, "a joiner is gossiped to the members of the node it joined",
+TEST_CASE_METHOD(cluster_fixture,
+                 "a joiner is gossiped to the members of the node it joined",
                  "[cluster]") {
   auto a = spawn_node("h:1", {});
   auto b = spawn_node("h:2", {"h:1"});

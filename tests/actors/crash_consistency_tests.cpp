@@ -10,6 +10,7 @@
 #include "storage/disk_queue.hpp"
 #include "storage/queue_record.hpp"
 #include "tests/actors/delivery_helpers.hpp"
+#include "tests/actors/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,17 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct crash_dir {
-  std::string path;
-  crash_dir() {
-    char tmpl[] = "/tmp/caf-nsqd-crash-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~crash_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using crash_dir = temp_dir;
 
 /// Copies the files of `from` to `to`: what a SIGKILL now would leave.
 void copy_queues(const std::string& from, const std::string& to) {

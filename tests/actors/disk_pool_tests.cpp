@@ -13,6 +13,7 @@
 #include "storage/queue_record.hpp"
 #include "tests/actors/delivery_helpers.hpp"
 #include "tests/actors/queue_contents.hpp"
+#include "tests/actors/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,18 +27,6 @@ using namespace nsq::test;
 
 namespace {
 
-struct pool_dir {
-  std::string path;
-  pool_dir() {
-    char tmpl[] = "/tmp/caf-nsqd-pool-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~pool_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
 // An argument: CAF 0.17.6 binds a null reference for argument-less function
 // actors (UBSan).
 caf::behavior quiet_broker(caf::event_based_actor*, int) {
@@ -47,7 +36,7 @@ caf::behavior quiet_broker(caf::event_based_actor*, int) {
   };
 }
 
-struct pool_fixture : pool_dir, delivery_fixture {
+struct pool_fixture : temp_dir, delivery_fixture {
   caf::actor broker_probe;
   caf::scoped_actor client{sys};
 

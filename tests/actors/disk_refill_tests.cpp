@@ -7,6 +7,7 @@
 #include "actors/disk_link.hpp"
 #include "tests/actors/delivery_helpers.hpp"
 #include "tests/actors/queue_contents.hpp"
+#include "tests/actors/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,16 +20,13 @@ using namespace nsq::test;
 
 namespace {
 
-struct refill_fixture : delivery_fixture {
-  std::string path;
+struct refill_fixture : temp_dir, delivery_fixture {
   uint64_t drained = 0;
   caf::actor ch;
   consumer_log log;
   caf::actor reader;
 
   refill_fixture() {
-    char tmpl[] = "/tmp/caf-nsqd-refill-XXXXXX";
-    path = ::mkdtemp(tmpl);
     config->mem_queue_size = 8; // reads of 4, two on their way
     auto topic = sys.spawn(drained_probe, &drained);
     to_stop.push_back(topic);
@@ -45,8 +43,6 @@ struct refill_fixture : delivery_fixture {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     to_stop.clear();
     sched.run();
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
   }
 
   channel_state& state() { return state_of<channel_state>(ch); }

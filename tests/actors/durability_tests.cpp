@@ -12,6 +12,7 @@
 #include "storage/disk_queue.hpp"
 #include "storage/queue_record.hpp"
 #include "tests/actors/delivery_helpers.hpp"
+#include "tests/actors/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -25,19 +26,6 @@ using namespace nsq;
 using namespace nsq::test;
 
 namespace {
-
-/// A fresh directory, removed after the actors are gone (a base listed first).
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/caf-nsqd-durab-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 /// Stands in for the broker: records each health report of the disk workers.
 caf::behavior health_probe(caf::event_based_actor*, std::vector<std::string>* reports) {
