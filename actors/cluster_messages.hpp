@@ -58,6 +58,20 @@ using cl_gossip_atom = caf::atom_constant<caf::atom("cl_gossip")>;
 /// broker, asked from its membership actor (error if it is not alive).
 using cl_broker_atom = caf::atom_constant<caf::atom("cl_broker")>;
 
+// -- cluster-wide consumption (docs/cluster.md) -----------------------------
+
+/// (cl_sub_atom, std::string topic, std::string channel): session → its
+/// broker, after a local SUB succeeded. With the cluster on, the broker
+/// delegates it to the node's channel directory, which attaches the session
+/// to that channel on every other member that has the topic, now and later;
+/// without the cluster the broker ignores it.
+using cl_sub_atom = caf::atom_constant<caf::atom("cl_sub")>;
+/// (cl_attach_atom, std::string member, caf::actor channel): directory →
+/// session: `channel` (of the session's topic/channel) lives on `member`.
+/// The session subscribes to it and monitors it like its local channel; a
+/// down message detaches it. Repeated attaches of one actor change nothing.
+using cl_attach_atom = caf::atom_constant<caf::atom("cl_attach")>;
+
 // -- local API --------------------------------------------------------------
 
 /// (cl_start_atom, member_info self): this node is published as `self`
