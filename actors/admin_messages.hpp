@@ -81,9 +81,10 @@ using delete_atom = caf::atom_constant<caf::atom("delete")>;
 using empty_atom = caf::atom_constant<caf::atom("empty")>;
 /// topic or channel: (pause_atom, bool paused) → bool (§11.7).
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
-/// channel → session: (released_atom, int64_t n): n of the session's
-/// in-flight messages left it without FIN/REQ (timed out, or channel emptied),
-/// so its in-flight count (for /stats) drops by n.
+/// channel → session: (released_atom, std::vector<message_id> ids): these
+/// in-flight messages of the session left it without FIN/REQ (timed out, or
+/// channel emptied): its in-flight count (for /stats) drops, and a session
+/// attached to several channels forgets which channel owned them.
 using released_atom = caf::atom_constant<caf::atom("released")>;
 /// broker: (health_atom) → std::string: "OK" or "NOK - <error>" (§15.7).
 /// (health_atom, std::string error) sets it: "" = healthy again (the disk

@@ -2,6 +2,7 @@
 
 #include "actors/log.hpp"
 
+#include "actors/cluster_messages.hpp"
 #include "actors/disk_context.hpp"
 #include "actors/disk_worker.hpp"
 #include "actors/lookupd_messages.hpp"
@@ -190,6 +191,8 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings
       [=](find_atom, const std::string& name) { return find_topic(self, name); },
       [=](delete_atom, const std::string& name) { return delete_topic(self, name); },
       [=](producer_atom) { add_producer(self); },
+      [=](cl_sub_atom, const std::string&, const std::string&) {
+      }, // no cluster: nothing to attach
       [=](health_atom) { return health_of(self->state); },
       [=](health_atom, std::string& error) {
         self->state.health_error = std::move(error);

@@ -97,17 +97,18 @@ void trim_ephemeral(channel_state& st) {
 void process_due(channel_actor* self) {
   auto& st = self->state;
   auto now = now_of(self);
-  std::map<caf::actor_addr, int64_t> released;
+  std::map<caf::actor_addr, std::vector<message_id>> released;
   for (auto& e : st.in_flight.take_due(now)) {
     ++st.timeout_count;
     if (auto* c = find_consumer(st, e.owner)) {
       --c->in_flight;
-      ++released[e.owner];
+      released[e.owner].push_back(data_of(e.msg.msg).id);
     }
     accept(st, std::move(e.msg));
   }
-  for (auto& [owner, n] : released) // the session counts in-flight for /stats
-    self->send(st.consumers[owner].handle, released_atom::value, n);
+  // The session counts in-flight for /stats and maps IDs to their channel.
+  for (auto& [owner, ids] : released)
+    self->send(st.consumers[owner].handle, released_atom::value, std::move(ids));
   while (!st.deferred.empty() && st.deferred.begin()->first <= now) {
     accept(st, std::move(st.deferred.begin()->second));
     st.deferred.erase(st.deferred.begin());

@@ -22,13 +22,16 @@ bool empty_channel(channel_actor* self) {
   st.spill_origins.clear();
   st.from_disk.clear();
   st.disk.empty(self);
-  st.in_flight = in_flight_set{};
-  st.deferred.clear();
   for (auto& [addr, c] : st.consumers) {
-    if (c.in_flight > 0)
-      self->send(c.handle, released_atom::value, c.in_flight);
+    std::vector<message_id> ids;
+    for (auto& e : st.in_flight.take_owned_by(addr))
+      ids.push_back(data_of(e.msg.msg).id);
+    if (!ids.empty())
+      self->send(c.handle, released_atom::value, std::move(ids));
     c.in_flight = 0;
   }
+  st.in_flight = in_flight_set{};
+  st.deferred.clear();
   report_drained(self); // the topic may forward what it held for us
   after_change(self);
   return true;

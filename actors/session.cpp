@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include "actors/cluster_messages.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
@@ -19,11 +20,7 @@ namespace {
 
 /// Leaves the channel (it requeues our in-flight messages at once) and quits.
 void finish(session_actor* self) {
-  auto& st = self->state;
-  if (st.channel) {
-    send_pending_fins(self);
-    self->send(st.channel, unsubscribe_atom::value);
-  }
+  unsubscribe_all(self);
   flush(self); // answers to the last commands (e.g. PUB before a half-close)
   self->quit();
 }
@@ -87,10 +84,11 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
       [=](heartbeat_tick_atom, uint64_t gen) { on_heartbeat_tick(self, gen); },
       [=](read_deadline_atom, uint64_t gen) { on_read_deadline(self, gen); },
       [=](stats_atom) { return stats_of(self->state); },
-      [=](released_atom, int64_t n) {
-        auto& in_flight = self->state.counters.in_flight;
-        in_flight = std::max<int64_t>(0, in_flight - n);
+      [=](released_atom, const std::vector<message_id>& ids) { on_released(self, ids); },
+      [=](cl_attach_atom, const std::string& member, const caf::actor& channel) {
+        attach_remote(self, member, channel);
       },
+      [=](rdy_tick_atom, uint64_t gen) { on_rdy_tick(self, gen); },
       [=](pub_grant_atom, uint64_t n) { on_pub_grant(self, n); },
       [=](pub_revoke_atom) { on_pub_revoke(self); },
       [=](sub_retry_atom, std::string& topic, std::string& channel) {

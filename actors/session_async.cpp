@@ -23,26 +23,18 @@ constexpr auto sub_retry_delay = std::chrono::milliseconds(100);
 /// Bounds the per-connection topic cache (a producer may publish to many).
 constexpr size_t max_cached_topics = 256;
 
-void subscribed(session_actor* self, const caf::actor& channel,
-                const std::string& reason) {
+void subscribed(session_actor* self, const caf::actor& channel, const std::string& reason,
+                const std::string& topic, const std::string& channel_name) {
   auto& st = self->state;
   if (!reason.empty()) {
     answer_error(self, fatal_error(codes::sub_failed, "SUB failed " + reason));
     return done_waiting(self);
   }
   // Joined even if the connection died meanwhile: then finish() leaves again.
-  st.channel = channel;
-  start_credit(st);
-  self->monitor(channel);
+  attach_local(self, channel, topic, channel_name);
   st.phase = session_phase::subscribed;
   respond(self, "OK");
   done_waiting(self);
-}
-
-consumer_info consumer_of(const session_state& st) {
-  const auto& c = st.client;
-  return consumer_info{c.msg_timeout_ms, c.sample_rate, c.client_id,
-                       c.hostname,       c.user_agent,  st.remote};
 }
 
 /// Stops watching a topic we forget; its credit goes back to it.
@@ -155,6 +147,12 @@ void send_publish(session_actor* self, const caf::actor& topic) {
 
 } // namespace
 
+consumer_info consumer_of(const session_state& st) {
+  const auto& c = st.client;
+  return consumer_info{c.msg_timeout_ms, c.sample_rate, c.client_id,
+                       c.hostname,       c.user_agent,  st.remote};
+}
+
 void subscribe(session_actor* self, std::string topic, std::string channel,
                bool may_retry) {
   auto& st = self->state;
@@ -176,8 +174,11 @@ void subscribe(session_actor* self, std::string topic, std::string channel,
                     [=](caf::actor& c) {
                       self->request(c, caf::infinite, subscribe_atom::value,
                                     consumer_of(self->state))
-                          .then([=](std::string& reason) { subscribed(self, c, reason); },
-                                died);
+                          .then(
+                              [=](std::string& reason) {
+                                subscribed(self, c, reason, topic, channel);
+                              },
+                              died);
                     },
                     died);
           },
@@ -208,10 +209,10 @@ void publish(session_actor* self, const char* verb, const char* failed_code,
 
 void on_down(session_actor* self, const caf::down_msg& msg) {
   auto& st = self->state;
-  if (st.channel && msg.source == st.channel.address()) {
+  if (st.channels.is_local(msg.source)) {
     // The channel was deleted (or the broker stops): nsqd closes its clients.
     log_info("PROTOCOL(V2): [" + st.remote + "] channel gone, closing");
-    st.channel = nullptr;
+    st.channels.clear();
     if (!st.dead) {
       flush(self);
       st.conn->close();
@@ -219,6 +220,8 @@ void on_down(session_actor* self, const caf::down_msg& msg) {
     }
     return;
   }
+  if (detach_channel(self, msg.source))
+    return;
   for (auto i = st.topics.begin(); i != st.topics.end(); ++i) {
     if (msg.source == i->second.handle.address()) {
       st.topics.erase(i); // a deleted topic drops what was sent on credit, as nsqd

@@ -132,7 +132,8 @@ void on_rdy(session_actor* self, const command& cmd) {
     return;
   send_pending_fins(self);
   st.counters.ready_count = std::get<int64_t>(count);
-  self->send(st.channel, ready_atom::value, st.counters.ready_count);
+  st.channels.set_ready(st.counters.ready_count);
+  apply_ready(self, true);
 }
 
 void on_fin(session_actor* self, const command& cmd) {
@@ -142,9 +143,15 @@ void on_fin(session_actor* self, const command& cmd) {
   auto id = parse_fin(cmd);
   if (!check(self, id))
     return;
-  st.pending_fins.push_back(std::get<message_id>(id));
+  const auto& mid = std::get<message_id>(id);
+  const auto& owner = st.channels.route(mid, true);
+  if (!st.channels.multi() || owner == st.channels.local())
+    st.pending_fins.push_back(mid);
+  else
+    st.channels.find(owner.address())->fins.push_back(mid);
   ++st.counters.finish_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
+  after_ack(self);
 }
 
 void on_req(session_actor* self, const command& cmd) {
@@ -160,9 +167,11 @@ void on_req(session_actor* self, const command& cmd) {
              " out of range 0-" + std::to_string(st.cfg->max_req_timeout.count()) +
              ". Setting to " + std::to_string(a.delay.count()));
   send_pending_fins(self);
-  self->send(st.channel, requeue_atom::value, a.id, caf::timespan{a.delay});
+  self->send(st.channels.route(a.id, true), requeue_atom::value, a.id,
+             caf::timespan{a.delay});
   ++st.counters.requeue_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
+  after_ack(self);
 }
 
 void on_touch(session_actor* self, const command& cmd) {
@@ -173,7 +182,8 @@ void on_touch(session_actor* self, const command& cmd) {
   if (!check(self, id))
     return;
   send_pending_fins(self);
-  self->send(st.channel, touch_atom::value, std::get<message_id>(id));
+  const auto& mid = std::get<message_id>(id);
+  self->send(st.channels.route(mid, false), touch_atom::value, mid);
 }
 
 void on_cls(session_actor* self) {
@@ -182,7 +192,8 @@ void on_cls(session_actor* self) {
     return;
   send_pending_fins(self);
   st.counters.ready_count = 0;
-  self->send(st.channel, ready_atom::value, int64_t{0});
+  st.channels.set_ready(0);
+  apply_ready(self, true); // RDY 0 to every attached channel
   st.phase = phase::closing;
   respond(self, "CLOSE_WAIT");
 }
@@ -267,12 +278,21 @@ void handle_command(session_actor* self, command&& cmd) {
 
 void send_pending_fins(session_actor* self) {
   auto& st = self->state;
+  if (st.channels.multi()) {
+    for (auto& c : st.channels.all()) {
+      if (c.fins.empty())
+        continue;
+      std::vector<message_id> ids;
+      ids.swap(c.fins);
+      self->send(c.handle, finish_atom::value, std::move(ids));
+    }
+  }
   if (st.pending_fins.empty())
     return;
   std::vector<message_id> ids;
   ids.swap(st.pending_fins);
-  if (st.channel)
-    self->send(st.channel, finish_atom::value, std::move(ids));
+  if (!st.channels.empty())
+    self->send(st.channels.local(), finish_atom::value, std::move(ids));
 }
 
 void on_op_failed(session_actor* self, const client_error& err) {

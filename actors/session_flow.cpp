@@ -7,7 +7,12 @@
 
 // The session's side of write backpressure (actors/flow_control.hpp): it
 // counts what it wrote, what the connection reported written and what its
-// channel may still deliver, and grants credit as the socket drains.
+// channels may still deliver, and grants credit as the socket drains.
+//
+// Each attached channel starts a consumer with a full window, so k channels
+// keep (unsent bytes) + (promised credit) under k windows. Room goes to each
+// channel up to its own window, the first in line changing with every
+// grant, so no channel starves; with one channel this is exactly one window.
 
 namespace nsq {
 
@@ -19,30 +24,38 @@ int64_t unsent_of(const session_state& st) {
          static_cast<int64_t>(st.out.size());
 }
 
-/// Grants the channel what the window has room for, in steps.
+/// Grants the channels what their windows have room for, in steps.
 void grant_credit(session_actor* self) {
   auto& st = self->state;
-  if (!st.channel || st.dead)
+  if (st.channels.empty() || st.dead)
     return;
-  auto promised = st.flow.granted - st.flow.charged; // < 0 after an overshoot
-  auto room = write_window - unsent_of(st) - promised;
+  auto& chans = st.channels.all();
+  int64_t promised = 0; // < 0 after an overshoot
+  for (auto& c : chans)
+    promised += c.granted - c.charged;
+  auto windows = write_window * static_cast<int64_t>(chans.size());
+  auto room = windows - unsent_of(st) - promised;
   if (room < credit_step)
     return;
-  st.flow.granted += room;
-  send_pending_fins(self); // nothing overtakes FINs on the way to the channel
-  self->send(st.channel, credit_atom::value, room);
+  send_pending_fins(self); // nothing overtakes FINs on the way to a channel
+  auto first = st.flow.next++ % chans.size();
+  for (size_t i = 0; i < chans.size() && room >= credit_step; ++i) {
+    auto& c = chans[(first + i) % chans.size()];
+    auto grant = std::min(room, write_window - (c.granted - c.charged));
+    if (grant < credit_step)
+      continue;
+    c.granted += grant;
+    room -= grant;
+    self->send(c.handle, credit_atom::value, grant);
+  }
 }
 
 } // namespace
 
-void start_credit(session_state& st) {
+void start_credit(attached_channel& c) {
   // The channel starts every new consumer with a full window.
-  st.flow.granted = write_window;
-  st.flow.charged = 0;
-}
-
-void charge_delivery(session_state& st, const message_data& msg) {
-  st.flow.charged += delivery_cost(msg);
+  c.granted = write_window;
+  c.charged = 0;
 }
 
 void count_written_to_conn(session_state& st, size_t bytes) {

@@ -1,7 +1,10 @@
+#include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
 
 #include <caf/event_based_actor.hpp>
+
+#include <chrono>
 
 namespace nsq {
 
@@ -56,14 +59,58 @@ void answer_error(session_actor* self, const client_error& err) {
   st.dead = true;
 }
 
+namespace {
+
+/// A delivery whose ID another channel has in flight goes back to its
+/// channel after this: at once, it would come straight back while the first
+/// copy is still in flight (a requeue ping-pong between session and channel).
+constexpr auto duplicate_requeue_delay = std::chrono::seconds(1);
+
+/// Several channels: maps each ID to its channel; an ID another channel has
+/// in flight goes back to its channel at once (IDs of different nodes can
+/// collide), the client never sees two messages with one ID.
+void deliver_mapped(session_actor* self, attached_channel& c,
+                    const std::vector<delivery>& batch) {
+  auto& st = self->state;
+  int64_t n = 0;
+  for (const auto& d : batch) {
+    const auto& msg = data_of(d.msg);
+    c.charged += delivery_cost(msg);
+    if (!st.channels.delivered(c, msg.id)) {
+      log_warn("PROTOCOL(V2): [" + st.remote + "] message ID " + to_string(msg.id) +
+               " already in flight from another channel, requeued (1s) to " +
+               (c.member.empty() ? "the local channel" : c.member));
+      self->send(c.handle, requeue_atom::value, msg.id,
+                 caf::timespan{duplicate_requeue_delay});
+      continue;
+    }
+    st.out.append_message(msg, d.attempts);
+    ++n;
+  }
+  st.counters.message_count += n;
+  st.counters.in_flight += n;
+}
+
+} // namespace
+
 void deliver(session_actor* self, const std::vector<delivery>& batch) {
   auto& st = self->state;
-  if (st.dead)
+  if (st.dead || st.channels.empty())
     return;
+  if (st.channels.multi()) {
+    auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+    if (auto* c = st.channels.find(sender))
+      deliver_mapped(self, *c, batch);
+    flush_soon(self);
+    return;
+  }
+  // One channel (the fast path): no lookup, no ID map.
+  auto& c = st.channels.all().front();
   for (const auto& d : batch) {
-    charge_delivery(st, data_of(d.msg));
+    c.charged += delivery_cost(data_of(d.msg));
     st.out.append_message(data_of(d.msg), d.attempts);
   }
+  c.in_flight += static_cast<int64_t>(batch.size());
   st.counters.message_count += batch.size();
   st.counters.in_flight += static_cast<int64_t>(batch.size());
   flush_soon(self);

@@ -8,6 +8,7 @@
 #include "actors/messages.hpp"
 #include "actors/output_buffer.hpp"
 #include "actors/publish_credit.hpp"
+#include "actors/session_channels.hpp"
 #include "protocol/auth.hpp"
 #include "protocol/command.hpp"
 #include "protocol/commands.hpp"
@@ -38,6 +39,9 @@ using read_deadline_atom = caf::atom_constant<caf::atom("rd_dline")>;
 /// (sub_retry_atom, std::string topic, std::string channel): retry a SUB whose
 /// ephemeral topic or channel died while we joined it.
 using sub_retry_atom = caf::atom_constant<caf::atom("sub_retry")>;
+/// (rdy_tick_atom, uint64_t generation): RDY slots rotate among the attached
+/// channels (only while RDY < channels).
+using rdy_tick_atom = caf::atom_constant<caf::atom("rdy_tick")>;
 
 /// The V2 connection states that are reachable (reference §4); the values
 /// are the ones /stats reports.
@@ -52,12 +56,12 @@ struct session_counters {
   int64_t in_flight = 0;   ///< delivered and not yet FIN'd or REQ'd
 };
 
-/// Write backpressure bookkeeping (session_flow.cpp), in bytes.
+/// Write backpressure bookkeeping (session_flow.cpp), in bytes; what each
+/// channel was granted and charged is in attached_channel.
 struct session_flow {
   uint64_t sent = 0;    ///< handed to the connection
   uint64_t written = 0; ///< of those, reported written by the connection
-  int64_t granted = 0;  ///< credit given to the channel, the initial window included
-  int64_t charged = 0;  ///< delivered by the channel (its charge for each message)
+  size_t next = 0;      ///< the channel first in line for the next grant
 };
 
 /// The PUB/MPUB/DPUB the session is waiting on.
@@ -98,10 +102,14 @@ struct session_state {
   /// Batches not yet fully processed; the front one from `next_command` on.
   std::deque<std::vector<command>> batches;
   size_t next_command = 0;
-  /// FIN IDs of the current batch, sent as one message.
+  /// FIN IDs of the current batch, sent as one message per channel.
   std::vector<message_id> pending_fins;
 
-  caf::actor channel; ///< set once subscribed
+  /// Set once subscribed: the local channel first, then the same channel on
+  /// other cluster members (cl_attach_atom).
+  session_channels channels;
+  uint64_t rdy_tick_gen = 0; ///< stamps rotation ticks
+  bool rdy_ticking = false;  ///< a rotation tick is on its way
   /// Topics this connection published to (name → actor), each monitored.
   std::unordered_map<std::string, cached_topic> topics;
   pending_publish pub;
@@ -160,14 +168,35 @@ void flush_soon(session_actor* self);
 
 // -- write backpressure (session_flow.cpp) --------------------------------------
 
-/// Subscribed: the channel gave the new consumer a full window of credit.
-void start_credit(session_state& st);
-/// Counts the channel's charge for a message it delivered.
-void charge_delivery(session_state& st, const message_data& msg);
+/// Subscribed to `c`: the channel gave the new consumer a full window of credit.
+void start_credit(attached_channel& c);
 /// Counts bytes handed to the connection.
 void count_written_to_conn(session_state& st, size_t bytes);
 /// The connection wrote the first `total` bytes: grant the channel room.
 void on_written(session_actor* self, uint64_t total);
+
+// -- attached channels (session_attach.cpp) ----------------------------------------
+
+/// The local SUB succeeded: `channel` is the session's first channel.
+/// Also asks the broker for the same channel on other members (cl_sub_atom).
+void attach_local(session_actor* self, const caf::actor& channel,
+                  const std::string& topic, const std::string& channel_name);
+/// (cl_attach_atom): subscribes to another member's channel.
+void attach_remote(session_actor* self, const std::string& member,
+                   const caf::actor& channel);
+/// An attached channel went down: true if it was one (and is detached).
+bool detach_channel(session_actor* self, const caf::actor_addr& who);
+/// Sends each channel its RDY share for the client's RDY (rebalance);
+/// `resend`: also the unchanged ones (after the client's RDY or CLS).
+void apply_ready(session_actor* self, bool resend = false);
+/// A FIN or REQ freed an RDY slot: a channel held back may get it now.
+void after_ack(session_actor* self);
+/// A rotation period passed (rdy_tick_atom).
+void on_rdy_tick(session_actor* self, uint64_t gen);
+/// (released_atom, ids) from a channel: they timed out or were dropped.
+void on_released(session_actor* self, const std::vector<message_id>& ids);
+/// Leaving: every attached channel requeues our in-flight messages.
+void unsubscribe_all(session_actor* self);
 
 // -- heartbeats (session_heartbeat.cpp) ---------------------------------------
 
@@ -187,6 +216,8 @@ void send_pending_fins(session_actor* self);
 /// SUB after its checks: joins topic and channel (async; the session is busy).
 void subscribe(session_actor* self, std::string topic, std::string channel,
                bool may_retry);
+/// What this session tells a channel it subscribes to.
+consumer_info consumer_of(const session_state& st);
 /// PUB/MPUB/DPUB after validation (async; the session is busy).
 void publish(session_actor* self, const char* verb, const char* failed_code,
              publish_args&& args);

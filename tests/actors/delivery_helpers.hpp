@@ -55,7 +55,8 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
           log->delivered.push_back(std::move(d));
       },
       [=](op_failed_atom, client_error& err) { log->errors.push_back(std::move(err)); },
-      [=](released_atom, int64_t) {}, // timed out / emptied: the session's /stats count
+      [=](released_atom, const std::vector<message_id>&) {
+      }, // timed out / emptied: the session's /stats count
   };
 }
 

@@ -3,6 +3,7 @@
 // instead of the real ones. Every check compares the exact frames written.
 
 #include "actors/broker.hpp"
+#include "actors/cluster_messages.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/publish_credit.hpp"
 #include "actors/session.hpp"
@@ -35,6 +36,7 @@ struct fake_world {
   std::string subscribe_reply;           ///< "" = success
   caf::actor topic;
   caf::actor channel;
+  std::vector<std::string> cl_subs; ///< (cl_sub_atom) the broker got: "topic:channel"
 };
 
 struct fake_state {
@@ -104,6 +106,9 @@ caf::behavior fake_broker(fake_actor* self, fake_world* w) {
         return w->topic;
       },
       [=](producer_atom) {}, // a first publish lists the session under /stats producers
+      [=](cl_sub_atom, const std::string& topic, const std::string& channel) {
+        w->cl_subs.push_back(topic + ":" + channel);
+      },
   };
 }
 
