@@ -99,6 +99,7 @@ void deliver(session_actor* self, const std::vector<delivery>& batch) {
     return;
   if (st.channels.multi()) {
     auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+    // From a channel detached meanwhile: dropped, it times them out.
     if (auto* c = st.channels.find(sender))
       deliver_mapped(self, *c, batch);
     flush_soon(self);
