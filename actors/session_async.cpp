@@ -212,6 +212,7 @@ void on_down(session_actor* self, const caf::down_msg& msg) {
   if (st.channels.is_local(msg.source)) {
     // The channel was deleted (or the broker stops): nsqd closes its clients.
     log_info("PROTOCOL(V2): [" + st.remote + "] channel gone, closing");
+    unsubscribe_all(self); // the other members' channels requeue at once
     st.channels.clear();
     if (!st.dead) {
       flush(self);
