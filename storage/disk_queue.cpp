@@ -171,7 +171,7 @@ status disk_queue::write_records(const std::vector<std::string>& payloads,
 }
 
 status disk_queue::flush_batch(size_t records, size_t& stored) {
-  if (auto st = writer_.flush(); !st.is_ok()) {
+  if (auto st = writer_.flush(options_.write_fault); !st.is_ok()) {
     log("write failed, " + std::to_string(records) + " records not stored (" +
         st.to_string() + ")");
     return st;
