@@ -485,9 +485,7 @@ status disk_queue::close() {
   // Nothing written or confirmed since the last good sync (a queue only
   // opened, or synced already): data and meta are on the device as they
   // are; a shutdown closing thousands of such queues skips their fsyncs.
-  status st = ops_since_sync_ == 0 && sync_error_.is_ok() && writer_.pending_bytes() == 0
-                  ? status::ok()
-                  : sync();
+  status st = synced() && writer_.pending_bytes() == 0 ? status::ok() : sync();
   status finished = writer_.is_open() ? writer_.finish() : status::ok();
   reader_ = record_reader{};
   closed_ = true;
