@@ -84,6 +84,12 @@ using disk_release_atom = caf::atom_constant<caf::atom("disk_rel")>;
 /// (disk_close_atom, name, owner, gen) → bool: sync and close (an empty queue's files are
 /// removed, so an idle queue leaves nothing to open at the next start).
 using disk_close_atom = caf::atom_constant<caf::atom("disk_close")>;
+/// (disk_retire_atom, name, owner, gen) → bool: an idle queue's owner holds
+/// nothing of it: close it as disk_close does, unless what it confirmed cannot
+/// be made durable (a full disk: its meta or confirm journal cannot be
+/// written). Then it stays open and the answer is false: reopened from its
+/// last meta it would hand out again records its owner finished.
+using disk_retire_atom = caf::atom_constant<caf::atom("disk_retir")>;
 /// (disk_remove_atom, name, owner, gen) → bool: delete the queue's files (a
 /// topic's also removes its channels' queues) and fence off the older owners.
 using disk_remove_atom = caf::atom_constant<caf::atom("disk_rm")>;

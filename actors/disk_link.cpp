@@ -266,9 +266,21 @@ void disk_link::retire_if_idle(caf::event_based_actor* self) {
   closing_ = true;
   auto w = std::move(worker_);
   worker_ = nullptr;
-  self->request(w, caf::infinite, disk_close_atom::value, name_, owner_, gen_)
-      .then([this, self](bool) { closed(self); },
-            [this, self](caf::error&) { closed(self); });
+  self->request(w, caf::infinite, disk_retire_atom::value, name_, owner_, gen_)
+      .then(
+          [this, self, w](bool closed_files) {
+            if (!closed_files) // kept open (a full disk): still this opening
+              reopened(self, w);
+            closed(self);
+          },
+          [this, self](caf::error&) { closed(self); });
+}
+
+void disk_link::reopened(caf::event_based_actor* self, caf::actor w) {
+  if (ended_) // removed meanwhile (a shutdown waits for the close instead)
+    self->send(w, disk_remove_atom::value, name_, owner_, gen_);
+  else
+    worker_ = std::move(w);
 }
 
 void disk_link::closed(caf::event_based_actor* self) {

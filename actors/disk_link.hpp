@@ -25,7 +25,8 @@ namespace nsq {
 /// files in the I/O actor) when it is empty and idle.
 ///
 /// States: closed (no open queue) → open (first request) → closing (retired,
-/// the close not yet answered; writes wait in `pending_`) → closed; and
+/// the close not yet answered; writes wait in `pending_`) → closed (or open
+/// again: a full disk keeps the queue open, disk_retire_atom); and
 /// finally ended (shutdown or remove: nothing is sent any more). Every
 /// write callback runs exactly once: with the I/O actor's answer (a shutdown
 /// waits for the answers of writes already sent, and answers writes that
@@ -103,7 +104,8 @@ public:
   /// stored them: read again at the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
                 action then, bool keep_read = false);
-  /// Closes the queue if it is empty and nothing is outstanding.
+  /// Closes the queue if it is empty and nothing is outstanding (the I/O
+  /// actor keeps it open while its files cannot say what was confirmed).
   void retire_if_idle(caf::event_based_actor* self);
   /// The I/O actor holding the open queue (null when closed); for tests.
   const caf::actor& io_actor() const { return worker_; }
@@ -118,6 +120,9 @@ private:
 
   caf::actor& worker(caf::event_based_actor* self);
   void forget_unconfirmed();
+  /// A retiring worker kept the queue open: requests go to it again, with
+  /// the same record numbers.
+  void reopened(caf::event_based_actor* self, caf::actor w);
   void closed(caf::event_based_actor* self);
   /// Runs every write callback still waiting with (0, error).
   void cancel_writes(const std::string& error);

@@ -287,6 +287,21 @@ bool close(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_
   return true;
 }
 
+/// Closes an idle queue, unless its files cannot say what its owner
+/// confirmed (a full disk): reopened from them, it would hand those records
+/// out again. Kept open, it syncs at its next tick, and the owner retires it
+/// again later. Returns whether it closed.
+bool retire(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen) {
+  if (auto* s = held_slot(self, name, owner, gen); s && s->queue && !s->queue->synced())
+    if (auto status = s->queue->sync(); !status.is_ok()) {
+      log_error("DISKQUEUE(" + name + ") kept open: its positions cannot be written - " +
+                status.to_string());
+      report_sync(self, *s);
+      return false;
+    }
+  return close(self, name, owner, gen);
+}
+
 /// Deletes one queue's files, opening it if no one did.
 void remove_files(disk_io_actor* self, const std::string& name) {
   auto& slots = self->state.slots;
@@ -379,6 +394,9 @@ caf::behavior disk_io(disk_io_actor* self, storage::disk_queue_options options,
       },
       [=](disk_close_atom, const std::string& name, uint64_t owner, uint64_t gen) {
         return close(self, name, owner, gen);
+      },
+      [=](disk_retire_atom, const std::string& name, uint64_t owner, uint64_t gen) {
+        return retire(self, name, owner, gen);
       },
       [=](disk_remove_atom, const std::string& name, uint64_t owner, uint64_t gen) {
         return remove(self, name, owner, gen);

@@ -171,7 +171,7 @@ status disk_queue::write_records(const std::vector<std::string>& payloads,
 }
 
 status disk_queue::flush_batch(size_t records, size_t& stored) {
-  if (auto st = writer_.flush(); !st.is_ok()) {
+  if (auto st = writer_.flush(options_.write_fault); !st.is_ok()) {
     log("write failed, " + std::to_string(records) + " records not stored (" +
         st.to_string() + ")");
     return st;
@@ -485,9 +485,7 @@ status disk_queue::close() {
   // Nothing written or confirmed since the last good sync (a queue only
   // opened, or synced already): data and meta are on the device as they
   // are; a shutdown closing thousands of such queues skips their fsyncs.
-  status st = ops_since_sync_ == 0 && sync_error_.is_ok() && writer_.pending_bytes() == 0
-                  ? status::ok()
-                  : sync();
+  status st = synced() && writer_.pending_bytes() == 0 ? status::ok() : sync();
   status finished = writer_.is_open() ? writer_.finish() : status::ok();
   reader_ = record_reader{};
   closed_ = true;

@@ -117,6 +117,9 @@ public:
   uint64_t unconfirmed() const { return unconfirmed_.size(); }
   /// Returns the error of the most recent sync, ok once one succeeded again.
   const status& sync_error() const { return sync_error_; }
+  /// Whether the files say everything written and confirmed: nothing
+  /// happened since the last sync, and it succeeded.
+  bool synced() const { return ops_since_sync_ == 0 && sync_error_.is_ok(); }
   /// Returns the hand-off mark: the highest origin of any record stored
   /// (kept in the meta, and found again in records written after it).
   const std::optional<queue_position>& mark() const { return mark_; }

@@ -43,6 +43,11 @@ struct disk_queue_options {
   /// Fault injection for tests: called before each write of the confirm
   /// journal (inside a sync); a non-ok status fails that write. Unset in nsqd.
   std::function<status()> journal_fault;
+  /// Fault injection for tests: called before each write of records to a
+  /// segment with the bytes about to be written; a non-ok status fails that
+  /// write after the first `bytes` (as the hook leaves them) reached the file,
+  /// as a short write on a full disk does. Unset in nsqd.
+  std::function<status(uint64_t& bytes)> write_fault;
 };
 
 } // namespace nsq::storage

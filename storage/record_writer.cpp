@@ -44,10 +44,15 @@ void record_writer::add(std::string_view payload) {
   append_record(buffer_, payload);
 }
 
-status record_writer::flush() {
+status record_writer::flush(const std::function<status(uint64_t&)>& fault) {
   if (buffer_.empty())
     return status::ok();
-  status st = file_.write_at(offset_, buffer_);
+  uint64_t reached = buffer_.size();
+  status st = fault ? fault(reached) : status::ok();
+  if (st.is_ok())
+    st = file_.write_at(offset_, buffer_);
+  else // injected: what a short write leaves before it fails
+    file_.write_at(offset_, std::string_view(buffer_).substr(0, reached));
   if (st.is_ok()) {
     offset_ += buffer_.size();
   } else {

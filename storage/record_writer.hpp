@@ -4,6 +4,7 @@
 #include "storage/status.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,8 +34,9 @@ public:
   /// Buffers one record.
   void add(std::string_view payload);
   /// Writes the buffered records. On failure none of them is stored, the
-  /// buffer is dropped and the offset is unchanged.
-  status flush();
+  /// buffer is dropped and the offset is unchanged. `fault` (tests:
+  /// disk_queue_options::write_fault) may fail the write after a prefix.
+  status flush(const std::function<status(uint64_t&)>& fault = nullptr);
   /// Flushes file data to the device.
   status sync() { return file_.sync(); }
   /// Cuts anything after the good records (left by a failed cut-back), syncs

@@ -1,0 +1,131 @@
+// A full disk without a restart (docs/reliability.md, "FINed messages
+// delivered again during a disk-full episode"): writes, syncs and meta
+// writes fail for a while, then space returns. No message may be delivered
+// again once it was finished. The full disk is the disk queues' sync_fault:
+// every sync, meta write and queue opening fails while it is set.
+
+#include "actors/channel_state.hpp"
+#include "actors/topic.hpp"
+#include "actors/topic_state.hpp"
+#include "tests/actors/delivery_helpers.hpp"
+#include "tests/actors/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+
+using namespace nsq;
+using namespace nsq::test;
+
+namespace {
+
+// An argument: CAF 0.17.6 binds a null reference for argument-less function
+// actors (UBSan).
+caf::behavior ignore_health(caf::event_based_actor*, int) {
+  return {[](health_atom, const std::string&) {}};
+}
+
+struct disk_full_fixture : temp_dir, delivery_fixture {
+  std::shared_ptr<bool> full = std::make_shared<bool>(false);
+  caf::actor topic;
+  caf::actor ch;
+  consumer_log log;
+  caf::actor c;
+
+  /// Topic "t" with channel "c" and its consumer (RDY 0), crash-safe settings.
+  disk_full_fixture() {
+    config->mem_queue_size = 0;
+    config->sync_every = 1;
+    auto broker = sys.spawn(ignore_health, 0);
+    to_stop.push_back(broker);
+    auto ctx = std::make_shared<disk_context>();
+    ctx->data_path = path;
+    ctx->detached = false; // the I/O actors run on the test scheduler
+    ctx->broker = broker;
+    ctx->sync_fault = [full = full] {
+      return *full ? storage::status::no_space("injected: disk full")
+                   : storage::status::ok();
+    };
+    topic = spawn_topic(sys, "t", config, ctx, storage::topic_metadata{});
+    to_stop.push_back(topic);
+    sched.run();
+    ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+    REQUIRE(ch);
+    to_stop.push_back(ch);
+    c = consumer(ch, log);
+    subscribe(c);
+  }
+
+  void publish(int first, int count) {
+    std::vector<std::string> bodies;
+    for (int i = first; i < first + count; ++i)
+      bodies.push_back("m" + std::to_string(i));
+    REQUIRE(ask_string(topic, publish_atom::value, bodies, caf::timespan{0}) == "");
+  }
+
+  /// RDY n, then FIN everything delivered so far.
+  void consume(int64_t n) {
+    caf::anon_send(c, ready_atom::value, n);
+    sched.run();
+    std::vector<message_id> ids;
+    for (size_t i = 0; i < log.delivered.size(); ++i)
+      ids.push_back(log.id(i));
+    caf::anon_send(c, finish_atom::value, ids);
+    sched.run();
+  }
+
+  /// Consumes the rest: `n` messages delivered, none of them twice.
+  void check_each_delivered_once(size_t n) {
+    consume(100);
+    std::map<std::string, int> seen;
+    std::vector<std::string> repeated;
+    for (size_t i = 0; i < log.delivered.size(); ++i)
+      if (++seen[log.body(i)] == 2)
+        repeated.push_back(log.body(i));
+    INFO("delivered again: " << Catch::Detail::stringify(repeated));
+    CHECK(repeated.empty());
+    CHECK(log.delivered.size() == n);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(disk_full_fixture,
+                 "a channel's queue emptied while its meta cannot be written does not "
+                 "deliver its finished records again when it reopens",
+                 "[durability][disk_fault]") {
+  publish(0, 10); // on the channel's disk, its meta synced, read ahead
+  auto& cs = state_of<channel_state>(ch);
+  REQUIRE(cs.queue.size() == 10);
+  REQUIRE(cs.disk.unconfirmed() == 10);
+  *full = true;
+  consume(100); // read, delivered, finished: the read position cannot be synced
+  REQUIRE(log.delivered.size() == 10);
+  *full = false;
+  publish(10, 1); // the channel's queue is written to again
+  check_each_delivered_once(11);
+}
+
+TEST_CASE_METHOD(disk_full_fixture,
+                 "records a channel kept in memory after a failed write are not handed "
+                 "over again once the disk works",
+                 "[durability][disk_fault]") {
+  caf::anon_send(topic, pause_atom::value, true);
+  sched.run();
+  publish(0, 10); // on the topic's disk only: the topic is paused
+  *full = true;
+  caf::anon_send(topic, pause_atom::value, false);
+  sched.run();
+  // Handed over; the channel's queue cannot open (its meta cannot be
+  // written): the copies stay in the channel's memory, the topic releases
+  // its records but cannot sync that.
+  auto& cs = state_of<channel_state>(ch);
+  REQUIRE(cs.queue.size() == 10);
+  REQUIRE(cs.origins_off);
+  consume(100);
+  REQUIRE(log.delivered.size() == 10);
+  *full = false;
+  publish(10, 1); // the topic's queue is written to again
+  check_each_delivered_once(11);
+}
