@@ -2,6 +2,7 @@
 
 #include "actors/log.hpp"
 
+#include "actors/cluster_messages.hpp"
 #include "actors/disk_context.hpp"
 #include "actors/disk_worker.hpp"
 #include "actors/lookupd_messages.hpp"
@@ -29,6 +30,7 @@ struct broker_state {
   std::set<caf::actor> producers; ///< sessions that published (monitored)
   std::string health_error;       ///< the last disk write error, "" when healthy
   disk_context_ptr disk;          ///< null: memory only
+  caf::actor directory;           ///< the channel directory; invalid: cluster off
 
   static inline const char* name = "broker";
 };
@@ -65,6 +67,9 @@ caf::result<caf::actor> get_topic(broker_actor* self, const std::string& name) {
   // Sent before the caller gets the handle, so it precedes every publish.
   if (auto coordinator = lookupd_coordinator(self->system()))
     self->send(t, lk_disc_atom::value, coordinator);
+  // Members' subscribers of this topic's channels attach to it (cluster on).
+  if (st.directory)
+    self->send(st.directory, cl_topic_atom::value, name, t);
   return t;
 }
 
@@ -191,6 +196,12 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings
       [=](delete_atom, const std::string& name) { return delete_topic(self, name); },
       [=](producer_atom) { add_producer(self); },
       [=](health_atom) { return health_of(self->state); },
+      [=](cl_directory_atom, const caf::actor& dir) { self->state.directory = dir; },
+      [=](cl_sub_atom, const std::string& topic, const std::string& channel) {
+        // Delegated: the directory sees the session as the sender.
+        if (self->state.directory)
+          self->delegate(self->state.directory, cl_sub_atom::value, topic, channel);
+      },
       [=](health_atom, std::string& error) {
         self->state.health_error = std::move(error);
       },

@@ -1,3 +1,4 @@
+#include "actors/cluster_messages.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
 #include "protocol/names.hpp"
@@ -176,8 +177,16 @@ void subscribe(session_actor* self, std::string topic, std::string channel,
                     [=](caf::actor& c) {
                       self->request(c, caf::infinite, subscribe_atom::value,
                                     consumer_of(self->state))
-                          .then([=](std::string& reason) { subscribed(self, c, reason); },
-                                died);
+                          .then(
+                              [=](std::string& reason) {
+                                subscribed(self, c, reason);
+                                // The cluster's other members' channels
+                                // (ignored by the broker without a cluster).
+                                if (reason.empty())
+                                  self->send(self->state.broker, cl_sub_atom::value,
+                                             topic, channel);
+                              },
+                              died);
                     },
                     died);
           },
