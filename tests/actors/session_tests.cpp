@@ -3,6 +3,7 @@
 // instead of the real ones. Every check compares the exact frames written.
 
 #include "actors/broker.hpp"
+#include "actors/cluster_messages.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/publish_credit.hpp"
 #include "actors/session.hpp"
@@ -33,6 +34,7 @@ struct fake_world {
   uint64_t grant = 0;        ///< credit the topic grants with each publish reply
   std::vector<std::string> topic_events; ///< publishes (request or credited), returns
   std::string subscribe_reply;           ///< "" = success
+  std::vector<std::string> cluster_subs; ///< cl_sub seen by the broker ("t/c")
   caf::actor topic;
   caf::actor channel;
 };
@@ -104,6 +106,9 @@ caf::behavior fake_broker(fake_actor* self, fake_world* w) {
         return w->topic;
       },
       [=](producer_atom) {}, // a first publish lists the session under /stats producers
+      [=](cl_sub_atom, const std::string& t, const std::string& c) {
+        w->cluster_subs.push_back(t + "/" + c);
+      },
   };
 }
 
@@ -458,6 +463,8 @@ TEST_CASE_METHOD(session_fixture, "SUB and RDY in one batch", "[session][sub]") 
   CHECK(world.events == std::vector<std::string>{"get_topic t", "get_channel c",
                                                  "subscribe", "ready 3", "ready 1"});
   CHECK(conn->batches_done == 1);
+  // The broker hears of it once, for the cluster's channel directory.
+  CHECK(world.cluster_subs == std::vector<std::string>{"t/c"});
 }
 
 TEST_CASE_METHOD(session_fixture, "SUB refused by the channel", "[session][sub]") {
@@ -467,6 +474,7 @@ TEST_CASE_METHOD(session_fixture, "SUB refused by the channel", "[session][sub]"
   CHECK(take() == error("E_SUB_FAILED SUB failed exiting"));
   CHECK(conn->closed);
   CHECK(world.events.back() == "subscribe");
+  CHECK(world.cluster_subs.empty()); // a failed SUB is no interest
 }
 
 TEST_CASE_METHOD(session_fixture, "SUB to a channel that died is retried once",
