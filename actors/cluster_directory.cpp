@@ -187,10 +187,14 @@ void ask_directory(directory_actor* self, const std::string& id) {
   auto gen = m.gen;
   self->request(m.membership, self->state.cfg.ask_timeout, cl_directory_atom::value)
       .then(
-          [=](const caf::actor& dir) {
+          [=](const caf::actor& dir, int64_t node_id) {
             auto it = self->state.members.find(id);
             if (it == self->state.members.end() || it->second.gen != gen)
               return;
+            if (node_id >= 0 && node_id == self->state.cfg.node_id)
+              log_warn("CLUSTER: member " + id + " has our node id " +
+                       std::to_string(node_id) +
+                       ": message IDs can collide (give each member its own --node-id)");
             it->second.directory = dir;
             auto keys = interest_list(self->state);
             if (!keys.empty())

@@ -23,6 +23,7 @@ struct directory_config {
   caf::actor membership; ///< this node's membership actor (cl_watch); may be invalid
   caf::timespan ask_timeout{std::chrono::seconds(5)}; ///< per request
   caf::timespan retry{std::chrono::seconds(1)};       ///< before asking a member again
+  int64_t node_id = -1; ///< this node's --node-id: a member with the same one is logged
 };
 
 /// Spawns the directory and introduces it to the broker and the membership

@@ -297,10 +297,10 @@ caf::behavior membership(membership_actor* self, membership_config cfg) {
       [=](cl_broker_atom) { return self->state.cfg.broker; },
       [=](cl_broker_atom, const std::string& id) { return broker_of(self, id); },
       [=](cl_directory_atom, const caf::actor& dir) { self->state.directory = dir; },
-      [=](cl_directory_atom) -> caf::result<caf::actor> {
+      [=](cl_directory_atom) -> caf::result<caf::actor, int64_t> {
         if (!self->state.directory)
           return caf::make_error(caf::sec::invalid_argument, "no channel directory");
-        return self->state.directory;
+        return {self->state.directory, self->state.cfg.node_id};
       },
   };
 }

@@ -93,8 +93,9 @@ using cl_attach_atom = caf::atom_constant<caf::atom("cl_attach")>;
 
 // -- between channel directories (cross the wire) ---------------------------
 
-/// (cl_directory_atom) → caf::actor: asked of a member's membership actor,
-/// its node's channel directory (error until it has one).
+/// (cl_directory_atom) → (caf::actor, int64_t node_id): asked of a member's
+/// membership actor, its node's channel directory (error until it has one)
+/// and --node-id (message IDs of two members with one id can collide).
 /// (cl_directory_atom, caf::actor): local, the directory introduces itself
 /// to its membership actor and its broker (which then delegates cl_sub and
 /// reports topic creation).

@@ -119,6 +119,7 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
   mc.seeds = opts.cluster_peers;
   mc.broker = broker;
   mc.tls = tls;
+  mc.node_id = opts.node_id;
   mc.connector = tls ? caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle())
                      : caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
   auto membership = spawn_membership(sys, std::move(mc));
@@ -127,6 +128,7 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
   directory_config dc;
   dc.broker = broker;
   dc.membership = membership;
+  dc.node_id = opts.node_id;
   auto directory = spawn_directory(sys, std::move(dc));
   std::string host;
   uint16_t port = 0;

@@ -33,12 +33,12 @@ caf::behavior fake_membership(caf::event_based_actor* self, fake_member* m) {
   return {
       [](cl_watch_atom) {},
       [=](cl_directory_atom, const caf::actor& dir) { m->directory = dir; },
-      [=](cl_directory_atom) -> caf::result<caf::actor> {
+      [=](cl_directory_atom) -> caf::result<caf::actor, int64_t> {
         if (m->silent)
-          return self->make_response_promise<caf::actor>(); // never delivered
+          return self->make_response_promise<caf::actor, int64_t>(); // never delivered
         if (m->fail || !m->directory)
           return caf::make_error(caf::sec::request_timeout);
-        return m->directory;
+        return {m->directory, int64_t{-1}};
       },
   };
 }

@@ -107,3 +107,11 @@ TEST_CASE("a SUB on one member makes the channel on the member that has the topi
   CHECK(wait_alive(a->http_port(), cb, 2s));
   CHECK(wait_alive(b->http_port(), ca, 2s));
 }
+
+TEST_CASE("members with one node id are warned of", "[cluster][directory]") {
+  auto a = start_node({"--node-id=7"});
+  auto b = start_node({"--node-id=7", "--cluster-peer=" + cluster_address(*a)});
+  auto warning = "has our node id 7: message IDs can collide";
+  CHECK(a->log_has(warning, 30s));
+  CHECK(b->log_has(warning, 30s));
+}
