@@ -30,6 +30,7 @@ struct broker_state {
   std::set<caf::actor> producers; ///< sessions that published (monitored)
   std::string health_error;       ///< the last disk write error, "" when healthy
   disk_context_ptr disk;          ///< null: memory only
+  caf::actor directory;           ///< the channel directory; invalid: cluster off
 
   static inline const char* name = "broker";
 };
@@ -66,6 +67,9 @@ caf::result<caf::actor> get_topic(broker_actor* self, const std::string& name) {
   // Sent before the caller gets the handle, so it precedes every publish.
   if (auto coordinator = lookupd_coordinator(self->system()))
     self->send(t, lk_disc_atom::value, coordinator);
+  // Members' subscribers of this topic's channels attach to it (cluster on).
+  if (st.directory)
+    self->send(st.directory, cl_topic_atom::value, name, t);
   return t;
 }
 
@@ -194,6 +198,12 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings
       [=](cl_sub_atom, const std::string&, const std::string&) {
       }, // no cluster: nothing to attach
       [=](health_atom) { return health_of(self->state); },
+      [=](cl_directory_atom, const caf::actor& dir) { self->state.directory = dir; },
+      [=](cl_sub_atom, const std::string& topic, const std::string& channel) {
+        // Delegated: the directory sees the session as the sender.
+        if (self->state.directory)
+          self->delegate(self->state.directory, cl_sub_atom::value, topic, channel);
+      },
       [=](health_atom, std::string& error) {
         self->state.health_error = std::move(error);
       },

@@ -35,6 +35,7 @@ struct membership_state {
   std::map<std::string, member_entry> members; ///< by identity
   std::map<std::string, target> targets;       ///< by cluster address
   std::vector<caf::actor> watchers;
+  caf::actor directory; ///< this node's channel directory, once it introduced itself
   static inline const char* name = "cluster_membership";
 };
 
@@ -295,6 +296,12 @@ caf::behavior membership(membership_actor* self, membership_config cfg) {
       },
       [=](cl_broker_atom) { return self->state.cfg.broker; },
       [=](cl_broker_atom, const std::string& id) { return broker_of(self, id); },
+      [=](cl_directory_atom, const caf::actor& dir) { self->state.directory = dir; },
+      [=](cl_directory_atom) -> caf::result<caf::actor, int64_t> {
+        if (!self->state.directory)
+          return caf::make_error(caf::sec::invalid_argument, "no channel directory");
+        return {self->state.directory, self->state.cfg.node_id};
+      },
   };
 }
 
@@ -327,6 +334,8 @@ void add_cluster_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<member_view>("nsq_member_view");
   cfg.add_message_type<cluster_view>("nsq_cluster_view");
   cfg.add_message_type<member_event>("nsq_member_event");
+  cfg.add_message_type<channel_key>("nsq_channel_key");
+  cfg.add_message_type<std::vector<channel_key>>("nsq_channel_key_list");
 }
 
 caf::actor spawn_membership(caf::actor_system& sys, membership_config cfg) {

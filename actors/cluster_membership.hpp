@@ -31,8 +31,9 @@ struct membership_config {
   /// (caf::node_id, caf::strong_actor_ptr, std::set<std::string>) as CAF's
   /// middleman actor does (app/ passes the plain or the OpenSSL one; tests a fake).
   caf::actor connector;
-  caf::actor broker; ///< this node's broker, handed to members that ask
-  bool tls = false;  ///< shown in the view
+  caf::actor broker;    ///< this node's broker, handed to members that ask
+  bool tls = false;     ///< shown in the view
+  int64_t node_id = -1; ///< --node-id, told to members' directories (-1: unknown)
   caf::timespan retry_min{std::chrono::milliseconds(250)}; ///< first back-off
   caf::timespan retry_max{std::chrono::seconds(5)};        ///< back-off cap
   caf::timespan ask_timeout{std::chrono::seconds(5)};      ///< per connect and per join

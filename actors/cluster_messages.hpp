@@ -12,9 +12,28 @@
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include <string>
+#include <tuple>
 #include <vector>
 
 namespace nsq {
+
+/// A (topic, channel) pair the channel directories trade.
+struct channel_key {
+  std::string topic;
+  std::string channel;
+  bool operator<(const channel_key& o) const {
+    return std::tie(topic, channel) < std::tie(o.topic, o.channel);
+  }
+  bool operator==(const channel_key& o) const {
+    return topic == o.topic && channel == o.channel;
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, channel_key& x) {
+  return f(caf::meta::type_name("nsq_channel_key"), x.topic, x.channel);
+}
 
 /// A membership change, sent to local watchers (cl_watch_atom).
 struct member_event {
@@ -72,6 +91,31 @@ using cl_sub_atom = caf::atom_constant<caf::atom("cl_sub")>;
 /// down message detaches it. Repeated attaches of one actor change nothing.
 using cl_attach_atom = caf::atom_constant<caf::atom("cl_attach")>;
 
+// -- between channel directories (cross the wire) ---------------------------
+
+/// (cl_directory_atom) → (caf::actor, int64_t node_id): asked of a member's
+/// membership actor, its node's channel directory (error until it has one)
+/// and --node-id (message IDs of two members with one id can collide).
+/// (cl_directory_atom, caf::actor): local, the directory introduces itself
+/// to its membership actor and its broker (which then delegates cl_sub and
+/// reports topic creation).
+using cl_directory_atom = caf::atom_constant<caf::atom("cl_dir")>;
+/// (cl_want_atom, std::vector<channel_key>): directory → another member's
+/// directory: this node has local subscribers of these pairs. The receiver
+/// monitors the sender, answers cl_found for every pair whose topic it has
+/// (creating the channel, never the topic), and again whenever such a topic
+/// is created later.
+using cl_want_atom = caf::atom_constant<caf::atom("cl_want")>;
+/// (cl_unwant_atom, std::vector<channel_key>): the last local subscriber of
+/// these pairs left; the receiver stops answering them.
+using cl_unwant_atom = caf::atom_constant<caf::atom("cl_unwant")>;
+/// (cl_found_atom, std::string topic, std::string channel, caf::actor):
+/// answer to cl_want: the sender's node has that channel.
+using cl_found_atom = caf::atom_constant<caf::atom("cl_found")>;
+/// (cl_topic_atom, std::string name, caf::actor topic): local, broker →
+/// directory: a topic was created at run time (only with the cluster on).
+using cl_topic_atom = caf::atom_constant<caf::atom("cl_topic")>;
+
 // -- local API --------------------------------------------------------------
 
 /// (cl_start_atom, member_info self): this node is published as `self`
@@ -90,6 +134,9 @@ using cl_event_atom = caf::atom_constant<caf::atom("cl_event")>;
 
 /// (cl_retry_atom, std::string cluster_address, uint64_t generation).
 using cl_retry_atom = caf::atom_constant<caf::atom("cl_retry")>;
+/// (cl_dretry_atom, std::string member_id, uint64_t generation): a
+/// directory asks that member's membership actor for its directory again.
+using cl_dretry_atom = caf::atom_constant<caf::atom("cl_dretry")>;
 
 /// Announces the payload types above by name (called by add_message_types).
 void add_cluster_message_types(caf::actor_system_config& cfg);

@@ -1,5 +1,6 @@
 #include "app/cluster_start.hpp"
 
+#include "actors/cluster_directory.hpp"
 #include "actors/cluster_membership.hpp"
 #include "actors/cluster_messages.hpp"
 #include "actors/log.hpp"
@@ -118,9 +119,17 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
   mc.seeds = opts.cluster_peers;
   mc.broker = broker;
   mc.tls = tls;
+  mc.node_id = opts.node_id;
   mc.connector = tls ? caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle())
                      : caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
   auto membership = spawn_membership(sys, std::move(mc));
+  // Introduced to the membership actor before it is published: a member
+  // asking for it right away finds it.
+  directory_config dc;
+  dc.broker = broker;
+  dc.membership = membership;
+  dc.node_id = opts.node_id;
+  auto directory = spawn_directory(sys, std::move(dc));
   std::string host;
   uint16_t port = 0;
   split_cluster_address(opts.cluster_address, host, port); // validated
@@ -129,6 +138,7 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
                    : sys.middleman().publish(membership, port, in, true);
   if (!bound) {
     caf::anon_send_exit(membership, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
     out.error =
         "listen (" + opts.cluster_address + ") failed - " + sys.render(bound.error());
     return out;
@@ -145,6 +155,7 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
            member_id(me) + (tls ? " (TLS)" : " (no TLS: keep this port private)"));
   caf::anon_send(membership, cl_start_atom::value, me);
   out.membership = membership;
+  out.directory = directory;
   return out;
 }
 

@@ -33,10 +33,12 @@ struct cluster_identity {
 /// The membership actor once published, or why publishing failed.
 struct cluster_start {
   caf::actor membership; ///< invalid when clustering is off or it failed
+  caf::actor directory;  ///< the channel directory, with the membership actor
   std::string error;
 };
 
-/// Spawns the membership actor, publishes it on --cluster-address (logging
+/// Spawns the membership actor and the channel directory (which the broker
+/// then tells of SUBs and new topics), publishes it on --cluster-address (logging
 /// `CLUSTER: listening on <host>:<port>`) and starts joining the peers.
 cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
                             const caf::actor& broker, const cluster_identity& who);

@@ -174,8 +174,12 @@ std::string apply_config_file(const std::string& path, settings& s, bool& node_i
 
 /// Derives what nsqd derives from the options once they are resolved.
 void derive(settings& s, bool node_id_set) {
+  // nsqd's default unless clustering: members on one host share the hostname.
   if (!node_id_set)
-    s.node_id = node_id_for(os_hostname());
+    s.node_id = s.cluster_address.empty()
+                    ? node_id_for(os_hostname())
+                    : cluster_node_id_for(os_hostname(), s.tcp_address,
+                                          s.broadcast_address, s.cluster_address);
   if (!s.tls_client_auth_policy.empty() &&
       s.tls_required == settings::tls_policy::not_required)
     s.tls_required = settings::tls_policy::required;

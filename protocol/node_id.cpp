@@ -3,6 +3,8 @@
 #include <boost/crc.hpp>
 #include <boost/uuid/detail/md5.hpp>
 
+#include <string>
+
 namespace nsq {
 
 int64_t node_id_for(std::string_view hostname) {
@@ -21,6 +23,15 @@ int64_t node_id_for(std::string_view hostname) {
   boost::crc_32_type crc;
   crc.process_bytes(digest, sizeof(digest));
   return static_cast<int64_t>(crc.checksum() % 1024);
+}
+
+int64_t cluster_node_id_for(std::string_view hostname, std::string_view tcp_address,
+                            std::string_view broadcast_address,
+                            std::string_view cluster_address) {
+  std::string key{hostname};
+  for (auto part : {tcp_address, broadcast_address, cluster_address})
+    key.append("\n").append(part);
+  return node_id_for(key);
 }
 
 } // namespace nsq

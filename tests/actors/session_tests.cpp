@@ -34,9 +34,9 @@ struct fake_world {
   uint64_t grant = 0;        ///< credit the topic grants with each publish reply
   std::vector<std::string> topic_events; ///< publishes (request or credited), returns
   std::string subscribe_reply;           ///< "" = success
+  std::vector<std::string> cluster_subs; ///< cl_sub seen by the broker ("t/c")
   caf::actor topic;
   caf::actor channel;
-  std::vector<std::string> cl_subs; ///< (cl_sub_atom) the broker got: "topic:channel"
 };
 
 struct fake_state {
@@ -106,8 +106,8 @@ caf::behavior fake_broker(fake_actor* self, fake_world* w) {
         return w->topic;
       },
       [=](producer_atom) {}, // a first publish lists the session under /stats producers
-      [=](cl_sub_atom, const std::string& topic, const std::string& channel) {
-        w->cl_subs.push_back(topic + ":" + channel);
+      [=](cl_sub_atom, const std::string& t, const std::string& c) {
+        w->cluster_subs.push_back(t + "/" + c);
       },
   };
 }
@@ -463,6 +463,8 @@ TEST_CASE_METHOD(session_fixture, "SUB and RDY in one batch", "[session][sub]") 
   CHECK(world.events == std::vector<std::string>{"get_topic t", "get_channel c",
                                                  "subscribe", "ready 3", "ready 1"});
   CHECK(conn->batches_done == 1);
+  // The broker hears of it once, for the cluster's channel directory.
+  CHECK(world.cluster_subs == std::vector<std::string>{"t/c"});
 }
 
 TEST_CASE_METHOD(session_fixture, "SUB refused by the channel", "[session][sub]") {
@@ -472,6 +474,7 @@ TEST_CASE_METHOD(session_fixture, "SUB refused by the channel", "[session][sub]"
   CHECK(take() == error("E_SUB_FAILED SUB failed exiting"));
   CHECK(conn->closed);
   CHECK(world.events.back() == "subscribe");
+  CHECK(world.cluster_subs.empty()); // a failed SUB is no interest
 }
 
 TEST_CASE_METHOD(session_fixture, "SUB to a channel that died is retried once",

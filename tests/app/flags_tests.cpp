@@ -1,8 +1,10 @@
 // Every nsqd v1.3.0 flag (reference §14.2) in the four spellings Go's flag
 // package accepts, and the values each kind refuses.
 
+#include "app/hostname.hpp"
 #include "app/option_table.hpp"
 #include "app/options.hpp"
+#include "protocol/node_id.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -242,6 +244,23 @@ TEST_CASE("defaults are nsqd's") {
   CHECK(s.tls_min_version == 0x0301);
   CHECK(s.node_id >= 0);
   CHECK(s.node_id < 1024);
+}
+
+TEST_CASE("the default node id is nsqd's without a cluster, per node with one") {
+  settings plain, a, b, given;
+  REQUIRE(parse({}, plain).outcome == options_outcome::run);
+  CHECK(plain.node_id == nsq::node_id_for(nsq::os_hostname())); // byte-identical to nsqd
+  // Two members on one host: same hostname, different ports.
+  REQUIRE(parse({"--cluster-address=127.0.0.1:7001", "--tcp-address=127.0.0.1:4250"}, a)
+              .outcome == options_outcome::run);
+  REQUIRE(parse({"--cluster-address=127.0.0.1:7002", "--tcp-address=127.0.0.1:4260"}, b)
+              .outcome == options_outcome::run);
+  CHECK(a.node_id == nsq::cluster_node_id_for(nsq::os_hostname(), "127.0.0.1:4250", "",
+                                              "127.0.0.1:7001"));
+  CHECK(a.node_id != b.node_id);
+  REQUIRE(parse({"--cluster-address=127.0.0.1:7001", "--node-id=5"}, given).outcome ==
+          options_outcome::run);
+  CHECK(given.node_id == 5); // a given id wins
 }
 
 TEST_CASE("repeatable flags accumulate, other flags keep the last value") {

@@ -5,8 +5,7 @@
 // valid certificates forms, a node with a certificate from another CA or
 // without TLS is refused. Every wait is a bounded poll of GET /cluster.
 
-#include "e2e/http_client.hpp"
-#include "e2e/nsqd_process.hpp"
+#include "cluster_node.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -16,42 +15,11 @@
 #include <thread>
 
 using namespace e2e;
+using namespace cluster_e2e;
 using namespace std::chrono_literals;
 using state_map = std::map<std::string, std::string>; ///< cluster address → state
 
 namespace {
-
-/// Starts caf-nsqd with clustering on a free loopback port.
-std::unique_ptr<nsqd_process> start_node(std::vector<std::string> flags,
-                                         const data_dir* dir = nullptr) {
-  bool address_given = false;
-  for (auto& f : flags)
-    address_given = address_given || f.rfind("--cluster-address", 0) == 0;
-  if (!address_given)
-    flags.push_back("--cluster-address=127.0.0.1:0");
-  auto p = dir ? std::make_unique<nsqd_process>(*dir, flags)
-               : std::make_unique<nsqd_process>(flags);
-  REQUIRE(p->log_has("CLUSTER: listening on 127.0.0.1:"));
-  return p;
-}
-
-/// Returns the node's cluster address (`127.0.0.1:<port>`), from its log.
-std::string cluster_address(const nsqd_process& p) {
-  static const std::string marker = "CLUSTER: listening on ";
-  auto log = p.log();
-  auto pos = log.find(marker);
-  REQUIRE(pos != std::string::npos);
-  pos += marker.size();
-  return log.substr(pos, log.find(' ', pos) - pos);
-}
-
-nlohmann::json get_json(uint16_t http_port, const std::string& target) {
-  http_client h{http_port};
-  auto a = h.request("GET", target);
-  INFO("GET " << target << ": " << a.status << " " << a.body);
-  REQUIRE(a.status == 200);
-  return nlohmann::json::parse(a.body);
-}
 
 /// Returns each member's state as the node behind `http_port` sees it.
 state_map states(uint16_t http_port) {
