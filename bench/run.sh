@@ -72,7 +72,7 @@ EOF
 
 # --- scenarios and groups ----------------------------------------------------------
 
-SCENARIOS="pub pub1 pub16 gonsq pubsub pubsub8x4 disk diskpubsub fanout latency idle-rss queued-rss idle-conn idle-topics sweep"
+SCENARIOS="pub pub1 pub16 gonsq pubsub pubsub8x4 disk diskpubsub fanout latency idle-rss queued-rss idle-conn idle-topics sweep cluster"
 declare -A GROUPS_OF=(
   [batch1]="pub1 pub16 gonsq"
   [memory]="idle-rss queued-rss idle-conn idle-topics"
@@ -96,6 +96,7 @@ queued-rss   RSS with 1,000,000 x 100 B queued
 idle-conn    RSS per idle connection (10,000 connections; IDENTIFY done, and subscribed)
 idle-topics  1,000 topics x 2 channels: RSS, idle CPU, restart time
 sweep        MPUB 200 throughput by message size (16 B .. 16 KiB)
+cluster      3 nodes: 1M messages published on A and B consumed through C vs directly; hop latency
 groups: batch1 = pub1 pub16 gonsq; memory = idle-rss queued-rss idle-conn idle-topics;
         throughput = pub .. fanout; all
 EOF
@@ -230,6 +231,7 @@ WORK=$(mktemp -d /tmp/caf-nsqd-bench-XXXXXX)
 NSQD_PID=""
 cleanup() {
   stop_nsqd
+  if declare -F cluster_stop >/dev/null; then cluster_stop; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -240,6 +242,7 @@ PUB1_N=$((100000 / COUNT_DIV))
 PUB16_N=$((400000 / COUNT_DIV))
 GONSQ_N=$((100000 / COUNT_DIV))
 DISK_N=$((3000000 / COUNT_DIV))
+CLUSTER_N=$((1000000 / COUNT_DIV))
 QUEUED_N=1000000 # not scaled by --quick: RSS does not scale down (the idle base)
 BIG_QUEUE=--mem-queue-size=100000000 # memory only: no disk queue in the way
 W="writer --runfor=${RUNFOR}s"
@@ -611,6 +614,9 @@ sc_sweep() {
   done
 }
 
+# shellcheck source=bench/cluster_scenario.sh
+source "$ROOT/bench/cluster_scenario.sh"
+
 # --- rows ------------------------------------------------------------------------------
 
 # Every row: key, kind, label, Go nsqd 1.3 figure of issue 11 (same machine
@@ -693,6 +699,7 @@ define_rows() {
     "broker CPU time over $IDLE_SECS s"
   def idle-topics topics.restart ms "restart with 1,000 topics × 2 channels" "186 ms" "<=200" \
     "SIGTERM, then exec → 'TCP: listening'"
+  define_cluster_rows
   local size
   for size in $SWEEP_SIZES; do
     def sweep "sweep.$size" rate "MPUB 200 of $size B, ${SWEEP_RUNFOR} s" "—" "" \

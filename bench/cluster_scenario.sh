@@ -1,0 +1,139 @@
+# The cluster scenario of bench/run.sh (issue 12), sourced by it: three
+# caf-nsqd nodes A, B, C on loopback in one cluster. Messages are published
+# to A and B; consuming them all through C (its sessions attach to A's and
+# B's channels across the middleman) is compared with consuming them directly
+# from A and B, and the end-to-end latency of a message published on A is
+# measured with the reader on C and on A (the difference is the hop).
+# Only caf-nsqd clusters: with --compare the other binary gets no row.
+
+CLUSTER_PIDS=()
+CLUSTER_ADDRS=()
+
+# cluster_node <flags...>: starts one node (start_nsqd) and keeps its PID and
+# address; the last one started is NSQD_PID/ADDR as usual.
+cluster_node() {
+  start_nsqd $BIG_QUEUE "$@"
+  CLUSTER_PIDS+=("$NSQD_PID")
+  CLUSTER_ADDRS+=("$ADDR")
+}
+
+# cluster_start: A, then B and C joining A; waits (bounded) until C sees both.
+cluster_start() {
+  local a_cluster="" log
+  CLUSTER_PIDS=() CLUSTER_ADDRS=()
+  cluster_node --cluster-address=127.0.0.1:0
+  a_cluster=$(grep -o 'CLUSTER: listening on 127.0.0.1:[0-9]*' "$DATA/nsqd.log" | head -1 |
+    sed 's/.*on //')
+  [[ -n $a_cluster ]] || die "cluster: node A did not publish its cluster address"
+  cluster_node --cluster-address=127.0.0.1:0 --cluster-peer="$a_cluster"
+  cluster_node --cluster-address=127.0.0.1:0 --cluster-peer="$a_cluster"
+  log=$DATA/nsqd.log
+  for _ in $(seq 1 300); do # at most 30 s
+    (($(grep -c -- '-> alive' "$log") >= 2)) && return 0
+    sleep 0.1
+  done
+  die "cluster: node C did not see A and B alive"
+}
+
+cluster_stop() {
+  local pid
+  for pid in "${CLUSTER_PIDS[@]}"; do
+    NSQD_PID=$pid
+    stop_nsqd
+  done
+  CLUSTER_PIDS=() CLUSTER_ADDRS=()
+}
+
+# at <node index> <bench args...>: caf-nsq-bench against that node.
+at() {
+  local i=$1
+  shift
+  ADDR=${CLUSTER_ADDRS[$i]} bench "$@"
+}
+
+# cluster_fill <messages per node>: MPUB 200 into topic t on A and on B.
+cluster_fill() {
+  at 0 "$WORK/wa.log" writer "$FIXED" --messages="$1" --topic=t --size=200 --batch-size=200 &&
+    at 1 "$WORK/wb.log" writer "$FIXED" --messages="$1" --topic=t --size=200 --batch-size=200
+}
+
+sc_cluster() {
+  [[ $WHO == ours ]] || return 0
+  local half=$((CLUSTER_N / 2)) rpid ok=1
+  # Directly: one reader on A and one on B at once; their rates add up.
+  cluster_start
+  if cluster_fill "$half"; then
+    at 0 "$WORK/ra.log" reader "$FIXED" --messages="$half" --topic=t --channel=c --rdy=2500 &
+    rpid=$!
+    at 1 "$WORK/rb.log" reader "$FIXED" --messages="$half" --topic=t --channel=c --rdy=2500 || ok=""
+    wait "$rpid" || ok=""
+    if [[ -n $ok ]]; then
+      put cluster.direct "$(awk -v a="$(ops_of "$WORK/ra.log")" -v b="$(ops_of "$WORK/rb.log")" \
+        'BEGIN {printf "%.0f", a + b}')"
+    else
+      failed "cluster direct" "$WORK/rb.log"
+    fi
+  else
+    failed "cluster fill" "$WORK/wb.log"
+  fi
+  cluster_stop
+  # Through C: one reader on C gets A's and B's messages.
+  cluster_start
+  if cluster_fill "$half"; then
+    if at 2 "$WORK/rc.log" reader --runfor=180s --messages="$CLUSTER_N" --topic=t --channel=c \
+      --rdy=2500; then
+      local via direct
+      via=$(ops_of "$WORK/rc.log")
+      put cluster.via "$via"
+      direct=$(vals "$THREADS" cluster.direct "$WHO" | awk '{print $NF}')
+      [[ -n $direct ]] && put cluster.ratio "$(awk -v v="$via" -v d="$direct" \
+        'BEGIN {printf "%.0f", 100 * v / d}')"
+    else
+      failed "cluster through C" "$WORK/rc.log"
+    fi
+  else
+    failed "cluster fill" "$WORK/wb.log"
+  fi
+  cluster_stop
+  cluster_latency 0 direct
+  cluster_latency 2 via
+}
+
+# cluster_latency <reader node> <key>: e2e latency at 1,000 msg/s of 100 B
+# messages published on A, read on the given node (RDY 2500 split by C).
+cluster_latency() {
+  local node=$1 key=$2 rpid
+  cluster_start
+  at "$node" "$WORK/r.log" reader --runfor=$((RUNFOR + 1))s --topic=lat --channel=c \
+    --connections=1 --size=100 --output-buffer-size=-1 &
+  rpid=$!
+  sleep 1
+  at 0 "$WORK/w.log" $W --topic=lat --size=100 --batch-size=1 --connections=1 --rate=1000 \
+    --timestamps || true
+  if wait "$rpid" && [[ -n $(pct_of "$WORK/r.log" p99) ]]; then
+    put "cluster.lat.$key.p50" "$(pct_of "$WORK/r.log" p50)"
+    put "cluster.lat.$key.p99" "$(pct_of "$WORK/r.log" p99)"
+  else
+    failed "cluster latency ($key)" "$WORK/r.log"
+  fi
+  cluster_stop
+}
+
+# define_cluster_rows: the scenario's rows (called by define_rows).
+define_cluster_rows() {
+  local k=$((CLUSTER_N / 1000))k
+  def cluster cluster.via rate "cluster: consume $k × 200 B published on A and B, through C (RDY 2500)" \
+    "—" "" "3 nodes; caf-nsq-bench writer to A and to B; caf-nsq-bench reader --messages=$CLUSTER_N on C"
+  def cluster cluster.direct rate "… the same consumed directly from A and B (a reader on each)" "—" "" \
+    "caf-nsq-bench reader --messages=$((CLUSTER_N / 2)) on A and on B at once (rates added)"
+  def cluster cluster.ratio pct "… through C as a share of direct (each run against the direct run before it)" \
+    "—" ">=70" "cluster.via / cluster.direct"
+  local key what
+  for key in direct via; do
+    what="read on A"
+    [[ $key == via ]] && what="read on C (one hop)"
+    def cluster "cluster.lat.$key.p50" us "cluster e2e latency p50, 1k msg/s published on A, $what" "—" "" \
+      "caf-nsq-bench reader --output-buffer-size=-1 & caf-nsq-bench $W --rate=1000 --batch-size=1 --timestamps"
+    def cluster "cluster.lat.$key.p99" us "… p99" "—" "" "the same run"
+  done
+}

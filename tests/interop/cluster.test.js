@@ -1,0 +1,152 @@
+'use strict'
+// Cluster-wide consumption with the real Node.js client (issue 12,
+// docs/cluster.md): three caf-nsqd processes A, B, C form a cluster; messages
+// are published to A and B only; an nsqjs Reader connected only to C
+// receives every one of them. Then B is SIGKILLed mid-stream: the Reader goes
+// on with A's messages, and once B restarts on its data directory the rest of
+// B's arrive (B runs --mem-queue-size=0 --sync-every=1).
+const {test} = require('node:test')
+const assert = require('node:assert')
+const net = require('node:net')
+const nsq = require('nsqjs')
+const h = require('./lib/nsqd')
+
+const PER_NODE = 15000
+const BATCH = 500 // messages per MPUB
+
+/** Returns a loopback port that was free a moment ago. */
+async function freePort() {
+  const server = net.createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Starts a cluster node on `clusterPort`, joining `peerPort` if given. */
+function startNode(clusterPort, peerPort, extraFlags = [], options = {}) {
+  const flags = [`--cluster-address=127.0.0.1:${clusterPort}`, ...extraFlags]
+  if (peerPort) flags.push(`--cluster-peer=127.0.0.1:${peerPort}`)
+  return h.startNsqd(flags, options)
+}
+
+/** GET /cluster of `node`, parsed. */
+async function clusterView(node) {
+  const r = await h.httpRequest(node, 'GET', '/cluster')
+  assert.strictEqual(r.status, 200, r.text)
+  return JSON.parse(r.text)
+}
+
+/** Waits until `node` sees `n` members alive (itself excluded). */
+async function waitForAlive(node, n, ms = 30000) {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const view = await clusterView(node)
+    const alive = (view.members || []).filter((m) => m.state === 'alive').length
+    if (alive >= n) return
+    if (Date.now() > deadline) throw new Error(`cluster not formed: ${JSON.stringify(view)}`)
+    await h.sleep(50)
+  }
+}
+
+/** Publishes `bodies` to `topic` on `node` in MPUB batches. */
+async function publishAll(node, topic, bodies) {
+  const writer = await h.connectWriter(node)
+  try {
+    for (let i = 0; i < bodies.length; i += BATCH) await h.publish(writer, topic, bodies.slice(i, i + BATCH))
+  } finally {
+    writer.close()
+  }
+}
+
+/** A Reader on `node` that counts every body it gets and finishes it. */
+async function countingReader(node, topic, channel, maxInFlight) {
+  const counts = new Map()
+  const reader = await h.connectReader(node, topic, channel, {maxInFlight})
+  reader.on('message', (msg) => {
+    const body = msg.body.toString()
+    counts.set(body, (counts.get(body) || 0) + 1)
+    msg.finish()
+  })
+  return {reader, counts}
+}
+
+const received = (counts, bodies) => bodies.filter((b) => counts.has(b)).length
+const duplicated = (counts, bodies) => bodies.filter((b) => counts.get(b) > 1)
+
+test('a Reader on C receives all 30,000 messages published on A and B', {timeout: 120000}, async () => {
+  const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()]
+  const a = await startNode(pa)
+  const b = await startNode(pb, pa)
+  const c = await startNode(pc, pa)
+  let reader
+  try {
+    await waitForAlive(c, 2)
+    await waitForAlive(a, 2)
+    await waitForAlive(b, 2)
+    const topic = 'cluster_all'
+    const fromA = h.numbered('a-', PER_NODE)
+    const fromB = h.numbered('b-', PER_NODE)
+    // A third before the Reader exists, the rest while it consumes.
+    const third = PER_NODE / 3
+    await publishAll(a, topic, fromA.slice(0, third))
+    await publishAll(b, topic, fromB.slice(0, third))
+    const r = await countingReader(c, topic, 'ch', 100)
+    reader = r.reader
+    await Promise.all([publishAll(a, topic, fromA.slice(third)), publishAll(b, topic, fromB.slice(third))])
+    const all = [...fromA, ...fromB]
+    await h.waitUntil(() => received(r.counts, all) === all.length, 60000, `all ${all.length} messages on C`)
+    await h.sleep(500) // a duplicate would show up now
+    assert.deepStrictEqual(duplicated(r.counts, all), [])
+    assert.strictEqual(r.counts.size, all.length, 'nothing but the published bodies')
+    assert.deepStrictEqual(reader.errors, [])
+    // The owners kept the messages' bookkeeping: C's own channel had none.
+    for (const owner of [a, b]) {
+      const ch = await h.channelStats(owner, topic, 'ch')
+      assert.strictEqual(ch.message_count, PER_NODE, 'each owner delivered its own messages')
+      assert.strictEqual(ch.depth + ch.in_flight_count, 0)
+    }
+  } finally {
+    if (reader) await h.closeReader(reader)
+    for (const node of [a, b, c]) assert.strictEqual(await node.stop(), 0)
+  }
+})
+
+test('B is SIGKILLed mid-stream: A goes on; after its restart the rest of B arrives', {timeout: 150000}, async () => {
+  const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()]
+  const btcp = await freePort()
+  const durable = ['--mem-queue-size=0', '--sync-every=1', `--tcp-address=127.0.0.1:${btcp}`]
+  const bData = h.makeDataDir()
+  const a = await startNode(pa)
+  let b = await startNode(pb, pa, durable, {dataPath: bData})
+  const c = await startNode(pc, pa)
+  let reader
+  try {
+    await waitForAlive(c, 2)
+    await waitForAlive(b, 2)
+    const topic = 'cluster_kill'
+    const fromA = h.numbered('a-', PER_NODE)
+    const fromB = h.numbered('b-', PER_NODE)
+    await publishAll(a, topic, fromA)
+    await publishAll(b, topic, fromB)
+    // A slow consumer, so B is killed with most of its messages undelivered.
+    const r = await countingReader(c, topic, 'ch', 20)
+    reader = r.reader
+    await h.waitUntil(() => received(r.counts, fromB) >= 1000, 30000, '1,000 of B on C')
+    assert.strictEqual(await b.kill(), 128)
+    const bBeforeRestart = received(r.counts, fromB)
+    assert.ok(bBeforeRestart < PER_NODE, 'B was killed before it was drained')
+    // A's messages keep arriving without B.
+    await h.waitUntil(() => received(r.counts, fromA) === PER_NODE, 60000, `all of A on C without B`)
+    b = await startNode(pb, pa, durable, {dataPath: bData})
+    await h.waitUntil(() => received(r.counts, fromB) === PER_NODE, 60000, 'the rest of B after its restart')
+    await h.sleep(500)
+    assert.deepStrictEqual(duplicated(r.counts, fromA), [], 'A: no duplicates')
+    // Only messages in flight at the kill may come twice (at most maxInFlight).
+    assert.ok(duplicated(r.counts, fromB).length <= 20, `B duplicates: ${duplicated(r.counts, fromB).length}`)
+  } finally {
+    if (reader) await h.closeReader(reader)
+    for (const node of [a, b, c]) await node.stop()
+    h.removeDataDir(bData)
+  }
+})
