@@ -195,8 +195,6 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings
       [=](find_atom, const std::string& name) { return find_topic(self, name); },
       [=](delete_atom, const std::string& name) { return delete_topic(self, name); },
       [=](producer_atom) { add_producer(self); },
-      [=](cl_sub_atom, const std::string&, const std::string&) {
-      }, // no cluster: nothing to attach
       [=](health_atom) { return health_of(self->state); },
       [=](cl_directory_atom, const caf::actor& dir) { self->state.directory = dir; },
       [=](cl_sub_atom, const std::string& topic, const std::string& channel) {
