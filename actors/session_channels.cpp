@@ -24,18 +24,36 @@ bool session_channels::detach(const caf::actor_addr& who) {
     return false; // the local channel leaves only with the session
   auto serial = i->serial;
   chans_.erase(i);
-  if (!multi()) {
-    owners_.clear(); // the local channel answers every ID again
-    return true;
+  // Its IDs still with the client: at most its RDY share each time, but a
+  // client that never acknowledges them must not grow the set forever.
+  if (orphans_.size() > max_orphans)
+    orphans_.clear();
+  for (auto j = owners_.begin(); j != owners_.end();) {
+    if (j->second != serial) {
+      ++j;
+      continue;
+    }
+    orphans_.insert(j->first);
+    j = owners_.erase(j);
   }
-  for (auto j = owners_.begin(); j != owners_.end();)
-    j = j->second == serial ? owners_.erase(j) : std::next(j);
+  if (!multi())
+    owners_.clear(); // the local channel answers every ID again
+  return true;
+}
+
+bool session_channels::orphaned(const message_id& id, bool done) {
+  auto i = orphans_.find(id);
+  if (i == orphans_.end())
+    return false;
+  if (done)
+    orphans_.erase(i);
   return true;
 }
 
 void session_channels::clear() {
   chans_.clear();
   owners_.clear();
+  orphans_.clear();
 }
 
 bool session_channels::is_local(const caf::actor_addr& who) const {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace nsq {
@@ -56,6 +57,8 @@ public:
   /// A slot passes on after this many rotation ticks even if its channel
   /// is busy, so no channel starves while RDY < channels.
   static constexpr int busy_tenure = 8;
+  /// Bound of the IDs kept from detached channels (orphaned()).
+  static constexpr size_t max_orphans = 65536;
 
   /// Adds a channel (the first one is the local channel); false if known.
   bool attach(caf::actor handle, std::string member);
@@ -106,6 +109,11 @@ public:
   /// `c` timed out (or dropped) these in-flight messages.
   void released(attached_channel& c, const std::vector<message_id>& ids);
   size_t mapped() const { return owners_.size(); }
+  /// `id` was in flight from a channel that detached (its member died or
+  /// the channel was deleted there): the client's FIN/REQ/TOUCH of it has no
+  /// owner to reach and is dropped without an error (the message comes back
+  /// on its node). `done` (FIN, REQ) forgets it.
+  bool orphaned(const message_id& id, bool done);
 
 private:
   attached_channel* by_serial(uint64_t serial);
@@ -114,6 +122,8 @@ private:
 
   std::vector<attached_channel> chans_;
   std::unordered_map<message_id, uint64_t, message_id_hash> owners_;
+  /// IDs in flight from detached channels (bounded: see detach()).
+  std::unordered_set<message_id, message_id_hash> orphans_;
   int64_t ready_ = 0;
   bool held_back_ = false;
   uint64_t next_serial_ = 0;

@@ -144,11 +144,13 @@ void on_fin(session_actor* self, const command& cmd) {
   if (!check(self, id))
     return;
   const auto& mid = std::get<message_id>(id);
-  const auto& owner = st.channels.route(mid, true);
-  if (!st.channels.multi() || owner == st.channels.local())
-    st.pending_fins.push_back(mid);
-  else
-    st.channels.find(owner.address())->fins.push_back(mid);
+  if (!st.channels.orphaned(mid, true)) {
+    const auto& owner = st.channels.route(mid, true);
+    if (!st.channels.multi() || owner == st.channels.local())
+      st.pending_fins.push_back(mid);
+    else
+      st.channels.find(owner.address())->fins.push_back(mid);
+  }
   ++st.counters.finish_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
   after_ack(self);
@@ -167,8 +169,9 @@ void on_req(session_actor* self, const command& cmd) {
              " out of range 0-" + std::to_string(st.cfg->max_req_timeout.count()) +
              ". Setting to " + std::to_string(a.delay.count()));
   send_pending_fins(self);
-  self->send(st.channels.route(a.id, true), requeue_atom::value, a.id,
-             caf::timespan{a.delay});
+  if (!st.channels.orphaned(a.id, true))
+    self->send(st.channels.route(a.id, true), requeue_atom::value, a.id,
+               caf::timespan{a.delay});
   ++st.counters.requeue_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
   after_ack(self);
@@ -183,7 +186,8 @@ void on_touch(session_actor* self, const command& cmd) {
     return;
   send_pending_fins(self);
   const auto& mid = std::get<message_id>(id);
-  self->send(st.channels.route(mid, false), touch_atom::value, mid);
+  if (!st.channels.orphaned(mid, false))
+    self->send(st.channels.route(mid, false), touch_atom::value, mid);
 }
 
 void on_cls(session_actor* self) {

@@ -241,10 +241,16 @@ TEST_CASE_METHOD(attach_fixture,
   sched.run();
   CHECK_FALSE(conn->closed);
   CHECK(session_st().channels.size() == 1);
-  // Its messages are not routed there any more: the local channel answers.
   // All of RDY is the local channel's again: it fills the 2 freed slots.
   CHECK(only_consumer(local).rdy == 4);
   CHECK(take_ids().size() == 2);
+  // The client acknowledging what the dead channel gave it gets no error:
+  // the message comes back on its node; nothing reaches the local channel.
+  send(
+      {cmd("TOUCH", {theirs[0]}), cmd("FIN", {theirs[0]}), cmd("REQ", {theirs[1], "0"})});
+  CHECK(take_ids().empty());
+  CHECK(errors.empty());
+  // Once acknowledged it is forgotten: the local channel answers again.
   send({cmd("FIN", {theirs[0]})});
   CHECK(take_ids().empty());
   REQUIRE(errors.size() == 1);
