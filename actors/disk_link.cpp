@@ -190,7 +190,7 @@ void disk_link::remove(caf::event_based_actor* self) {
 }
 
 void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                         action then, bool keep_read) {
+                         action then) {
   if (ended_) {
     then();
     return;
@@ -217,10 +217,7 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
     put_last(self, std::move(batch), std::move(answers));
     // What the owner still held is in that write: release the originals it
     // received (a read still on its way to it stays on disk).
-    if (!keep_read)
-      self->send(worker_, disk_release_atom::value, name_, owner_, gen_, received_end_);
-    else
-      flush_confirms(self);
+    self->send(worker_, disk_release_atom::value, name_, owner_, gen_, received_end_);
   } else {
     flush_confirms(self); // the owner held nothing: it confirmed all it read
   }

@@ -98,11 +98,9 @@ public:
   /// write sent to the worker (this one included) is answered and its
   /// callback ran (after a retiring worker's close, if one is outstanding),
   /// after which the owner may quit. The records the owner received
-  /// are released once that write succeeded (a read still on its way stays
-  /// on disk), unless `keep_read` (some are held by someone who may not have
-  /// stored them: read again at the next start instead).
+  /// are released (a read still on its way stays on disk).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                action then, bool keep_read = false);
+                action then);
   /// Closes the queue if it is empty and nothing is outstanding.
   void retire_if_idle(caf::event_based_actor* self);
   /// The I/O actor holding the open queue (null when closed); for tests.

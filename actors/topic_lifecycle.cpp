@@ -33,12 +33,13 @@ void on_exit(topic_actor* self, const caf::exit_msg& em) {
   });
   st.held.clear();
   auto reason = em.reason;
-  // Records forwarded but not yet taken may still sit in a channel's mailbox,
-  // which exits before reading it: keep them on disk (duplicates, not loss).
-  release_taken(self);
-  bool keep_read = st.handoff.awaiting();
-  st.disk.shutdown(
-      self, std::move(payloads), [self, reason] { self->quit(reason); }, keep_read);
+  // Every batch forwarded so far reaches its channel before the exit sent
+  // above (one sender, in order: CAF sends an exit as an ordinary message),
+  // and the channel's shutdown stores it, in memory or not yet reported
+  // drained: the records it came from go, or they would come back twice.
+  for (auto seq : st.handoff.settle(0))
+    st.disk.confirm(seq);
+  st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
 }
 
 /// Deleted (§11.5): channels purge themselves, the disk queue is removed.
