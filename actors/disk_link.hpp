@@ -98,9 +98,16 @@ public:
   /// write sent to the worker (this one included) is answered and its
   /// callback ran (after a retiring worker's close, if one is outstanding),
   /// after which the owner may quit. The records the owner received
-  /// are released (a read still on its way stays on disk).
+  /// are released once that write succeeded (a read still on its way stays
+  /// on disk), unless `keep_read`: then only those it confirmed go (the
+  /// others are held by someone who may not have stored them: read again at
+  /// the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
-                action then);
+                action then, bool keep_read = false);
+  /// After `shutdown`: whether every write answered since (the shutdown's
+  /// own included) stored all of its batch. False: some of what the owner
+  /// held is on no disk.
+  bool stored_at_end() const { return !end_failed_; }
   /// Closes the queue if it is empty and nothing is outstanding.
   void retire_if_idle(caf::event_based_actor* self);
   /// The I/O actor holding the open queue (null when closed); for tests.
@@ -149,8 +156,10 @@ private:
   bool closing_ = false;           ///< a retiring worker is closing the files
   std::vector<pending_write> pending_; ///< writes waiting for that close
   action after_close_;                 ///< a shutdown waiting for that close
+  bool keep_after_close_ = false;      ///< its keep_read
   action after_end_;                   ///< a shutdown waiting for write answers
   uint64_t last_puts_ = 0;             ///< shutdown writes not yet answered
+  bool end_failed_ = false; ///< a write answered after the shutdown stored less than all
 };
 
 } // namespace nsq

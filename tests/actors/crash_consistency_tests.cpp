@@ -112,6 +112,26 @@ struct crash_fixture : crash_dir, delivery_fixture {
     return got;
   }
 
+  /// A new topic t over `dir` (nothing restored), started.
+  caf::actor topic_over(const std::string& dir) {
+    auto t = spawn_topic(sys, "t", config, context_at(dir), storage::topic_metadata{});
+    sched.run();
+    return t;
+  }
+
+  /// Publishes `all` to `topic` (onto its disk: --mem-queue-size=0), lets
+  /// channel c appear and runs up to k scheduler steps of the hand-off;
+  /// returns the steps run (fewer than k: the hand-off is complete).
+  size_t start_handoff(const caf::actor& topic, const std::vector<std::string>& all,
+                       size_t k) {
+    REQUIRE(ask_string(topic, publish_atom::value, all, caf::timespan{0}) == "");
+    caf::anon_send(topic, get_channel_atom::value, std::string{"c"});
+    size_t steps = 0;
+    while (steps < k && sched.try_run_once())
+      ++steps;
+    return steps;
+  }
+
   /// Bodies of queue `name` as a SIGKILL now would leave it: the files are
   /// copied aside and opened there (recovery included), the live ones untouched.
   std::vector<std::string> after_crash(const std::string& name) {
@@ -355,14 +375,8 @@ TEST_CASE_METHOD(crash_fixture,
     // them: the channel's write answered, the topic's confirm not yet synced).
     crash_dir live;
     crash_dir crashed;
-    auto topic =
-        spawn_topic(sys, "t", config, context_at(live.path), storage::topic_metadata{});
-    sched.run();
-    REQUIRE(ask_string(topic, publish_atom::value, all, caf::timespan{0}) == "");
-    caf::anon_send(topic, get_channel_atom::value, std::string{"c"});
-    size_t steps = 0;
-    while (steps < k && sched.try_run_once())
-      ++steps;
+    auto topic = topic_over(live.path);
+    auto steps = start_handoff(topic, all, k);
     bool last = steps < k;
     copy_queues(live.path, crashed.path);
     auto got = delivered_after_restart(crashed.path);
@@ -398,9 +412,7 @@ TEST_CASE_METHOD(crash_fixture,
       // the channel's memory and go in flight. The SIGTERM comes after k
       // scheduler steps.
       crash_dir live;
-      auto topic =
-          spawn_topic(sys, "t", config, context_at(live.path), storage::topic_metadata{});
-      sched.run();
+      auto topic = topic_over(live.path);
       consumer_log log;
       caf::actor c;
       if (consuming) {
@@ -435,5 +447,78 @@ TEST_CASE_METHOD(crash_fixture,
         break;
     }
     CHECK(stop_points > 3);
+  }
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a SIGTERM at any step of a topic's handoff to a channel whose disk "
+                 "writes fail loses no message after the restart",
+                 "[durability][shutdown]") {
+  // --mem-queue-size=0: every message lives on the topic's disk until the
+  // channel stored its copy. The channel's writes fail (a directory where
+  // its queue's meta file goes, as a full disk would): it keeps every batch
+  // the topic hands over in memory, and its shutdown write fails too, so
+  // the topic must keep the records of those batches.
+  auto all = bodies(0, 20);
+  size_t stop_points = 0;
+  for (size_t k = 1;; ++k) {
+    crash_dir live;
+    auto topic = topic_over(live.path);
+    auto blocker = live.path + "/t:c.diskqueue.meta.dat";
+    fs::create_directory(blocker);
+    auto steps = start_handoff(topic, all, k);
+    bool last = steps < k;
+    caf::anon_send_exit(topic, caf::exit_reason::user_shutdown); // the broker's
+    sched.run();
+    REQUIRE_FALSE(is_alive(topic));
+    fs::remove(blocker);
+    auto got = delivered_after_restart(live.path);
+    for (auto& b : all) {
+      INFO("SIGTERM after step " << steps << ": " << b);
+      // The channel stored none, so none comes twice either.
+      CHECK(got.count(b) == 1);
+    }
+    ++stop_points;
+    if (last)
+      break;
+  }
+  CHECK(stop_points > 3);
+}
+
+TEST_CASE_METHOD(crash_fixture,
+                 "a topic's shutdown completes when its channel ended before, ends "
+                 "meanwhile or is deleted meanwhile",
+                 "[durability][shutdown]") {
+  auto all = bodies(0, 20);
+  for (auto how :
+       {"killed, its down seen before the exit", "killed, its down behind the exit",
+        "killed after the exit", "deleted after the exit"}) {
+    INFO(how);
+    crash_dir live;
+    auto topic = topic_over(live.path);
+    auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+    REQUIRE(ch);
+    REQUIRE(ask_string(topic, publish_atom::value, all, caf::timespan{0}) == "");
+    std::string which = how;
+    if (which.find("before") != std::string::npos) {
+      caf::anon_send_exit(ch, caf::exit_reason::kill);
+      sched.run();
+    }
+    if (which.find("behind") != std::string::npos)
+      caf::anon_send_exit(ch, caf::exit_reason::kill); // dies first (FIFO)
+    caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+    if (which == "killed after the exit")
+      caf::anon_send_exit(ch, caf::exit_reason::kill); // ahead of the topic's
+    if (which == "deleted after the exit")
+      caf::anon_send(topic, delete_atom::value, std::string{"c"});
+    sched.run();
+    CHECK_FALSE(is_alive(ch));
+    REQUIRE_FALSE(is_alive(topic));
+    if (which == "deleted after the exit")
+      continue;
+    // The channel had stored them all before it was killed.
+    auto got = delivered_after_restart(live.path);
+    for (auto& b : all)
+      CHECK(got.count(b) >= 1);
   }
 }
