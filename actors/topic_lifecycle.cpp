@@ -21,9 +21,10 @@ namespace {
 /// sent it (one sender, in order: CAF sends an exit as an ordinary message),
 /// and the channel's shutdown stored it, in memory or not yet reported
 /// drained: the records it came from go, or they would come back twice.
-/// Unless a channel's shutdown write failed: then they stay, and so do the
-/// records the topic read and still holds (not written again): delivered
-/// again after the restart (duplicates, not loss).
+/// Unless a channel did not store them (its shutdown write failed, or it was
+/// killed): then they stay, and so do the records the topic read and still
+/// holds (not written again): delivered again after the restart
+/// (duplicates, not loss).
 void persist(topic_actor* self) {
   auto& st = self->state;
   bool keep = st.keep_forwarded;
