@@ -91,6 +91,10 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
 
 } // namespace
 
+caf::error make_error(channel_exit x) {
+  return caf::error{static_cast<uint8_t>(x), caf::atom("channel")};
+}
+
 caf::actor spawn_channel(caf::actor_system& sys, caf::actor topic, std::string topic_name,
                          std::string name, std::shared_ptr<const settings> cfg) {
   return sys.spawn(channel_behavior, std::move(topic), std::move(topic_name),

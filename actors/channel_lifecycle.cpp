@@ -1,7 +1,9 @@
 // The channel's lifecycle: emptied, persisted at shutdown, purged.
 
+#include "actors/channel.hpp"
 #include "actors/channel_internal.hpp"
 #include "actors/disk_records.hpp"
+#include "actors/log.hpp"
 
 #include <caf/all.hpp>
 
@@ -39,7 +41,8 @@ bool empty_channel(channel_actor* self) {
 
 /// Shutdown (§15.8): memory queue, in-flight (with their attempts) and
 /// deferred messages (with their due time, which nsqd loses) go behind the
-/// disk queue, which is then synced and closed; then the channel quits.
+/// disk queue, which is then synced and closed; then the channel quits,
+/// telling its topic whether all of it was stored.
 void on_exit(channel_actor* self, const caf::exit_msg& em) {
   auto& st = self->state;
   if (st.exiting)
@@ -68,7 +71,17 @@ void on_exit(channel_actor* self, const caf::exit_msg& em) {
   st.spill_origins.clear();
   st.deferred.clear();
   auto reason = em.reason;
-  st.disk.shutdown(self, std::move(payloads), [self, reason] { self->quit(reason); });
+  st.disk.shutdown(self, std::move(payloads), [self, reason] {
+    auto& st = self->state;
+    if (st.disk.stored_at_end()) {
+      self->quit(reason);
+      return;
+    }
+    // The topic then keeps the records of the batches it forwarded to us.
+    log_error("CHANNEL(" + st.topic_name + ":" + st.channel_name +
+              "): shutdown write failed, messages not stored");
+    self->quit(channel_exit::unstored);
+  });
 }
 
 /// Deleted (§11.5): everything dropped, the disk queue removed, clients

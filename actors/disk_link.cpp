@@ -46,6 +46,7 @@ void disk_link::start(caf::event_based_actor* self, action ready) {
 void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
                       write_done done) {
   if (ended_) {
+    end_failed_ = end_failed_ || !payloads.empty(); // dropped
     done(0, "exiting");
     return;
   }
@@ -65,6 +66,8 @@ void disk_link::write(caf::event_based_actor* self, std::vector<std::string> pay
     auto cb = std::move(it->second);
     waiting_.erase(it);
     writing_ -= n;
+    if (ended_ && (stored < n || !error.empty()))
+      end_failed_ = true; // too late to keep it in memory
     cb(stored, error);
     end_if_answered(); // a shutdown may wait for this answer
   };
@@ -199,6 +202,7 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
     pending_.push_back(
         pending_write{std::move(payloads), [](uint64_t, const std::string&) {}});
     after_close_ = std::move(then);
+    keep_after_close_ = keep_read;
     return;
   }
   ended_ = true;
@@ -234,8 +238,11 @@ void disk_link::shutdown(caf::event_based_actor* self, std::vector<std::string> 
 void disk_link::put_last(caf::event_based_actor* self, std::vector<std::string> batch,
                          std::vector<std::pair<uint64_t, write_done>> answers) {
   ++last_puts_;
-  auto answer = [this, answers = std::move(answers)](uint64_t stored,
-                                                     const std::string& error) {
+  auto size = static_cast<uint64_t>(batch.size());
+  auto answer = [this, size, answers = std::move(answers)](uint64_t stored,
+                                                           const std::string& error) {
+    if (stored < size || !error.empty())
+      end_failed_ = true;
     for (auto& [end, done] : answers)
       done(std::min(stored, end), stored >= end ? std::string{} : error);
     --last_puts_;
@@ -288,7 +295,7 @@ void disk_link::closed(caf::event_based_actor* self) {
   if (after_close_) { // a shutdown came meanwhile: it writes what waits
     auto then = std::move(after_close_);
     after_close_ = nullptr;
-    shutdown(self, {}, std::move(then));
+    shutdown(self, {}, std::move(then), keep_after_close_);
     return;
   }
   if (ended_)

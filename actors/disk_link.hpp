@@ -100,10 +100,15 @@ public:
   /// callback ran (after a retiring worker's close, if one is outstanding),
   /// after which the owner may quit. The records the owner received
   /// are released once that write succeeded (a read still on its way stays
-  /// on disk), unless `keep_read` (some are held by someone who may not have
-  /// stored them: read again at the next start instead).
+  /// on disk), unless `keep_read`: then only those it confirmed go (the
+  /// others are held by someone who may not have stored them: read again at
+  /// the next start instead).
   void shutdown(caf::event_based_actor* self, std::vector<std::string> payloads,
                 action then, bool keep_read = false);
+  /// After `shutdown`: whether every write answered since (the shutdown's
+  /// own included) stored all of its batch. False: some of what the owner
+  /// held is on no disk.
+  bool stored_at_end() const { return !end_failed_; }
   /// Closes the queue if it is empty and nothing is outstanding (the I/O
   /// actor keeps it open while its files cannot say what was confirmed).
   void retire_if_idle(caf::event_based_actor* self);
@@ -156,8 +161,10 @@ private:
   bool closing_ = false;           ///< a retiring worker is closing the files
   std::vector<pending_write> pending_; ///< writes waiting for that close
   action after_close_;                 ///< a shutdown waiting for that close
+  bool keep_after_close_ = false;      ///< its keep_read
   action after_end_;                   ///< a shutdown waiting for write answers
   uint64_t last_puts_ = 0;             ///< shutdown writes not yet answered
+  bool end_failed_ = false; ///< a write answered after the shutdown stored less than all
 };
 
 } // namespace nsq

@@ -39,8 +39,6 @@ public:
   std::vector<uint64_t> settle(uint64_t outstanding);
   /// Returns how many of the held queue's messages are disk records.
   size_t held_records() const { return held_.size(); }
-  /// Returns whether forwarded records are not yet taken by every channel.
-  bool awaiting() const { return !awaiting_.empty(); }
   /// Forgets everything (the topic was emptied).
   void clear();
 

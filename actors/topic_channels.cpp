@@ -78,6 +78,8 @@ void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
       if (!st.exiting) { // an ephemeral channel's last client left (§11.4)
         log_deleting_channel(st.topic_name, it->first);
         notify_lookupd(self, lookup_op::unregister, st.topic_name, it->first);
+      } else if (!stored_at_exit(st, it->second, dm.reason)) {
+        st.keep_forwarded = true;
       }
       st.channels.erase(it);
       if (was_persisted)
@@ -89,7 +91,8 @@ void on_channel_down(topic_actor* self, const caf::down_msg& dm) {
     self->quit(); // last channel of an ephemeral topic is gone (§11.4)
     return;
   }
-  pump(self); // the channel we waited for may be gone
+  persist_when_channels_ended(self); // shutting down: the last one we waited for?
+  pump(self);                        // the channel we waited for may be gone
 }
 
 caf::result<caf::actor> find_channel(topic_actor* self, const std::string& name) {
@@ -126,8 +129,10 @@ bool delete_channel(topic_actor* self, const std::string& name) {
   if (st.ephemeral && st.channels.empty()) {
     log_info("TOPIC(" + st.topic_name + "): deleting");
     self->quit();
-  } else
-    pump(self); // the deleted channel may have been the full one
+    return true;
+  }
+  persist_when_channels_ended(self); // shutting down: it was waited for
+  pump(self);                        // the deleted channel may have been the full one
   return true;
 }
 

@@ -66,6 +66,12 @@ void discover_channels(topic_actor* self, const caf::actor& coordinator);
 
 // topic_lifecycle.cpp
 void on_exit(topic_actor* self, const caf::exit_msg& em);
+/// Whether channel `ch`, ended with `reason` while the topic shuts down,
+/// stored what it held (the batches forwarded to it included).
+bool stored_at_exit(const topic_state& st, const channel_slot& ch,
+                    const caf::error& reason);
+/// Shutting down: once every channel ended, persists and quits.
+void persist_when_channels_ended(topic_actor* self);
 void purge(topic_actor* self);
 
 } // namespace nsq

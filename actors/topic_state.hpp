@@ -51,12 +51,17 @@ struct topic_state {
   disk_link disk;            ///< the topic's disk queue, behind `held`
   handoff_tracker handoff;   ///< disk records not yet taken by every channel
   bool exiting = false;      ///< shutting down or deleted: no metadata changes
+  /// Shutting down and every channel ended: the disk queue is being closed.
+  bool persisting = false;
+  /// A channel ended at shutdown without storing what it held: the records
+  /// of the batches forwarded to channels stay on disk (duplicates, not loss).
+  bool keep_forwarded = false;
 
   publish_credit credit; ///< messages promised to publishing sessions
   /// An exit arrived while sessions held credit: it waits until each gave
   /// its credit back (or ended), so messages sent on credit are persisted.
   bool exit_held = false;
-  caf::error exit_reason; ///< of the held exit
+  caf::error exit_reason; ///< of the held exit, or of the shutdown under way
 
   static inline const char* name = "topic";
 };

@@ -7,6 +7,7 @@
 #include "actors/channel.hpp"
 #include "actors/channel_state.hpp"
 #include "actors/disk_worker.hpp"
+#include "actors/http_api.hpp"
 #include "actors/topic.hpp"
 #include "actors/topic_state.hpp"
 #include "storage/disk_queue.hpp"
@@ -17,6 +18,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -78,7 +80,83 @@ struct pool_fixture : temp_dir, delivery_fixture {
   std::vector<std::string> bodies_of(const std::string& name) {
     return queue_bodies(path, name);
   }
+
+  /// Runs every runnable actor but `held`, whose mailbox waits.
+  void run_all_but(const caf::actor& held) {
+    auto* job =
+        dynamic_cast<caf::resumable*>(caf::actor_cast<caf::abstract_actor*>(held));
+    auto& jobs = sched.jobs;
+    for (;;) {
+      auto it = std::find_if(jobs.begin(), jobs.end(),
+                             [job](caf::resumable* j) { return j != job; });
+      if (it == jobs.end())
+        return;
+      std::rotate(jobs.begin(), it, std::next(it));
+      sched.run_once();
+    }
+  }
+
+  /// Retires `topic`'s idle queue (its close sent, not yet answered) after a
+  /// first message "a" passed through it to channel "c".
+  void retire_topic_queue(const caf::actor& topic) {
+    auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
+    REQUIRE(ch);
+    auto& ts = state_of<topic_state>(topic);
+    publish_until_writing(topic, "a");
+    while (ts.disk.io_actor() && sched.try_run_once()) {
+    }
+    REQUIRE_FALSE(ts.disk.io_actor());
+    CHECK(reply_now() == "");
+  }
+
+  /// Publishes `bodies` as one PUB/MPUB that waits for the retiring close.
+  void publish_behind_close(const caf::actor& topic, std::vector<std::string> bodies) {
+    auto& ts = state_of<topic_state>(topic);
+    auto before = ts.disk.outstanding_writes();
+    client->send(topic, publish_atom::value, std::move(bodies), caf::timespan{0});
+    sched.prioritize(topic);
+    sched.run_once();
+    REQUIRE(ts.disk.outstanding_writes() == before + 1);
+  }
+
+  /// With either kind of I/O actor: `batches` (one PUB/MPUB each) wait for
+  /// the topic queue's retiring close when the shutdown comes; each is
+  /// answered OK once, and the queue then holds `expected`.
+  void shutdown_behind_close(const std::vector<std::vector<std::string>>& batches,
+                             const std::vector<std::string>& expected) {
+    config->mem_queue_size = 0;
+    for (bool pooled : {false, true}) {
+      auto topic =
+          spawn_topic(sys, "t", config, context(pooled), storage::topic_metadata{});
+      sched.run();
+      // "a" passes the topic's disk to the channel's; the topic's queue is
+      // then empty and idle, and it retires: the close is sent, not answered.
+      retire_topic_queue(topic);
+      for (auto& bodies : batches)
+        publish_behind_close(topic, bodies);
+      caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+      sched.prioritize(topic);
+      sched.run_once(); // the exit, still before the close was answered
+      CHECK(reply_now() == "<none>");
+      sched.run();
+      for (size_t i = 0; i < batches.size(); ++i)
+        CHECK(reply_now() == "");
+      CHECK(reply_now() == "<none>");
+      CHECK_FALSE(is_alive(topic));
+      CHECK(bodies_of("t") == expected);
+      std::filesystem::remove_all(path);
+      std::filesystem::create_directory(path);
+    }
+  }
 };
+
+/// A broker that only knows `topic` (and hears the disk health reports).
+caf::behavior topic_broker(caf::event_based_actor*, caf::actor topic) {
+  return {
+      [topic](get_topic_atom, const std::string&) { return topic; },
+      [](health_atom, const std::string&) {},
+  };
+}
 
 } // namespace
 
@@ -132,38 +210,8 @@ TEST_CASE_METHOD(pool_fixture,
                  "a PUB waiting for a retiring queue's close when the shutdown comes is "
                  "answered by the shutdown's write",
                  "[disk_pool][shutdown]") {
-  config->mem_queue_size = 0;
-  for (bool pooled : {false, true}) {
-    auto topic =
-        spawn_topic(sys, "t", config, context(pooled), storage::topic_metadata{});
-    sched.run();
-    auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
-    REQUIRE(ch);
-    auto& ts = state_of<topic_state>(topic);
-    // "a" passes the topic's disk to the channel's; the topic's queue is then
-    // empty and idle, and it retires: the close is sent, not yet answered.
-    publish_until_writing(topic, "a");
-    while (ts.disk.io_actor() && sched.try_run_once()) {
-    }
-    REQUIRE_FALSE(ts.disk.io_actor());
-    CHECK(reply_now() == "");
-    client->send(topic, publish_atom::value, std::vector<std::string>{"b"},
-                 caf::timespan{0});
-    sched.prioritize(topic);
-    sched.run_once(); // "b" waits for the close
-    REQUIRE(ts.disk.outstanding_writes() == 1);
-    caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
-    sched.prioritize(topic);
-    sched.run_once(); // the exit, still before the close was answered
-    CHECK(reply_now() == "<none>");
-    sched.run();
-    CHECK(reply_now() == ""); // stored by the shutdown's write: OK, not "exiting"
-    CHECK(reply_now() == "<none>");
-    CHECK_FALSE(is_alive(topic));
-    CHECK(bodies_of("t") == std::vector<std::string>{"b"});
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directory(path);
-  }
+  // Stored by the shutdown's write: OK, not "exiting".
+  shutdown_behind_close({{"b"}}, {"b"});
 }
 
 TEST_CASE_METHOD(pool_fixture,
@@ -247,4 +295,83 @@ TEST_CASE_METHOD(pool_fixture,
   sched.run();
   CHECK(log.delivered.size() == 10);
   CHECK(cs.disk.depth() == 0);
+}
+
+TEST_CASE_METHOD(
+    pool_fixture,
+    "writes waiting for a retiring queue's close are stored in publish order "
+    "at shutdown",
+    "[disk_pool][shutdown]") {
+  shutdown_behind_close({{"b1", "b2"}, {"c"}, {"d1", "d2"}},
+                        {"b1", "b2", "c", "d1", "d2"});
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a channel created on a topic that is shutting down stops with it",
+                 "[disk_pool][shutdown]") {
+  config->mem_queue_size = 0;
+  auto topic = spawn_topic(sys, "t", config, context(false), storage::topic_metadata{});
+  sched.run();
+  publish_until_writing(topic, "a"); // the topic's exit waits for this write
+  caf::anon_send_exit(topic, caf::exit_reason::user_shutdown);
+  sched.prioritize(topic);
+  sched.run_once();
+  REQUIRE(state_of<topic_state>(topic).exiting);
+  REQUIRE(is_alive(topic));
+  client->send(topic, get_channel_atom::value, std::string{"c"});
+  sched.prioritize(topic);
+  sched.run_once(); // SUB or /channel/create reaches the exiting topic
+  caf::actor ch;
+  client->receive([&](caf::actor& a) { ch = a; }, [](caf::error&) {},
+                  caf::after(0s) >> [] {});
+  REQUIRE(ch);
+  to_stop.push_back(ch);
+  sched.run();
+  CHECK(reply_now() == ""); // "a" stored
+  CHECK_FALSE(is_alive(topic));
+  CHECK_FALSE(is_alive(ch));
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "HTTP /pub waiting more than 10 s for its disk write is answered by the "
+                 "write's outcome",
+                 "[disk_pool][http]") {
+  config->mem_queue_size = 0;
+  auto ctx = context(true);
+  auto io = ctx->pool->actors.at(0);
+  auto topic = spawn_topic(sys, "t", config, ctx, storage::topic_metadata{});
+  to_stop.push_back(topic);
+  auto broker = sys.spawn(topic_broker, topic);
+  to_stop.push_back(broker);
+  sched.run();
+  auto http = std::make_shared<http_context>();
+  http->broker = broker;
+  http->cfg = config;
+  http_call call;
+  call.target = endpoint::pub;
+  call.method = "POST";
+  call.query = "topic=t";
+  call.body = "a";
+  std::vector<http_response> answers;
+  handle_http(sys, http, call, [&](http_response r) { answers.push_back(std::move(r)); });
+  run_all_but(io); // the write waits in the I/O actor's mailbox
+  REQUIRE(state_of<topic_state>(topic).disk.writing() == 1);
+  sched.advance_time(11s);
+  run_all_but(io);
+  CHECK(answers.empty()); // no 503 while the write may still complete
+  SECTION("stored: 200 OK") {
+    sched.run();
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 200);
+    CHECK(answers[0].body == "OK");
+    CHECK(bodies_of("t") == std::vector<std::string>{"a"});
+  }
+  SECTION("failed: the disk error") {
+    std::filesystem::remove_all(path); // the queue's files cannot be created
+    sched.run();
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].status == 503);
+    CHECK(answers[0].body == R"({"message":"EXITING"})");
+    std::filesystem::create_directory(path);
+  }
 }
