@@ -17,22 +17,31 @@ cluster_node() {
   CLUSTER_ADDRS+=("$ADDR")
 }
 
-# cluster_start: A, then B and C joining A; waits (bounded) until C sees both.
+# cluster_start: A, then B and C joining A (each its own --node-id, as a
+# deployment gives: the default is derived from flags that are all :0 here);
+# waits (bounded) until C sees both.
 cluster_start() {
   local a_cluster="" log
   CLUSTER_PIDS=() CLUSTER_ADDRS=()
-  cluster_node --cluster-address=127.0.0.1:0
+  cluster_node --cluster-address=127.0.0.1:0 --node-id=1
   a_cluster=$(grep -o 'CLUSTER: listening on 127.0.0.1:[0-9]*' "$DATA/nsqd.log" | head -1 |
     sed 's/.*on //')
   [[ -n $a_cluster ]] || die "cluster: node A did not publish its cluster address"
-  cluster_node --cluster-address=127.0.0.1:0 --cluster-peer="$a_cluster"
-  cluster_node --cluster-address=127.0.0.1:0 --cluster-peer="$a_cluster"
+  cluster_node --cluster-address=127.0.0.1:0 --cluster-peer="$a_cluster" --node-id=2
+  cluster_node --cluster-address=127.0.0.1:0 --cluster-peer="$a_cluster" --node-id=3
   log=$DATA/nsqd.log
   for _ in $(seq 1 300); do # at most 30 s
     (($(grep -c -- '-> alive' "$log") >= 2)) && return 0
     sleep 0.1
   done
   die "cluster: node C did not see A and B alive"
+}
+
+# plain_start: A and B as two ordinary brokers (no cluster): the baseline.
+plain_start() {
+  CLUSTER_PIDS=() CLUSTER_ADDRS=()
+  cluster_node
+  cluster_node
 }
 
 cluster_stop() {
@@ -60,8 +69,9 @@ cluster_fill() {
 sc_cluster() {
   [[ $WHO == ours ]] || return 0
   local half=$((CLUSTER_N / 2)) rpid ok=1
-  # Directly: one reader on A and one on B at once; their rates add up.
-  cluster_start
+  # Directly: A and B without a cluster, one reader on each at once (in a
+  # cluster each would take the other's messages too); their rates add up.
+  plain_start
   if cluster_fill "$half"; then
     at 0 "$WORK/ra.log" reader "$FIXED" --messages="$half" --topic=t --channel=c --rdy=2500 &
     rpid=$!
@@ -101,9 +111,10 @@ sc_cluster() {
 
 # cluster_latency <reader node> <key>: e2e latency at 1,000 msg/s of 100 B
 # messages published on A, read on the given node (RDY 2500 split by C).
+# Read on A, the cluster is off (A's own reader, no remote channels).
 cluster_latency() {
   local node=$1 key=$2 rpid
-  cluster_start
+  if ((node == 0)); then plain_start; else cluster_start; fi
   at "$node" "$WORK/r.log" reader --runfor=$((RUNFOR + 1))s --topic=lat --channel=c \
     --connections=1 --size=100 --output-buffer-size=-1 &
   rpid=$!
@@ -124,15 +135,15 @@ define_cluster_rows() {
   local k=$((CLUSTER_N / 1000))k
   def cluster cluster.via rate "cluster: consume $k × 200 B published on A and B, through C (RDY 2500)" \
     "—" "" "3 nodes; caf-nsq-bench writer to A and to B; caf-nsq-bench reader --messages=$CLUSTER_N on C"
-  def cluster cluster.direct rate "… the same consumed directly from A and B (a reader on each)" "—" "" \
+  def cluster cluster.direct rate "… the same consumed directly from A and B without a cluster (a reader on each)" "—" "" \
     "caf-nsq-bench reader --messages=$((CLUSTER_N / 2)) on A and on B at once (rates added)"
   def cluster cluster.ratio pct "… through C as a share of direct (each run against the direct run before it)" \
     "—" ">=70" "cluster.via / cluster.direct"
   local key what
   for key in direct via; do
-    what="read on A"
+    what="read on A (no cluster)"
     [[ $key == via ]] && what="read on C (one hop)"
-    def cluster "cluster.lat.$key.p50" us "cluster e2e latency p50, 1k msg/s published on A, $what" "—" "" \
+    def cluster "cluster.lat.$key.p50" us "e2e latency p50, 1k msg/s published on A, $what" "—" "" \
       "caf-nsq-bench reader --output-buffer-size=-1 & caf-nsq-bench $W --rate=1000 --batch-size=1 --timestamps"
     def cluster "cluster.lat.$key.p99" us "… p99" "—" "" "the same run"
   done
