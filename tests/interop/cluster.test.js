@@ -7,57 +7,11 @@
 // B's arrive (B runs --mem-queue-size=0 --sync-every=1).
 const {test} = require('node:test')
 const assert = require('node:assert')
-const net = require('node:net')
 const nsq = require('nsqjs')
 const h = require('./lib/nsqd')
+const {freePort, startNode, waitForAlive, publishAll} = require('./lib/cluster')
 
 const PER_NODE = 15000
-const BATCH = 500 // messages per MPUB
-
-/** Returns a loopback port that was free a moment ago. */
-async function freePort() {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/** Starts a cluster node on `clusterPort`, joining `peerPort` if given. */
-function startNode(clusterPort, peerPort, extraFlags = [], options = {}) {
-  const flags = [`--cluster-address=127.0.0.1:${clusterPort}`, ...extraFlags]
-  if (peerPort) flags.push(`--cluster-peer=127.0.0.1:${peerPort}`)
-  return h.startNsqd(flags, options)
-}
-
-/** GET /cluster of `node`, parsed. */
-async function clusterView(node) {
-  const r = await h.httpRequest(node, 'GET', '/cluster')
-  assert.strictEqual(r.status, 200, r.text)
-  return JSON.parse(r.text)
-}
-
-/** Waits until `node` sees `n` members alive (itself excluded). */
-async function waitForAlive(node, n, ms = 30000) {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const view = await clusterView(node)
-    const alive = (view.members || []).filter((m) => m.state === 'alive').length
-    if (alive >= n) return
-    if (Date.now() > deadline) throw new Error(`cluster not formed: ${JSON.stringify(view)}`)
-    await h.sleep(50)
-  }
-}
-
-/** Publishes `bodies` to `topic` on `node` in MPUB batches. */
-async function publishAll(node, topic, bodies) {
-  const writer = await h.connectWriter(node)
-  try {
-    for (let i = 0; i < bodies.length; i += BATCH) await h.publish(writer, topic, bodies.slice(i, i + BATCH))
-  } finally {
-    writer.close()
-  }
-}
 
 /**
  * A Reader on `node` that counts every body it gets and finishes it;
