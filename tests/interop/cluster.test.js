@@ -99,6 +99,11 @@ test('B is SIGKILLed mid-stream: A goes on; after its restart the rest of B arri
     await h.waitUntil(() => received(r.counts, fromA) === PER_NODE, 60000, `all of A on C without B`)
     b = await startNode(pb, pa, durable, {dataPath: bData})
     await h.waitUntil(() => received(r.counts, fromB) === PER_NODE, 60000, 'the rest of B after its restart')
+    // C's session attached to the new B without a reconnect: B lists it as
+    // its channel's consumer, with the Reader's address.
+    const [onC] = (await h.channelStats(c, topic, 'ch')).clients
+    const onB = await h.waitForChannel(b, topic, 'ch', (ch) => ch && ch.clients.length === 1, 5000)
+    assert.strictEqual(onB.clients[0].remote_address, onC.remote_address)
     await h.sleep(500)
     assert.deepStrictEqual(duplicated(r.counts, fromA), [], 'A: no duplicates')
     // Only B's messages in flight at the kill may come twice: delivered just
