@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <utility>
 
 // /stats: the broker lists topics and producers, each topic its channels,
 // each channel its consumers; every actor answers for itself, so gathering
@@ -27,6 +29,8 @@ struct gathering {
   std::vector<std::vector<bool>> wanted;                          ///< [topic][channel]
   size_t pending = 0;
   std::function<void(stats_report)> done;
+  /// Remote consumers asked (a session on another member) → "answered" flags.
+  std::multimap<caf::actor_addr, std::shared_ptr<bool>> remote_asks;
 };
 
 using gathering_ptr = std::shared_ptr<gathering>;
@@ -67,16 +71,43 @@ void finish_one(caf::event_based_actor* self, const gathering_ptr& g) {
     complete(self, g);
 }
 
+/// Asks a consumer for its stats. A remote one (a session on another member)
+/// may be on a node that froze or died with the request on the wire: CAF 0.17
+/// then answers only by the timeout (10 s), so its proxy is monitored and its
+/// down (after --cluster-timeout) ends the wait; whichever comes first counts.
 void ask_client(caf::event_based_actor* self, const gathering_ptr& g,
                 const caf::actor& who, std::vector<client_stats>* into) {
   ++g->pending;
+  auto answered = std::make_shared<bool>(false);
+  if (who.node() != self->node()) {
+    g->remote_asks.emplace(who.address(), answered);
+    self->monitor(who);
+  }
   self->request(who, http_ask_timeout, stats_atom::value)
       .then(
           [=](client_stats& cs) {
+            if (std::exchange(*answered, true))
+              return;
             into->push_back(std::move(cs));
             finish_one(self, g);
           },
-          [=](caf::error&) { finish_one(self, g); }); // gone meanwhile
+          [=](caf::error&) { // gone meanwhile
+            if (!std::exchange(*answered, true))
+              finish_one(self, g);
+          });
+}
+
+/// A remote consumer's node is gone: its unanswered asks count as done.
+void on_client_down(caf::event_based_actor* self, const gathering_ptr& g,
+                    const caf::down_msg& dm) {
+  auto [first, last] = g->remote_asks.equal_range(dm.source);
+  std::vector<std::shared_ptr<bool>> flags;
+  for (auto it = first; it != last; ++it)
+    flags.push_back(it->second);
+  g->remote_asks.erase(first, last);
+  for (auto& answered : flags)
+    if (!std::exchange(*answered, true))
+      finish_one(self, g);
 }
 
 void ask_channel(caf::event_based_actor* self, const gathering_ptr& g, size_t i, size_t j,
@@ -184,6 +215,7 @@ void gather_stats(caf::actor_system& sys, std::shared_ptr<const http_context> ct
   sys.spawn(
       [g](caf::event_based_actor* self, caf::actor broker) -> caf::behavior {
         g->pending = 1;
+        self->set_down_handler([=](caf::down_msg& dm) { on_client_down(self, g, dm); });
         self->request(broker, http_ask_timeout, stats_atom::value)
             .then(
                 [=](std::string& health, std::vector<std::string>& names,
