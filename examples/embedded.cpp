@@ -10,6 +10,7 @@
 //                    --cluster-peer=H:P --linger=S]
 
 #include "actors/cluster_messages.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/embedded_broker.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/messages.hpp"
@@ -46,7 +47,8 @@ caf::behavior audit_consumer(caf::event_based_actor* self, caf::actor channel,
       });
   auto seen = std::make_shared<int>(0);
   return {
-      [=](nsq::deliver_atom, const std::vector<nsq::delivery>& batch) {
+      [=](nsq::deliver_atom, const nsq::delivery_batch& delivered) {
+        auto& batch = delivered.items;
         std::vector<nsq::message_id> ids;
         int64_t bytes = 0;
         for (auto& d : batch) {

@@ -4,6 +4,7 @@
 // consumer that plays the session's part, a fake topic that records drained
 // credits, and access to actor states for the counters.
 
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
@@ -49,9 +50,9 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
       },
       [=](touch_atom a, message_id& id) { self->send(channel, a, id); },
       [=](unsubscribe_atom a) { self->send(channel, a); },
-      [=](deliver_atom, std::vector<delivery>& batch) {
-        log->batches.push_back(batch.size());
-        for (auto& d : batch)
+      [=](deliver_atom, delivery_batch& batch) {
+        log->batches.push_back(batch.items.size());
+        for (auto& d : batch.items)
           log->delivered.push_back(std::move(d));
       },
       [=](op_failed_atom, client_error& err) { log->errors.push_back(std::move(err)); },
