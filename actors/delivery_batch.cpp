@@ -2,7 +2,6 @@
 
 #include <caf/sec.hpp>
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -14,8 +13,6 @@ namespace {
 constexpr size_t count_size = 4;
 /// attempts + ID + timestamp + body length: a record without its body.
 constexpr size_t record_head = 2 + 16 + 8 + 4;
-/// load_blob reads at most this much per apply_raw (and grows by it).
-constexpr size_t load_chunk = size_t{1} << 20;
 
 template <class T> void put_le(std::vector<char>& out, T v) {
   auto u = static_cast<std::make_unsigned_t<T>>(v);
@@ -94,28 +91,6 @@ caf::error unpack_deliveries(const char* blob, size_t size, std::vector<delivery
     return malformed("trailing bytes");
   }
   return caf::none;
-}
-
-caf::error save_blob(caf::serializer& f, std::vector<char>& blob) {
-  auto n = blob.size();
-  return caf::error::eval([&] { return f.begin_sequence(n); },
-                          [&] { return n > 0 ? f.apply_raw(n, blob.data()) : caf::none; },
-                          [&] { return f.end_sequence(); });
-}
-
-caf::error load_blob(caf::deserializer& f, std::vector<char>& blob) {
-  size_t n = 0;
-  if (auto err = f.begin_sequence(n))
-    return err;
-  blob.clear();
-  while (blob.size() < n) {
-    auto at = blob.size();
-    auto step = std::min(load_chunk, n - at);
-    blob.resize(at + step);
-    if (auto err = f.apply_raw(step, blob.data() + at))
-      return err;
-  }
-  return f.end_sequence();
 }
 
 } // namespace nsq

@@ -4,10 +4,11 @@
 // one consumer. Locally it is just the vector (moved into the message, never
 // copied or serialized). Across the middleman CAF 0.17 would serialize every
 // field of every message through virtual calls that each return a
-// caf::error; instead the batch crosses as one byte blob (one begin_sequence
-// and one apply_raw), packed and unpacked here.
+// caf::error; instead the batch crosses as one byte blob (wire_blob.hpp),
+// packed and unpacked here.
 
 #include "actors/messages.hpp"
+#include "actors/wire_blob.hpp"
 
 #include <caf/deserializer.hpp>
 #include <caf/error.hpp>
@@ -33,20 +34,13 @@ std::vector<char> pack_deliveries(const std::vector<delivery>& items);
 /// blob is malformed. Allocates no more than the blob's size justifies.
 caf::error unpack_deliveries(const char* blob, size_t size, std::vector<delivery>& out);
 
-/// Writes `blob` as one sequence of raw bytes.
-caf::error save_blob(caf::serializer& f, std::vector<char>& blob);
-
-/// Reads what save_blob wrote, growing `blob` only as bytes actually arrive
-/// (a huge length from the wire fails at the end of the input instead of
-/// allocating it up front).
-caf::error load_blob(caf::deserializer& f, std::vector<char>& blob);
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_batch& x) {
   if constexpr (std::is_base_of<caf::serializer, Inspector>::value) {
     auto blob = pack_deliveries(x.items);
     return save_blob(f, blob);
   } else if constexpr (std::is_base_of<caf::deserializer, Inspector>::value) {
+    x.items.clear(); // empty, whatever fails below
     std::vector<char> blob;
     if (auto err = load_blob(f, blob))
       return err;

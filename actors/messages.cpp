@@ -2,6 +2,7 @@
 
 #include "actors/cluster_messages.hpp"
 #include "actors/delivery_batch.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/lookupd_messages.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -20,7 +21,8 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<command>("nsq_command");
   cfg.add_message_type<std::vector<command>>("nsq_command_batch");
   cfg.add_message_type<message_id>("nsq_message_id");
-  cfg.add_message_type<std::vector<message_id>>("nsq_message_id_batch");
+  cfg.add_message_type<std::vector<message_id>>("nsq_message_id_batch"); // released
+  cfg.add_message_type<id_batch>("nsq_id_batch");                        // FIN: one blob
   // Stats answers (actors/admin_messages.hpp).
   cfg.add_message_type<client_stats>("nsq_client_stats");
   cfg.add_message_type<channel_stats>("nsq_channel_stats");

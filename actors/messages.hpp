@@ -129,7 +129,7 @@ using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 /// (ready_atom, int64_t count): the consumer's RDY window.
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
-/// (finish_atom, std::vector<message_id>): FIN, batched per read.
+/// (finish_atom, id_batch): FIN, batched per read (id_batch.hpp).
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 /// (requeue_atom, message_id, caf::timespan delay): REQ (delay already clamped).
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;

@@ -13,6 +13,7 @@
 #include "actors/delivery_batch.hpp"
 #include "actors/embedded_broker.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/messages.hpp"
 
 #include <caf/all.hpp>
@@ -57,7 +58,7 @@ caf::behavior audit_consumer(caf::event_based_actor* self, caf::actor channel,
           ids.push_back(msg.id);
           bytes += nsq::delivery_cost(msg);
         }
-        self->send(channel, nsq::finish_atom::value, std::move(ids));
+        self->send(channel, nsq::finish_atom::value, nsq::id_batch{std::move(ids)});
         self->send(channel, nsq::credit_atom::value, bytes); // "written": room again
         *seen += static_cast<int>(batch.size());
         if (*seen == expected) {

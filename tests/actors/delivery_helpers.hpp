@@ -6,6 +6,7 @@
 
 #include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
 #include "tests/actors/fixture.hpp"
@@ -42,9 +43,7 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
       },
       [=](ready_atom a, int64_t n) { self->send(channel, a, n); },
       [=](credit_atom a, int64_t n) { self->send(channel, a, n); },
-      [=](finish_atom a, std::vector<message_id>& ids) {
-        self->send(channel, a, std::move(ids));
-      },
+      [=](finish_atom a, id_batch& ids) { self->send(channel, a, std::move(ids)); },
       [=](requeue_atom a, message_id& id, caf::timespan d) {
         self->send(channel, a, id, d);
       },

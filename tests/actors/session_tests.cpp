@@ -6,6 +6,7 @@
 #include "actors/cluster_messages.hpp"
 #include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/publish_credit.hpp"
 #include "actors/session.hpp"
 #include "fixture.hpp"
@@ -56,9 +57,9 @@ caf::behavior fake_channel(fake_actor* self, fake_world* w) {
       },
       [=](ready_atom, int64_t n) { w->events.push_back("ready " + std::to_string(n)); },
       [=](credit_atom, int64_t n) { w->events.push_back("credit " + std::to_string(n)); },
-      [=](finish_atom, const std::vector<message_id>& ids) {
+      [=](finish_atom, const id_batch& batch) {
         std::string e = "finish";
-        for (auto& id : ids)
+        for (auto& id : batch.ids)
           e += " " + to_string(id);
         w->events.push_back(e);
       },

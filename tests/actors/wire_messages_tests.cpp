@@ -6,6 +6,7 @@
 #include "actors/cluster_messages.hpp"
 #include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/messages.hpp"
 #include "fixture.hpp"
 
@@ -85,9 +86,13 @@ TEST_CASE_METHOD(wire_fixture, "channel and session messages survive serializati
   CHECK(data_of(got[0].msg).timestamp == 1234567);
   CHECK(got[0].attempts == 3);
 
-  out = round_trip(caf::make_message(finish_atom::value,
-                                     std::vector<message_id>{id_of('b'), id_of('c')}));
-  CHECK(out.get_as<std::vector<message_id>>(1).back() == id_of('c'));
+  out = round_trip(
+      caf::make_message(finish_atom::value, id_batch{{id_of('b'), id_of('c')}}));
+  CHECK(out.get_as<id_batch>(1).ids == std::vector<message_id>{id_of('b'), id_of('c')});
+  round_trip(caf::make_message(finish_atom::value, id_batch{}));
+  out = round_trip(
+      caf::make_message(released_atom::value, std::vector<message_id>{id_of('f')}));
+  CHECK(out.get_as<std::vector<message_id>>(1).back() == id_of('f'));
 
   consumer_info info;
   info.client_id = "c1";
@@ -188,5 +193,31 @@ TEST_CASE_METHOD(wire_fixture, "a malformed delivery batch is rejected", "[wire]
   SECTION("the blob itself is well formed") {
     CHECK_FALSE(load(sys, framed(sys, blob.size(), blob), got));
     CHECK(got.items.size() == 2);
+  }
+}
+
+TEST_CASE_METHOD(wire_fixture, "a FIN batch crosses the wire as 16 bytes an ID",
+                 "[wire]") {
+  id_batch batch;
+  for (int i = 0; i < 1000; ++i)
+    batch.ids.push_back(id_of(static_cast<char>(i)));
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink(batch));
+  CHECK(buf.size() <= 16 * batch.ids.size() + 8);
+  id_batch got;
+  caf::binary_deserializer source{sys, buf};
+  REQUIRE_FALSE(source(got));
+  CHECK(got.ids == batch.ids);
+  SECTION("a blob that is not whole IDs") {
+    auto buf17 = framed(sys, 17, std::vector<char>(17, 'x'));
+    caf::binary_deserializer bad{sys, buf17};
+    CHECK(bad(got));
+    CHECK(got.ids.empty());
+  }
+  SECTION("a sequence length far beyond the input") {
+    auto huge = framed(sys, 0xFFFFFFF0u, std::vector<char>(32, 'x'));
+    caf::binary_deserializer bad{sys, huge};
+    CHECK(bad(got));
   }
 }
