@@ -1,4 +1,5 @@
 #include "actors/channel.hpp"
+#include "actors/id_batch.hpp"
 
 #include "actors/channel_internal.hpp"
 #include "actors/flow_control.hpp"
@@ -76,7 +77,7 @@ caf::behavior channel_behavior(channel_actor* self, caf::actor topic,
       },
       [=](enqueue_atom, const std::vector<message_ref>& batch, caf::timespan defer,
           const std::vector<uint64_t>& origins) { enqueue(self, batch, defer, origins); },
-      [=](finish_atom, const std::vector<message_id>& ids) { finish(self, ids); },
+      [=](finish_atom, const id_batch& batch) { finish(self, batch.ids); },
       [=](requeue_atom, const message_id& id, caf::timespan delay) {
         requeue(self, id, delay);
       },

@@ -3,6 +3,7 @@
 // deadlines.
 
 #include "actors/channel_internal.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
 
 #include <caf/all.hpp>
@@ -61,7 +62,7 @@ void serve(channel_actor* self, const caf::actor_addr& key, consumer& c, time_po
       break;
   }
   if (!batch.empty())
-    self->send(c.handle, deliver_atom::value, std::move(batch));
+    self->send(c.handle, deliver_atom::value, delivery_batch{std::move(batch)});
 }
 
 /// Serves every ready consumer once, starting one further each round (fairness).

@@ -129,7 +129,7 @@ using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
 /// (ready_atom, int64_t count): the consumer's RDY window.
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
-/// (finish_atom, std::vector<message_id>): FIN, batched per read.
+/// (finish_atom, id_batch): FIN, batched per read (id_batch.hpp).
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 /// (requeue_atom, message_id, caf::timespan delay): REQ (delay already clamped).
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
@@ -138,7 +138,7 @@ using touch_atom = caf::atom_constant<caf::atom("touch")>;
 /// (unsubscribe_atom): the session is leaving; its in-flight messages are
 /// requeued at once (nsqd waits for their timeout; we do better).
 using unsubscribe_atom = caf::atom_constant<caf::atom("unsub")>;
-/// (deliver_atom, std::vector<delivery>): up to the consumer's free RDY.
+/// (deliver_atom, delivery_batch): up to the consumer's free RDY (delivery_batch.hpp).
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (op_failed_atom, client_error): a non-fatal FIN/REQ/TOUCH failure to
 /// report to the client (E_FIN_FAILED ... failed ID not in flight).

@@ -1,6 +1,7 @@
 #include "actors/session.hpp"
 
 #include "actors/cluster_messages.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
@@ -74,7 +75,7 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
           finish(self);
       },
       [=](tls_up_atom, tls_details& tls) { self->state.tls_info = std::move(tls); },
-      [=](deliver_atom, const std::vector<delivery>& batch) { deliver(self, batch); },
+      [=](deliver_atom, const delivery_batch& batch) { deliver(self, batch.items); },
       [=](op_failed_atom, const client_error& err) { on_op_failed(self, err); },
       [=](flush_atom) {
         self->state.flush_scheduled = false;

@@ -1,3 +1,4 @@
+#include "actors/id_batch.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
 #include "protocol/commands.hpp"
@@ -288,7 +289,7 @@ void send_pending_fins(session_actor* self) {
         continue;
       std::vector<message_id> ids;
       ids.swap(c.fins);
-      self->send(c.handle, finish_atom::value, std::move(ids));
+      self->send(c.handle, finish_atom::value, id_batch{std::move(ids)});
     }
   }
   if (st.pending_fins.empty())
@@ -296,7 +297,7 @@ void send_pending_fins(session_actor* self) {
   std::vector<message_id> ids;
   ids.swap(st.pending_fins);
   if (!st.channels.empty())
-    self->send(st.channels.local(), finish_atom::value, std::move(ids));
+    self->send(st.channels.local(), finish_atom::value, id_batch{std::move(ids)});
 }
 
 void on_op_failed(session_actor* self, const client_error& err) {

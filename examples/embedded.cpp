@@ -10,8 +10,10 @@
 //                    --cluster-peer=H:P --linger=S]
 
 #include "actors/cluster_messages.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/embedded_broker.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/messages.hpp"
 
 #include <caf/all.hpp>
@@ -46,7 +48,8 @@ caf::behavior audit_consumer(caf::event_based_actor* self, caf::actor channel,
       });
   auto seen = std::make_shared<int>(0);
   return {
-      [=](nsq::deliver_atom, const std::vector<nsq::delivery>& batch) {
+      [=](nsq::deliver_atom, const nsq::delivery_batch& delivered) {
+        auto& batch = delivered.items;
         std::vector<nsq::message_id> ids;
         int64_t bytes = 0;
         for (auto& d : batch) {
@@ -55,7 +58,7 @@ caf::behavior audit_consumer(caf::event_based_actor* self, caf::actor channel,
           ids.push_back(msg.id);
           bytes += nsq::delivery_cost(msg);
         }
-        self->send(channel, nsq::finish_atom::value, std::move(ids));
+        self->send(channel, nsq::finish_atom::value, nsq::id_batch{std::move(ids)});
         self->send(channel, nsq::credit_atom::value, bytes); // "written": room again
         *seen += static_cast<int>(batch.size());
         if (*seen == expected) {

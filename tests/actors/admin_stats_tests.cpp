@@ -74,7 +74,8 @@ TEST_CASE_METHOD(admin_fixture, "channel stats count messages, REQ and timeouts"
   send(c, caf::make_message(ready_atom::value, int64_t{2}));
   enqueue(1, 3);
   REQUIRE(log.delivered.size() == 2);
-  send(c, caf::make_message(finish_atom::value, std::vector<message_id>{log.id(0)}));
+  send(c, caf::make_message(finish_atom::value,
+                            id_batch{std::vector<message_id>{log.id(0)}}));
   REQUIRE(log.delivered.size() == 3);
   send(c, caf::make_message(requeue_atom::value, log.id(1), caf::timespan{60s}));
   advance(1001ms); // the third times out and is delivered again
@@ -119,7 +120,8 @@ TEST_CASE_METHOD(admin_fixture,
   CHECK(s.in_flight_count == 0);
   CHECK(s.deferred_count == 0);
   CHECK(drained == 3); // every topic message left the memory queue
-  send(c, caf::make_message(finish_atom::value, std::vector<message_id>{log.id(0)}));
+  send(c, caf::make_message(finish_atom::value,
+                            id_batch{std::vector<message_id>{log.id(0)}}));
   REQUIRE(log.errors.size() == 1); // the FIN's ID is gone
   enqueue(20, 1);
   CHECK(log.delivered.size() == 2); // the consumer's in-flight was reset

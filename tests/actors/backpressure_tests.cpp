@@ -61,7 +61,7 @@ TEST_CASE_METHOD(credit_fixture,
   CHECK(state().in_flight.size() == 4);
   // FINs free its RDY window but not its socket: still nothing.
   send(c, caf::make_message(finish_atom::value,
-                            std::vector<message_id>{log.id(0), log.id(1)}));
+                            id_batch{std::vector<message_id>{log.id(0), log.id(1)}}));
   CHECK(log.delivered.size() == 4);
   CHECK(state().in_flight.size() == 2);
   // Its session wrote two messages' worth: two more.

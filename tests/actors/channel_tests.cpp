@@ -73,7 +73,7 @@ TEST_CASE_METHOD(channel_fixture,
   CHECK(log.delivered[0].attempts == 1);
   CHECK(state().queue.size() == 1);
   CHECK(state().in_flight.size() == 2);
-  send(c, caf::make_message(finish_atom::value, ids_of({log.id(0)})));
+  send(c, caf::make_message(finish_atom::value, id_batch{ids_of({log.id(0)})}));
   REQUIRE(log.delivered.size() == 3); // no new RDY needed
   CHECK(log.body(2) == "m3");
   CHECK(state().in_flight.size() == 2);
@@ -90,7 +90,7 @@ TEST_CASE_METHOD(channel_fixture, "RDY 0 stops delivery until a new RDY", "[chan
   enqueue(1, 1);
   REQUIRE(log.delivered.size() == 1);
   send(c, caf::make_message(ready_atom::value, int64_t{0}));
-  send(c, caf::make_message(finish_atom::value, ids_of({log.id(0)})));
+  send(c, caf::make_message(finish_atom::value, id_batch{ids_of({log.id(0)})}));
   enqueue(2, 3);
   CHECK(log.delivered.size() == 1);
   CHECK(state().queue.size() == 3);
@@ -213,7 +213,8 @@ TEST_CASE_METHOD(channel_fixture,
       total += log.delivered.size();
       log.delivered.clear();
       if (!fins.empty())
-        send(pair == &la ? a : b, caf::make_message(finish_atom::value, std::move(fins)));
+        send(pair == &la ? a : b,
+             caf::make_message(finish_atom::value, id_batch{std::move(fins)}));
     }
   }
   CHECK(total == 20);
@@ -276,8 +277,8 @@ TEST_CASE_METHOD(channel_fixture,
   auto id = la.id(0);
   auto text_id = to_string(id);
   auto unknown = encode_id(0xabc);
-  send(a, caf::make_message(finish_atom::value, ids_of({unknown})));
-  send(b, caf::make_message(finish_atom::value, ids_of({id})));
+  send(a, caf::make_message(finish_atom::value, id_batch{ids_of({unknown})}));
+  send(b, caf::make_message(finish_atom::value, id_batch{ids_of({id})}));
   send(b, caf::make_message(requeue_atom::value, id, caf::timespan{0}));
   send(b, caf::make_message(touch_atom::value, unknown));
   REQUIRE(la.errors.size() == 1);
@@ -293,10 +294,10 @@ TEST_CASE_METHOD(channel_fixture,
   CHECK(lb.errors[2].wire() ==
         "E_TOUCH_FAILED TOUCH " + to_string(unknown) + " failed ID not in flight");
   CHECK(state().in_flight.size() == 1); // still a's
-  send(a, caf::make_message(finish_atom::value, ids_of({id})));
+  send(a, caf::make_message(finish_atom::value, id_batch{ids_of({id})}));
   CHECK(state().in_flight.size() == 0);
-  send(a,
-       caf::make_message(finish_atom::value, ids_of({id}))); // twice: no longer in flight
+  send(a, caf::make_message(finish_atom::value,
+                            id_batch{ids_of({id})})); // twice: no longer in flight
   REQUIRE(la.errors.size() == 2);
   CHECK(la.errors[1].text == "FIN " + text_id + " failed ID not in flight");
 }
@@ -394,7 +395,7 @@ TEST_CASE_METHOD(channel_fixture,
   REQUIRE(log.delivered.size() == 1);
   CHECK(state().in_flight.size() == 1);
   CHECK(state().deferred.size() == 1); // held, counted in /stats deferred_count
-  send(c, caf::make_message(finish_atom::value, ids_of({log.id(0)})));
+  send(c, caf::make_message(finish_atom::value, id_batch{ids_of({log.id(0)})}));
   CHECK(log.delivered.size() == 1);
   advance(1000ms); // the first copy's deadline
   REQUIRE(log.delivered.size() == 2);
@@ -410,7 +411,7 @@ TEST_CASE_METHOD(channel_fixture,
   CHECK(state().timeout_count == 1);
   CHECK(log.delivered.size() == 3);
   CHECK(state().deferred.size() == 1);
-  send(c, caf::make_message(finish_atom::value, ids_of({log.id(2)})));
+  send(c, caf::make_message(finish_atom::value, id_batch{ids_of({log.id(2)})}));
   advance(1000ms);
   CHECK(log.delivered.size() == 4);
   CHECK(log.errors.empty());

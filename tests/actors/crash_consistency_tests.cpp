@@ -98,7 +98,7 @@ struct crash_fixture : crash_dir, delivery_fixture {
       std::vector<message_id> ids;
       for (size_t i = 0; i < log.delivered.size(); ++i)
         ids.push_back(log.id(i));
-      caf::anon_send(c, finish_atom::value, ids);
+      caf::anon_send(c, finish_atom::value, id_batch{ids});
       sched.run();
       advance(2min);
       sched.run();
@@ -178,15 +178,16 @@ TEST_CASE_METHOD(crash_fixture,
   sched.run();
   REQUIRE(log.delivered.size() == 5);
   CHECK(after_crash("t:c") == bodies(1, 6)); // all in flight: all come back
-  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(0), log.id(1)});
+  caf::anon_send(c, finish_atom::value,
+                 id_batch{std::vector<message_id>{log.id(0), log.id(1)}});
   sched.run();
   CHECK(after_crash("t:c") == bodies(3, 6));
   // A FIN out of order cannot move the read position past m3, still in
   // flight, but the confirm journal keeps m4 from coming back.
-  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(3)});
+  caf::anon_send(c, finish_atom::value, id_batch{std::vector<message_id>{log.id(3)}});
   sched.run();
   CHECK(after_crash("t:c") == std::vector<std::string>{"m3", "m5"});
-  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(2)});
+  caf::anon_send(c, finish_atom::value, id_batch{std::vector<message_id>{log.id(2)}});
   sched.run();
   CHECK(after_crash("t:c") == bodies(5, 6));
 }
@@ -206,7 +207,7 @@ TEST_CASE_METHOD(crash_fixture,
   sched.run();
   REQUIRE(log.delivered.size() == 2); // m1 m2 in flight, m3 read ahead
   caf::anon_send(c, requeue_atom::value, log.id(0), caf::timespan{0});
-  caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(1)});
+  caf::anon_send(c, finish_atom::value, id_batch{std::vector<message_id>{log.id(1)}});
   sched.run();
   // m1 went back to disk (mem-queue-size 0) behind m3; its old record is gone.
   auto left = after_crash("t:c");
@@ -269,7 +270,8 @@ TEST_CASE_METHOD(crash_fixture,
   sched.run();
   size_t finished = 0;
   while (finished < 250 && finished < log.delivered.size()) {
-    caf::anon_send(c, finish_atom::value, std::vector<message_id>{log.id(finished++)});
+    caf::anon_send(c, finish_atom::value,
+                   id_batch{std::vector<message_id>{log.id(finished++)}});
     sched.run();
   }
   REQUIRE(finished == 250);

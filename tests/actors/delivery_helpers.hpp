@@ -4,7 +4,9 @@
 // consumer that plays the session's part, a fake topic that records drained
 // credits, and access to actor states for the counters.
 
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/messages.hpp"
 #include "protocol/id_generator.hpp"
 #include "tests/actors/fixture.hpp"
@@ -41,17 +43,15 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
       },
       [=](ready_atom a, int64_t n) { self->send(channel, a, n); },
       [=](credit_atom a, int64_t n) { self->send(channel, a, n); },
-      [=](finish_atom a, std::vector<message_id>& ids) {
-        self->send(channel, a, std::move(ids));
-      },
+      [=](finish_atom a, id_batch& ids) { self->send(channel, a, std::move(ids)); },
       [=](requeue_atom a, message_id& id, caf::timespan d) {
         self->send(channel, a, id, d);
       },
       [=](touch_atom a, message_id& id) { self->send(channel, a, id); },
       [=](unsubscribe_atom a) { self->send(channel, a); },
-      [=](deliver_atom, std::vector<delivery>& batch) {
-        log->batches.push_back(batch.size());
-        for (auto& d : batch)
+      [=](deliver_atom, delivery_batch& batch) {
+        log->batches.push_back(batch.items.size());
+        for (auto& d : batch.items)
           log->delivered.push_back(std::move(d));
       },
       [=](op_failed_atom, client_error& err) { log->errors.push_back(std::move(err)); },

@@ -71,7 +71,7 @@ struct disk_full_fixture : temp_dir, delivery_fixture {
     std::vector<message_id> ids;
     for (size_t i = 0; i < log.delivered.size(); ++i)
       ids.push_back(log.id(i));
-    caf::anon_send(c, finish_atom::value, ids);
+    caf::anon_send(c, finish_atom::value, id_batch{ids});
     sched.run();
   }
 

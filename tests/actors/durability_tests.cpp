@@ -134,7 +134,7 @@ TEST_CASE_METHOD(durability_fixture,
   std::vector<message_id> ids;
   for (size_t i = 0; i < 10; ++i)
     ids.push_back(log.id(i));
-  caf::anon_send(c, finish_atom::value, ids);
+  caf::anon_send(c, finish_atom::value, id_batch{ids});
   sched.run();
   // Drained and idle: the worker closed and removed the queue's files.
   CHECK_FALSE(std::filesystem::exists(path + "/t:c.diskqueue.meta.dat"));
@@ -325,7 +325,7 @@ TEST_CASE_METHOD(durability_fixture,
     std::vector<message_id> ids;
     for (; finished < log.delivered.size(); ++finished)
       ids.push_back(log.id(finished));
-    caf::anon_send(con, finish_atom::value, ids);
+    caf::anon_send(con, finish_atom::value, id_batch{ids});
     advance(ids.empty() ? 2s : 1ms);
   }
   sched.run();

@@ -4,7 +4,9 @@
 
 #include "actors/broker.hpp"
 #include "actors/cluster_messages.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/publish_credit.hpp"
 #include "actors/session.hpp"
 #include "fixture.hpp"
@@ -55,9 +57,9 @@ caf::behavior fake_channel(fake_actor* self, fake_world* w) {
       },
       [=](ready_atom, int64_t n) { w->events.push_back("ready " + std::to_string(n)); },
       [=](credit_atom, int64_t n) { w->events.push_back("credit " + std::to_string(n)); },
-      [=](finish_atom, const std::vector<message_id>& ids) {
+      [=](finish_atom, const id_batch& batch) {
         std::string e = "finish";
-        for (auto& id : ids)
+        for (auto& id : batch.ids)
           e += " " + to_string(id);
         w->events.push_back(e);
       },
@@ -586,9 +588,9 @@ TEST_CASE_METHOD(session_fixture, "deliveries are encoded byte-exact in one writ
   std::vector<delivery> batch{
       make_delivery("18a8d3bc74807000", 0x18eb7dbf42250c77, "hello", 1),
       make_delivery("18a8d3bc74807001", 42, "", 65535)};
-  caf::anon_send(session, deliver_atom::value, batch);
+  caf::anon_send(session, deliver_atom::value, delivery_batch{batch});
   caf::anon_send(session, deliver_atom::value,
-                 std::vector<delivery>{make_delivery("18a8d3bc74807002", 7, "x", 2)});
+                 delivery_batch{{make_delivery("18a8d3bc74807002", 7, "x", 2)}});
   sched.run();
   auto expected = message_frame(0x18eb7dbf42250c77, 1, "18a8d3bc74807000", "hello") +
                   message_frame(42, 65535, "18a8d3bc74807001", "") +
@@ -606,9 +608,9 @@ TEST_CASE_METHOD(session_fixture, "a full output buffer is written at once",
   conn->writes.clear();
   std::string body(40, 'b'); // 70-byte frames: each one fills the 64-byte buffer
   caf::anon_send(session, deliver_atom::value,
-                 std::vector<delivery>{make_delivery("0000000000000001", 1, body, 1)});
+                 delivery_batch{{make_delivery("0000000000000001", 1, body, 1)}});
   caf::anon_send(session, deliver_atom::value,
-                 std::vector<delivery>{make_delivery("0000000000000002", 1, body, 1)});
+                 delivery_batch{{make_delivery("0000000000000002", 1, body, 1)}});
   sched.run();
   REQUIRE(conn->writes.size() == 2);
   CHECK(conn->writes[0] == message_frame(1, 1, "0000000000000001", body));
@@ -870,7 +872,7 @@ TEST_CASE_METHOD(session_fixture,
   std::vector<delivery> batch;
   for (int i = 0; i < 3; ++i)
     batch.push_back(make_delivery("000000000000000" + std::to_string(i), 1, body, 1));
-  caf::anon_send(session, deliver_atom::value, batch);
+  caf::anon_send(session, deliver_atom::value, delivery_batch{batch});
   sched.run();
   auto sent = take().size();
   CHECK(sent == 3 * (34 + body.size()));

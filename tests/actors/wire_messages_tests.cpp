@@ -4,7 +4,9 @@
 // does (binary_serializer / binary_deserializer with the actor system).
 
 #include "actors/cluster_messages.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
+#include "actors/id_batch.hpp"
 #include "actors/messages.hpp"
 #include "fixture.hpp"
 
@@ -43,24 +45,54 @@ message_id id_of(char c) {
   return id;
 }
 
+/// Serializes `batch` alone (as the middleman does inside a message).
+std::vector<char> bytes_of(caf::actor_system& sys, delivery_batch batch) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink(batch));
+  return buf;
+}
+
+/// Reads a batch from `buf`; the error, if any.
+caf::error load(caf::actor_system& sys, const std::vector<char>& buf,
+                delivery_batch& out) {
+  caf::binary_deserializer source{sys, buf};
+  return source(out);
+}
+
+/// A blob as save_blob writes it: a sequence length, then raw bytes.
+std::vector<char> framed(caf::actor_system& sys, size_t declared,
+                         const std::vector<char>& blob) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink.begin_sequence(declared));
+  if (!blob.empty())
+    REQUIRE_FALSE(sink.apply_raw(blob.size(), const_cast<char*>(blob.data())));
+  return buf;
+}
+
 } // namespace
 
 TEST_CASE_METHOD(wire_fixture, "channel and session messages survive serialization",
                  "[wire]") {
   message_data data{id_of('a'), 1234567, "hello"};
-  std::vector<delivery> batch{{message_ref{data}, 3}};
+  delivery_batch batch{{{message_ref{data}, 3}}};
   auto out = round_trip(caf::make_message(deliver_atom::value, batch));
-  REQUIRE(out.match_elements<deliver_atom, std::vector<delivery>>());
-  auto& got = out.get_as<std::vector<delivery>>(1);
+  REQUIRE(out.match_elements<deliver_atom, delivery_batch>());
+  auto& got = out.get_as<delivery_batch>(1).items;
   REQUIRE(got.size() == 1);
   CHECK(data_of(got[0].msg).body == "hello");
   CHECK(data_of(got[0].msg).id == id_of('a'));
   CHECK(data_of(got[0].msg).timestamp == 1234567);
   CHECK(got[0].attempts == 3);
 
-  out = round_trip(caf::make_message(finish_atom::value,
-                                     std::vector<message_id>{id_of('b'), id_of('c')}));
-  CHECK(out.get_as<std::vector<message_id>>(1).back() == id_of('c'));
+  out = round_trip(
+      caf::make_message(finish_atom::value, id_batch{{id_of('b'), id_of('c')}}));
+  CHECK(out.get_as<id_batch>(1).ids == std::vector<message_id>{id_of('b'), id_of('c')});
+  round_trip(caf::make_message(finish_atom::value, id_batch{}));
+  out = round_trip(
+      caf::make_message(released_atom::value, std::vector<message_id>{id_of('f')}));
+  CHECK(out.get_as<std::vector<message_id>>(1).back() == id_of('f'));
 
   consumer_info info;
   info.client_id = "c1";
@@ -85,4 +117,107 @@ TEST_CASE_METHOD(wire_fixture, "channel directory messages survive serialization
   auto out = round_trip(caf::make_message(cl_want_atom::value, keys));
   CHECK(out.get_as<std::vector<channel_key>>(1) == keys);
   round_trip(caf::make_message(cl_unwant_atom::value, keys));
+}
+
+TEST_CASE_METHOD(wire_fixture, "a delivery batch crosses the wire as one blob",
+                 "[wire]") {
+  delivery_batch batch;
+  batch.items.push_back({message_ref{message_data{id_of('e'), -5, ""}}, 0});
+  batch.items.push_back(
+      {message_ref{message_data{id_of('l'), 1, std::string(1 << 20, 'L')}}, 65535});
+  for (int i = 0; i < 5000; ++i)
+    batch.items.push_back(
+        {message_ref{message_data{id_of(static_cast<char>('0' + i % 10)), i,
+                                  std::string(static_cast<size_t>(i % 300), 'x')}},
+         static_cast<uint16_t>(i)});
+  auto buf = bytes_of(sys, batch);
+  // The body bytes plus 30 bytes a message and a few for the lengths: no
+  // per-field framing.
+  size_t bodies = 0;
+  for (auto& d : batch.items)
+    bodies += data_of(d.msg).body.size();
+  CHECK(buf.size() <= bodies + 30 * batch.items.size() + 16);
+  delivery_batch got;
+  REQUIRE_FALSE(load(sys, buf, got));
+  REQUIRE(got.items.size() == batch.items.size());
+  for (size_t i = 0; i < got.items.size(); ++i) {
+    auto& a = data_of(batch.items[i].msg);
+    auto& b = data_of(got.items[i].msg);
+    REQUIRE(b.id == a.id);
+    REQUIRE(b.timestamp == a.timestamp);
+    REQUIRE(b.body == a.body);
+    REQUIRE(got.items[i].attempts == batch.items[i].attempts);
+  }
+  SECTION("an empty batch") {
+    REQUIRE_FALSE(load(sys, bytes_of(sys, delivery_batch{}), got));
+    CHECK(got.items.empty());
+  }
+}
+
+TEST_CASE_METHOD(wire_fixture, "a malformed delivery batch is rejected", "[wire]") {
+  delivery_batch batch{{{message_ref{message_data{id_of('a'), 7, "hello"}}, 2},
+                        {message_ref{message_data{id_of('b'), 8, "world"}}, 3}}};
+  auto blob = pack_deliveries(batch.items);
+  delivery_batch got;
+  SECTION("every truncation of the serialized batch") {
+    auto buf = bytes_of(sys, batch);
+    for (size_t n = 0; n < buf.size(); ++n) {
+      std::vector<char> cut(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+      INFO(n);
+      CHECK(load(sys, cut, got));
+    }
+  }
+  SECTION("a sequence length far beyond the input") {
+    CHECK(load(sys, framed(sys, 0xFFFFFFF0u, blob), got));
+  }
+  SECTION("a blob cut inside a record, its length consistent") {
+    blob.resize(blob.size() - 3);
+    CHECK(load(sys, framed(sys, blob.size(), blob), got));
+    CHECK(got.items.empty());
+  }
+  SECTION("a count the blob cannot hold") {
+    blob[0] = blob[1] = blob[2] = blob[3] = '\xff';
+    CHECK(load(sys, framed(sys, blob.size(), blob), got));
+  }
+  SECTION("a body length beyond the blob") {
+    blob[4 + 26 + 3] = '\x7f'; // the first record's body length
+    CHECK(load(sys, framed(sys, blob.size(), blob), got));
+  }
+  SECTION("trailing bytes after the last record") {
+    blob.push_back('z');
+    CHECK(load(sys, framed(sys, blob.size(), blob), got));
+  }
+  SECTION("less than a count") {
+    CHECK(load(sys, framed(sys, 2, {'\0', '\0'}), got));
+  }
+  SECTION("the blob itself is well formed") {
+    CHECK_FALSE(load(sys, framed(sys, blob.size(), blob), got));
+    CHECK(got.items.size() == 2);
+  }
+}
+
+TEST_CASE_METHOD(wire_fixture, "a FIN batch crosses the wire as 16 bytes an ID",
+                 "[wire]") {
+  id_batch batch;
+  for (int i = 0; i < 1000; ++i)
+    batch.ids.push_back(id_of(static_cast<char>(i)));
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink(batch));
+  CHECK(buf.size() <= 16 * batch.ids.size() + 8);
+  id_batch got;
+  caf::binary_deserializer source{sys, buf};
+  REQUIRE_FALSE(source(got));
+  CHECK(got.ids == batch.ids);
+  SECTION("a blob that is not whole IDs") {
+    auto buf17 = framed(sys, 17, std::vector<char>(17, 'x'));
+    caf::binary_deserializer bad{sys, buf17};
+    CHECK(bad(got));
+    CHECK(got.ids.empty());
+  }
+  SECTION("a sequence length far beyond the input") {
+    auto huge = framed(sys, 0xFFFFFFF0u, std::vector<char>(32, 'x'));
+    caf::binary_deserializer bad{sys, huge};
+    CHECK(bad(got));
+  }
 }

@@ -1,0 +1,51 @@
+#pragma once
+
+// The payload of (finish_atom, id_batch): the IDs a consumer FIN'd in one
+// read. Locally it is just the vector (moved, never copied). A message_id is a
+// std::array<char, 16>, which CAF 0.17 serializes as 16 one-byte fields; on
+// the middleman the batch crosses as one blob of 16-byte IDs instead
+// (wire_blob.hpp).
+
+#include "actors/wire_blob.hpp"
+#include "protocol/message.hpp"
+
+#include <caf/deserializer.hpp>
+#include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/serializer.hpp>
+
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+namespace nsq {
+
+/// Message IDs, in the order the client sent them.
+struct id_batch {
+  std::vector<message_id> ids;
+};
+
+/// Returns the IDs back to back, 16 bytes each.
+std::vector<char> pack_ids(const std::vector<message_id>& ids);
+
+/// Replaces `out` by the IDs in `blob`; an error (and `out` empty) if its size
+/// is not a multiple of 16.
+caf::error unpack_ids(const std::vector<char>& blob, std::vector<message_id>& out);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, id_batch& x) {
+  if constexpr (std::is_base_of<caf::serializer, Inspector>::value) {
+    auto blob = pack_ids(x.ids);
+    return save_blob(f, blob);
+  } else if constexpr (std::is_base_of<caf::deserializer, Inspector>::value) {
+    x.ids.clear(); // empty, whatever fails below
+    std::vector<char> blob;
+    if (auto err = load_blob(f, blob))
+      return err;
+    return unpack_ids(blob, x.ids);
+  } else { // to_string and other read-only inspectors: field by field
+    return f(caf::meta::type_name("nsq_id_batch"), x.ids);
+  }
+}
+
+} // namespace nsq

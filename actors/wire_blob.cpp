@@ -1,0 +1,37 @@
+#include "actors/wire_blob.hpp"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace nsq {
+
+namespace {
+
+/// load_blob reads at most this much per apply_raw (and grows by it).
+constexpr size_t load_chunk = size_t{1} << 20;
+
+} // namespace
+
+caf::error save_blob(caf::serializer& f, std::vector<char>& blob) {
+  auto n = blob.size();
+  return caf::error::eval([&] { return f.begin_sequence(n); },
+                          [&] { return n > 0 ? f.apply_raw(n, blob.data()) : caf::none; },
+                          [&] { return f.end_sequence(); });
+}
+
+caf::error load_blob(caf::deserializer& f, std::vector<char>& blob) {
+  size_t n = 0;
+  if (auto err = f.begin_sequence(n))
+    return err;
+  blob.clear();
+  while (blob.size() < n) {
+    auto at = blob.size();
+    auto step = std::min(load_chunk, n - at);
+    blob.resize(at + step);
+    if (auto err = f.apply_raw(step, blob.data() + at))
+      return err;
+  }
+  return f.end_sequence();
+}
+
+} // namespace nsq
