@@ -5,6 +5,7 @@
 // every sync, meta write and queue opening fails while it is set.
 
 #include "actors/channel_state.hpp"
+#include "actors/disk_worker.hpp"
 #include "actors/topic.hpp"
 #include "actors/topic_state.hpp"
 #include "tests/actors/delivery_helpers.hpp"
@@ -14,6 +15,7 @@
 
 #include <map>
 #include <memory>
+#include <stdexcept>
 
 using namespace nsq;
 using namespace nsq::test;
@@ -28,13 +30,16 @@ caf::behavior ignore_health(caf::event_based_actor*, int) {
 
 struct disk_full_fixture : temp_dir, delivery_fixture {
   std::shared_ptr<bool> full = std::make_shared<bool>(false);
+  /// The next sync throws (once): its I/O actor dies.
+  std::shared_ptr<bool> crash = std::make_shared<bool>(false);
   caf::actor topic;
   caf::actor ch;
   consumer_log log;
   caf::actor c;
 
-  /// Topic "t" with channel "c" and its consumer (RDY 0), crash-safe settings.
-  disk_full_fixture() {
+  /// Topic "t" with channel "c" and its consumer (RDY 0), crash-safe settings;
+  /// `pooled`: the queues live in one shared I/O actor (as in the broker).
+  explicit disk_full_fixture(bool pooled = false) {
     config->mem_queue_size = 0;
     config->sync_every = 1;
     auto broker = sys.spawn(ignore_health, 0);
@@ -43,13 +48,24 @@ struct disk_full_fixture : temp_dir, delivery_fixture {
     ctx->data_path = path;
     ctx->detached = false; // the I/O actors run on the test scheduler
     ctx->broker = broker;
-    ctx->sync_fault = [full = full] {
+    ctx->sync_fault = [full = full, crash = crash] {
+      if (*crash) {
+        *crash = false;
+        throw std::runtime_error("injected: I/O actor failure");
+      }
       return *full ? storage::status::no_space("injected: disk full")
                    : storage::status::ok();
     };
+    if (pooled)
+      ctx->pool = spawn_disk_pool(sys, *ctx, *config, 1);
     topic = spawn_topic(sys, "t", config, ctx, storage::topic_metadata{});
     to_stop.push_back(topic);
     sched.run();
+    open_channel();
+  }
+
+  /// Gets channel "c" of the topic and subscribes a consumer (the same log).
+  void open_channel() {
     ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
     REQUIRE(ch);
     to_stop.push_back(ch);
@@ -57,11 +73,22 @@ struct disk_full_fixture : temp_dir, delivery_fixture {
     subscribe(c);
   }
 
-  void publish(int first, int count) {
+  /// Publishes m<first>... and returns the topic's answer ("" = stored).
+  std::string try_publish(int first, int count) {
     std::vector<std::string> bodies;
     for (int i = first; i < first + count; ++i)
       bodies.push_back("m" + std::to_string(i));
-    REQUIRE(ask_string(topic, publish_atom::value, bodies, caf::timespan{0}) == "");
+    return ask_string(topic, publish_atom::value, bodies, caf::timespan{0});
+  }
+
+  void publish(int first, int count) { REQUIRE(try_publish(first, count) == ""); }
+
+  /// Channel "c" dies without closing its queue (a crash of its actor) and
+  /// is created again by name, with a new consumer.
+  void recreate_channel() {
+    caf::anon_send_exit(ch, caf::exit_reason::kill);
+    sched.run();
+    open_channel();
   }
 
   /// RDY n, then FIN everything delivered so far.
@@ -87,6 +114,10 @@ struct disk_full_fixture : temp_dir, delivery_fixture {
     CHECK(repeated.empty());
     CHECK(log.delivered.size() == n);
   }
+};
+
+struct pooled_disk_full_fixture : disk_full_fixture {
+  pooled_disk_full_fixture() : disk_full_fixture(true) {}
 };
 
 } // namespace
@@ -128,4 +159,23 @@ TEST_CASE_METHOD(disk_full_fixture,
   *full = false;
   publish(10, 1); // the topic's queue is written to again
   check_each_delivered_once(11);
+}
+
+TEST_CASE_METHOD(pooled_disk_full_fixture,
+                 "a channel created again while its predecessor's meta cannot be written "
+                 "does not deliver the records its predecessor finished",
+                 "[durability][disk_fault]") {
+  publish(0, 10); // on the channel's disk, its meta synced, read ahead
+  caf::anon_send(topic, pause_atom::value, true);
+  sched.run();
+  publish(10, 1); // on the topic's disk
+  *full = true;
+  consume(100); // finished: the read position cannot be synced
+  REQUIRE(log.delivered.size() == 10);
+  recreate_channel(); // the old channel's queue is still open in the I/O actor
+  caf::anon_send(topic, pause_atom::value, false);
+  sched.run(); // m10 handed to the new channel: its write reaches the queue
+  *full = false;
+  publish(11, 1); // written to the channel's queue once the disk works
+  check_each_delivered_once(12);
 }
