@@ -367,15 +367,37 @@ bool remove(disk_io_actor* self, const std::string& name, uint64_t owner, uint64
   return true;
 }
 
-/// Every owner is gone (their last requests were processed): close what is
-/// still open (nothing, after an orderly shutdown) and quit.
-void stop(disk_io_actor* self) {
+/// Syncs and closes every open queue, and forgets them.
+void close_all(disk_io_actor* self) {
   for (auto& [name, s] : self->state.slots)
     if (s.queue)
       if (auto status = s.queue->close(); !status.is_ok())
-        log_error("DISKQUEUE close failed - " + status.to_string());
+        log_error("DISKQUEUE(" + name + ") close failed - " + status.to_string());
   self->state.slots.clear();
+}
+
+/// Every owner is gone (their last requests were processed): close what is
+/// still open (nothing, after an orderly shutdown) and quit.
+void stop(disk_io_actor* self) {
+  close_all(self);
   self->quit();
+}
+
+/// A handler threw (an allocation failure): the actor dies, and its owners
+/// reopen their queues in private I/O actors from the files. Closed (synced)
+/// first, those files say what the owners confirmed; left as they were, the
+/// records confirmed since the last sync would be handed out again.
+caf::error on_exception(disk_io_actor* self, std::exception_ptr& e) {
+  std::string what = "unknown exception";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    what = x.what();
+  } catch (...) {
+  }
+  log_error("disk I/O actor failed, its queues reopen elsewhere - " + what);
+  close_all(self);
+  return caf::make_error(caf::sec::runtime_error, what);
 }
 
 void tick(disk_io_actor* self) {
@@ -401,6 +423,9 @@ caf::behavior disk_io(disk_io_actor* self, storage::disk_queue_options options,
   if (st.sync_timeout <= caf::timespan{0})
     st.sync_timeout = std::chrono::seconds(2);
   st.options = std::move(options);
+  self->set_exception_handler([self](caf::scheduled_actor*, std::exception_ptr& e) {
+    return on_exception(self, e);
+  });
   return {
       [=](disk_put_atom, const std::string& name, uint64_t owner, uint64_t gen,
           const std::vector<std::string>& payloads) {

@@ -179,3 +179,28 @@ TEST_CASE_METHOD(pooled_disk_full_fixture,
   publish(11, 1); // written to the channel's queue once the disk works
   check_each_delivered_once(12);
 }
+
+TEST_CASE_METHOD(pooled_disk_full_fixture,
+                 "a channel whose I/O actor died does not deliver its finished records "
+                 "again from the queue it reopens",
+                 "[durability][disk_fault]") {
+  publish(0, 10); // on the channel's disk, its meta synced, read ahead
+  *full = true;
+  consume(100); // finished: the read position cannot be synced, the queue stays open
+  REQUIRE(log.delivered.size() == 10);
+  auto io = state_of<channel_state>(ch).disk.io_actor();
+  REQUIRE(io);
+  *full = false;
+  *crash = true;
+  consume(100); // the channel retires its queue again: that sync throws
+  REQUIRE(!*crash);
+  REQUIRE(caf::actor_cast<caf::abstract_actor*>(io)->getf(
+      caf::abstract_actor::is_terminated_flag));
+  // The topic's and the channel's next writes go to the dead actor and fail
+  // (nothing stored: the publisher is told); then private I/O actors.
+  size_t stored = 10;
+  for (int i = 10; i < 13; ++i)
+    stored += try_publish(i, 1).empty() ? 1 : 0;
+  publish(13, 1);
+  check_each_delivered_once(stored + 1);
+}
