@@ -388,16 +388,19 @@ void stop(disk_io_actor* self) {
 /// first, those files say what the owners confirmed; left as they were, the
 /// records confirmed since the last sync would be handed out again.
 caf::error on_exception(disk_io_actor* self, std::exception_ptr& e) {
-  std::string what = "unknown exception";
   try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    what = x.what();
-  } catch (...) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+    log_error("disk I/O actor failed, its queues reopen elsewhere - " + what);
+    close_all(self);
+  } catch (...) { // failing again (memory): the files stay as after a crash
   }
-  log_error("disk I/O actor failed, its queues reopen elsewhere - " + what);
-  close_all(self);
-  return caf::make_error(caf::sec::runtime_error, what);
+  return caf::make_error(caf::sec::runtime_error);
 }
 
 void tick(disk_io_actor* self) {
