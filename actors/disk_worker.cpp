@@ -102,9 +102,29 @@ bool ensure_open(disk_io_actor* self, const std::string& name, queue_slot& s) {
   return false;
 }
 
+/// Ok when `owner` may take the slot of `name` from an earlier owner (a
+/// topic or channel of that name that died without closing): only once that
+/// queue's files say what it confirmed. Reopened from a stale meta (a full
+/// disk), it would hand out again records the earlier owner finished; kept,
+/// it syncs at its ticks and the newcomer's requests fail as on a full disk.
+storage::status take_over(disk_io_actor* self, const std::string& name, uint64_t owner) {
+  auto it = self->state.slots.find(name);
+  if (it == self->state.slots.end() || it->second.owner == owner || !it->second.queue ||
+      it->second.queue->synced())
+    return storage::status::ok();
+  auto status = it->second.queue->sync();
+  if (!status.is_ok()) {
+    log_error("DISKQUEUE(" + name + ") kept for its earlier owner: its positions " +
+              "cannot be written - " + status.to_string());
+    report_sync(self, it->second);
+  }
+  return status;
+}
+
 /// The slot of `name` for `owner`, opened if needed. A slot still held by
 /// another owner (an earlier topic or channel of that name that quit without
-/// closing) is closed first: its unconfirmed records are read again.
+/// closing; `take_over` made sure its files are current) is closed first:
+/// its unconfirmed records are read again.
 queue_slot& slot_of(disk_io_actor* self, const std::string& name, uint64_t owner) {
   auto& slots = self->state.slots;
   auto it = slots.find(name);
@@ -135,6 +155,8 @@ put(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen,
     const std::vector<std::string>& payloads) {
   if (stale(self, name, owner, gen))
     return {uint64_t{0}, uint64_t{0}, std::string{"exiting"}};
+  if (auto status = take_over(self, name, owner); !status.is_ok())
+    return {uint64_t{0}, uint64_t{0}, status.to_string()};
   auto& s = slot_of(self, name, owner);
   if (!s.queue) {
     report_health(self, s.open_error.to_string());
@@ -161,6 +183,8 @@ caf::result<std::vector<std::string>, uint64_t, uint64_t> read(disk_io_actor* se
                                                                uint64_t gen, uint64_t n) {
   std::vector<std::string> out;
   if (stale(self, name, owner, gen))
+    return {std::move(out), uint64_t{0}, uint64_t{0}};
+  if (!take_over(self, name, owner).is_ok())
     return {std::move(out), uint64_t{0}, uint64_t{0}};
   auto& s = slot_of(self, name, owner);
   if (!s.queue)
@@ -343,15 +367,40 @@ bool remove(disk_io_actor* self, const std::string& name, uint64_t owner, uint64
   return true;
 }
 
-/// Every owner is gone (their last requests were processed): close what is
-/// still open (nothing, after an orderly shutdown) and quit.
-void stop(disk_io_actor* self) {
+/// Syncs and closes every open queue, and forgets them.
+void close_all(disk_io_actor* self) {
   for (auto& [name, s] : self->state.slots)
     if (s.queue)
       if (auto status = s.queue->close(); !status.is_ok())
-        log_error("DISKQUEUE close failed - " + status.to_string());
+        log_error("DISKQUEUE(" + name + ") close failed - " + status.to_string());
   self->state.slots.clear();
+}
+
+/// Every owner is gone (their last requests were processed): close what is
+/// still open (nothing, after an orderly shutdown) and quit.
+void stop(disk_io_actor* self) {
+  close_all(self);
   self->quit();
+}
+
+/// A handler threw (an allocation failure): the actor dies, and its owners
+/// reopen their queues in private I/O actors from the files. Closed (synced)
+/// first, those files say what the owners confirmed; left as they were, the
+/// records confirmed since the last sync would be handed out again.
+caf::error on_exception(disk_io_actor* self, std::exception_ptr& e) {
+  try {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+    log_error("disk I/O actor failed, its queues reopen elsewhere - " + what);
+    close_all(self);
+  } catch (...) { // failing again (memory): the files stay as after a crash
+  }
+  return caf::make_error(caf::sec::runtime_error);
 }
 
 void tick(disk_io_actor* self) {
@@ -377,6 +426,9 @@ caf::behavior disk_io(disk_io_actor* self, storage::disk_queue_options options,
   if (st.sync_timeout <= caf::timespan{0})
     st.sync_timeout = std::chrono::seconds(2);
   st.options = std::move(options);
+  self->set_exception_handler([self](caf::scheduled_actor*, std::exception_ptr& e) {
+    return on_exception(self, e);
+  });
   return {
       [=](disk_put_atom, const std::string& name, uint64_t owner, uint64_t gen,
           const std::vector<std::string>& payloads) {
