@@ -21,6 +21,9 @@ struct member_link {
   caf::actor membership; ///< its membership actor (from cl_event)
   caf::actor directory;  ///< its directory, once it answered cl_directory
   uint64_t gen = 0;      ///< stamps answers and retries: older ones are stale
+  /// It was alive before in this run: it may still hold our channels that
+  /// dropped its sessions (it missed the break), so it gets cl_reset.
+  bool returned = false;
 };
 
 struct directory_state {
@@ -30,6 +33,7 @@ struct directory_state {
   /// Channels members answered with, by pair and member id (monitored).
   std::map<channel_key, std::map<std::string, caf::actor>> found;
   std::map<std::string, member_link> members; ///< alive members by id
+  std::set<std::string> seen;                 ///< members ever alive
   /// Other members' directories and the pairs they want of this node.
   std::map<caf::actor, std::set<channel_key>> requesters;
   uint64_t next_gen = 0;
@@ -146,15 +150,21 @@ void withdraw(directory_actor* self, const channel_key& key) {
   tell_members(self, cl_unwant_atom::value, {key});
 }
 
+/// The alive member whose directory sent the current message, or end().
+std::map<std::string, member_link>::iterator sending_member(directory_actor* self) {
+  auto& members = self->state.members;
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  return std::find_if(members.begin(), members.end(), [&](auto& entry) {
+    return entry.second.directory && entry.second.directory.address() == sender;
+  });
+}
+
 /// Member `from`'s directory answered with `ch` for a pair: attach it to
 /// every local subscriber of the pair.
 void on_found(directory_actor* self, const std::string& topic, const std::string& channel,
               const caf::actor& ch) {
   auto& st = self->state;
-  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  auto m = std::find_if(st.members.begin(), st.members.end(), [&](auto& entry) {
-    return entry.second.directory && entry.second.directory.address() == sender;
-  });
+  auto m = sending_member(self);
   channel_key key{topic, channel};
   auto interested = st.interests.find(key);
   if (m == st.members.end() || interested == st.interests.end() || !ch)
@@ -196,6 +206,8 @@ void ask_directory(directory_actor* self, const std::string& id) {
                        std::to_string(node_id) +
                        ": message IDs can collide (give each member its own --node-id)");
             it->second.directory = dir;
+            if (it->second.returned) // before the wants: they must survive it
+              self->send(dir, cl_reset_atom::value);
             auto keys = interest_list(self->state);
             if (!keys.empty())
               self->send(dir, cl_want_atom::value, keys);
@@ -223,8 +235,32 @@ void on_event(directory_actor* self, const member_event& e) {
       it != members.end() && it->second.membership == e.membership)
     return;                     // the same run, already asked
   forget_channels_of(self, id); // an earlier run's channels
-  members[id] = member_link{e.membership, nullptr, ++self->state.next_gen};
+  bool returned = !self->state.seen.insert(id).second;
+  members[id] = member_link{e.membership, nullptr, ++self->state.next_gen, returned};
   ask_directory(self, id);
+}
+
+/// A member lost us while we did not notice (cl_reset_atom): its channels
+/// dropped our sessions and it forgot our wants. Detach the sessions from
+/// its channels and want again; its cl_found attaches them afresh.
+void on_reset(directory_actor* self) {
+  auto& st = self->state;
+  auto m = sending_member(self);
+  if (m == st.members.end())
+    return; // not (yet) known as alive: we hold nothing of it
+  auto& id = m->first;
+  log_info("CLUSTER: member " + id + " lost this node: reattaching its channels");
+  std::set<caf::actor> sessions;
+  for (auto& [key, by_member] : st.found)
+    if (by_member.count(id) != 0)
+      if (auto i = st.interests.find(key); i != st.interests.end())
+        sessions.insert(i->second.begin(), i->second.end());
+  forget_channels_of(self, id);
+  for (auto& session : sessions)
+    self->send(session, cl_detach_atom::value, id);
+  auto keys = interest_list(st);
+  if (!keys.empty())
+    self->send(m->second.directory, cl_want_atom::value, keys);
 }
 
 void on_retry(directory_actor* self, const std::string& id, uint64_t gen) {
@@ -305,6 +341,7 @@ caf::behavior directory(directory_actor* self, directory_config cfg) {
       [=](cl_found_atom, const std::string& topic, const std::string& channel,
           const caf::actor& ch) { on_found(self, topic, channel, ch); },
       [=](cl_want_atom, const std::vector<channel_key>& keys) { on_want(self, keys); },
+      [=](cl_reset_atom) { on_reset(self); },
       [=](cl_unwant_atom, const std::vector<channel_key>& keys) {
         on_unwant(self, keys);
       },

@@ -90,6 +90,11 @@ using cl_sub_atom = caf::atom_constant<caf::atom("cl_sub")>;
 /// The session subscribes to it and monitors it like its local channel; a
 /// down message detaches it. Repeated attaches of one actor change nothing.
 using cl_attach_atom = caf::atom_constant<caf::atom("cl_attach")>;
+/// (cl_detach_atom, std::string member): directory → session: forget the
+/// channels of `member` as if they had gone down (a reset from it, see
+/// cl_reset_atom): unsubscribe, their in-flight IDs become orphans. A later
+/// cl_attach of the same actor subscribes afresh.
+using cl_detach_atom = caf::atom_constant<caf::atom("cl_detach")>;
 
 // -- between channel directories (cross the wire) ---------------------------
 
@@ -112,6 +117,13 @@ using cl_unwant_atom = caf::atom_constant<caf::atom("cl_unwant")>;
 /// (cl_found_atom, std::string topic, std::string channel, caf::actor):
 /// answer to cl_want: the sender's node has that channel.
 using cl_found_atom = caf::atom_constant<caf::atom("cl_found")>;
+/// (cl_reset_atom): directory → another member's directory, sent before
+/// its wants when the sender found that member alive again after it had
+/// been down: "I lost you" - the sender's channels dropped the receiver's
+/// sessions and the sender forgot its wants. The receiver (which may not
+/// have noticed the break) detaches its sessions from the sender's channels
+/// and sends its wants again. Idempotent.
+using cl_reset_atom = caf::atom_constant<caf::atom("cl_reset")>;
 /// (cl_topic_atom, std::string name, caf::actor topic): local, broker →
 /// directory: a topic was created at run time (only with the cluster on).
 using cl_topic_atom = caf::atom_constant<caf::atom("cl_topic")>;

@@ -89,6 +89,7 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
       [=](cl_attach_atom, const std::string& member, const caf::actor& channel) {
         attach_remote(self, member, channel);
       },
+      [=](cl_detach_atom, const std::string& member) { detach_member(self, member); },
       [=](rdy_tick_atom, uint64_t gen) { on_rdy_tick(self, gen); },
       [=](pub_grant_atom, uint64_t n) { on_pub_grant(self, n); },
       [=](pub_revoke_atom) { on_pub_revoke(self); },

@@ -78,6 +78,19 @@ bool detach_channel(session_actor* self, const caf::actor_addr& who) {
   return true;
 }
 
+void detach_member(session_actor* self, const std::string& member) {
+  auto& st = self->state;
+  std::vector<caf::actor> gone;
+  for (auto& c : st.channels.all())
+    if (!c.member.empty() && c.member == member)
+      gone.push_back(c.handle);
+  for (auto& ch : gone) {
+    self->send(ch, unsubscribe_atom::value); // it may still count us
+    self->demonitor(ch);
+    detach_channel(self, ch.address());
+  }
+}
+
 void apply_ready(session_actor* self, bool resend) {
   auto& st = self->state;
   for (auto& ch : st.channels.rebalance(resend)) {

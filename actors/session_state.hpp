@@ -186,6 +186,9 @@ void attach_remote(session_actor* self, const std::string& member,
                    const caf::actor& channel);
 /// An attached channel went down: true if it was one (and is detached).
 bool detach_channel(session_actor* self, const caf::actor_addr& who);
+/// (cl_detach_atom): unsubscribes from and detaches the channels of
+/// `member` (it lost us), as if they had gone down.
+void detach_member(session_actor* self, const std::string& member);
 /// Sends each channel its RDY share for the client's RDY (rebalance);
 /// `resend`: also the unchanged ones (after the client's RDY or CLS).
 void apply_ready(session_actor* self, bool resend = false);

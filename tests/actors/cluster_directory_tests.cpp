@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -43,15 +44,20 @@ caf::behavior fake_membership(caf::event_based_actor* self, fake_member* m) {
   };
 }
 
+/// cl_attach as (member, channel); cl_detach as (member, invalid actor).
 using attach_log = std::vector<std::pair<std::string, caf::actor>>;
 
-/// A session: SUBs through its broker when told, records cl_attach.
+/// A session: SUBs through its broker when told, records cl_attach and
+/// cl_detach.
 caf::behavior recording_session(caf::event_based_actor* self, attach_log* log) {
   return {
       [=](cl_sub_atom, const std::string& t, const std::string& c,
           const caf::actor& broker) { self->send(broker, cl_sub_atom::value, t, c); },
       [=](cl_attach_atom, const std::string& member, const caf::actor& ch) {
         log->emplace_back(member, ch);
+      },
+      [=](cl_detach_atom, const std::string& member) {
+        log->emplace_back(member, caf::actor{});
       },
   };
 }
@@ -209,6 +215,36 @@ TEST_CASE_METHOD(directory_fixture, "a member that went down is not heard, its r
   CHECK(log2->front().second == find_channel("y", "t", "c"));
   REQUIRE(log3->size() == 1);
   CHECK(log3->front().second == find_channel("y", "t3", "c3"));
+}
+
+TEST_CASE_METHOD(directory_fixture,
+                 "a member that lost us unnoticed makes our sessions reattach",
+                 "[cluster][directory]") {
+  add_node("x");
+  add_node("y");
+  add_node("z");
+  mesh();
+  topic("y", "t");
+  topic("z", "t");
+  auto [s, log] = session("x", "t", "c");
+  auto [other, other_log] = session("x", "t", "other");
+  REQUIRE(log->size() == 2);
+  REQUIRE(other_log->size() == 2);
+  auto on_y = find_channel("y", "t", "c");
+  // y saw x go down and come back (the same run of x); x saw nothing.
+  event("y", "x", member_state::suspect);
+  event("y", "x", member_state::alive);
+  // x's sessions detach y's channels, then y's answer attaches them again.
+  REQUIRE(log->size() == 4);
+  CHECK(log->at(2) == std::make_pair(nodes["y"].id, caf::actor{}));
+  CHECK(log->at(3) == std::make_pair(nodes["y"].id, on_y));
+  REQUIRE(other_log->size() == 4);
+  CHECK(other_log->at(2).first == nodes["y"].id);
+  CHECK_FALSE(other_log->at(2).second);
+  CHECK(other_log->at(3).second == find_channel("y", "t", "other"));
+  // z's channels are not touched; a first discovery resets nothing.
+  CHECK(std::count_if(log->begin(), log->end(),
+                      [&](auto& e) { return e.first == nodes["z"].id; }) == 1);
 }
 
 TEST_CASE_METHOD(directory_fixture,

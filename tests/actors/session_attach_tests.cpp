@@ -259,6 +259,41 @@ TEST_CASE_METHOD(attach_fixture,
   CHECK(take_ids().size() == 2);
 }
 
+TEST_CASE_METHOD(attach_fixture,
+                 "cl_detach drops a member's channel until it is attached again",
+                 "[session][attach]") {
+  subscribe();
+  attach(remotes[0], "n2");
+  attach(remotes[1], "n3");
+  enqueue(remotes[0], 200, 10);
+  send({cmd("RDY", {"3"})});
+  auto ids = take_ids();
+  REQUIRE(ids.size() == 1); // n2's share; the others have nothing
+  REQUIRE(state(remotes[0]).in_flight.size() == 1);
+  // n2 lost us (its channel may have dropped us already): detach its channel.
+  caf::anon_send(session, cl_detach_atom::value, std::string{"n2"});
+  sched.run();
+  CHECK(session_st().channels.size() == 2);
+  CHECK(state(remotes[0]).consumers.empty()); // unsubscribed: it requeued
+  CHECK(state(remotes[0]).in_flight.size() == 0);
+  CHECK(state(remotes[1]).consumers.size() == 1); // n3 untouched
+  // Its message is an orphan: FIN is dropped without an error.
+  send({cmd("FIN", {ids[0]})});
+  CHECK(errors.empty());
+  CHECK(take_ids().empty());
+  // Attached again (the directory's cl_attach): it subscribes and delivers.
+  attach(remotes[0], "n2");
+  CHECK(session_st().channels.size() == 3);
+  REQUIRE(state(remotes[0]).consumers.size() == 1);
+  auto again = take_ids();
+  REQUIRE(again.size() == 1);
+  auto id = *make_message_id(again[0]);
+  CHECK(state(remotes[0]).in_flight.find(id));
+  fin(again); // routed to n2's channel again
+  CHECK(errors.empty());
+  CHECK_FALSE(state(remotes[0]).in_flight.find(id));
+}
+
 TEST_CASE_METHOD(attach_fixture, "the local channel going down closes the connection",
                  "[session][attach]") {
   subscribe();
