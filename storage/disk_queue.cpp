@@ -45,7 +45,7 @@ std::string disk_queue::segment(uint64_t number) const {
 }
 
 queue_meta disk_queue::positions() const {
-  return queue_meta{depth_, read_, write_};
+  return queue_meta{depth_, read_, write_, std::nullopt};
 }
 
 queue_meta disk_queue::persisted_positions() const {

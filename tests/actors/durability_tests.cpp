@@ -195,8 +195,8 @@ TEST_CASE_METHOD(durability_fixture,
                  "[durability]") {
   auto now = record_clock_ns();
   write_records("t:c", {{message_data{encode_id(1), 1000, "later"}, 0,
-                         now + std::chrono::nanoseconds(30s).count()},
-                        {message_data{encode_id(2), 1000, "now"}, 3, 0}});
+                         now + std::chrono::nanoseconds(30s).count(), std::nullopt},
+                        {message_data{encode_id(2), 1000, "now"}, 3, 0, std::nullopt}});
   config->mem_queue_size = 100;
   make_channel(context({"t:c"}));
   consumer_log log;

@@ -154,7 +154,8 @@ TEST_CASE("MetaAheadOfDataIsCutBackToTheLastGoodRecord") {
   temp_dir dir;
   auto o = queue_options(dir.path());
   fill_and_close(o, 10);
-  write_meta(meta_path(dir.path(), "t:c"), queue_meta{15, {0, 0}, {0, 15 * rec}});
+  write_meta(meta_path(dir.path(), "t:c"),
+             queue_meta{15, {0, 0}, {0, 15 * rec}, std::nullopt});
   auto q = open_queue(o);
   CHECK(q->stats().meta_rebuilds == 1);
   CHECK(q->depth() == 10);
@@ -224,7 +225,7 @@ TEST_CASE("SegmentsPastTheMetasWriteFileAreAdopted") {
   fill_and_close(o, 60); // files 0, 1, 2
   // A meta from before the roll to file 2 (as if that meta write was lost).
   write_meta(meta_path(dir.path(), "t:c"),
-             queue_meta{2 * per_file, {0, 0}, {1, per_file * rec}});
+             queue_meta{2 * per_file, {0, 0}, {1, per_file * rec}, std::nullopt});
   auto q = open_queue(o);
   CHECK(q->stats().tail_records_recovered == 60 - 2 * per_file);
   CHECK(q->depth() == 60);

@@ -239,7 +239,7 @@ TEST_CASE("ListSegmentsMatchesTheQueueNameExactly") {
 }
 
 TEST_CASE("MetaFileIsGoDiskqueueTextPlusAChecksum") {
-  queue_meta m{7, {0, 0}, {2, 36}};
+  queue_meta m{7, {0, 0}, {2, 36}, std::nullopt};
   auto text = encode_queue_meta(m);
   CHECK(text.rfind("7\n0,0\n2,36\ncrc32c:", 0) == 0);
   queue_meta back;
