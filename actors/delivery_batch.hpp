@@ -10,13 +10,9 @@
 #include "actors/messages.hpp"
 #include "actors/wire_blob.hpp"
 
-#include <caf/deserializer.hpp>
 #include <caf/error.hpp>
-#include <caf/meta/type_name.hpp>
-#include <caf/serializer.hpp>
 
 #include <cstddef>
-#include <type_traits>
 #include <vector>
 
 namespace nsq {
@@ -36,18 +32,8 @@ caf::error unpack_deliveries(const char* blob, size_t size, std::vector<delivery
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery_batch& x) {
-  if constexpr (std::is_base_of<caf::serializer, Inspector>::value) {
-    auto blob = pack_deliveries(x.items);
-    return save_blob(f, blob);
-  } else if constexpr (std::is_base_of<caf::deserializer, Inspector>::value) {
-    x.items.clear(); // empty, whatever fails below
-    std::vector<char> blob;
-    if (auto err = load_blob(f, blob))
-      return err;
-    return unpack_deliveries(blob.data(), blob.size(), x.items);
-  } else { // to_string and other read-only inspectors: field by field
-    return f(caf::meta::type_name("nsq_delivery_batch"), x.items);
-  }
+  return inspect_as_blob(f, x.items, "nsq_delivery_batch", pack_deliveries,
+                         unpack_deliveries);
 }
 
 } // namespace nsq

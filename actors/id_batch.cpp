@@ -15,14 +15,14 @@ std::vector<char> pack_ids(const std::vector<message_id>& ids) {
   return out;
 }
 
-caf::error unpack_ids(const std::vector<char>& blob, std::vector<message_id>& out) {
+caf::error unpack_ids(const char* blob, size_t size, std::vector<message_id>& out) {
   out.clear();
-  if (blob.size() % sizeof(message_id) != 0)
+  if (size % sizeof(message_id) != 0)
     return caf::make_error(caf::sec::invalid_argument,
                            "malformed ID batch: not a multiple of 16 bytes");
-  out.resize(blob.size() / sizeof(message_id));
+  out.resize(size / sizeof(message_id));
   if (!out.empty())
-    std::memcpy(out.data(), blob.data(), blob.size());
+    std::memcpy(out.data(), blob, size);
   return caf::none;
 }
 

@@ -9,13 +9,9 @@
 #include "actors/wire_blob.hpp"
 #include "protocol/message.hpp"
 
-#include <caf/deserializer.hpp>
 #include <caf/error.hpp>
-#include <caf/meta/type_name.hpp>
-#include <caf/serializer.hpp>
 
 #include <cstddef>
-#include <type_traits>
 #include <vector>
 
 namespace nsq {
@@ -28,24 +24,13 @@ struct id_batch {
 /// Returns the IDs back to back, 16 bytes each.
 std::vector<char> pack_ids(const std::vector<message_id>& ids);
 
-/// Replaces `out` by the IDs in `blob`; an error (and `out` empty) if its size
+/// Replaces `out` by the IDs in `blob`; an error (and `out` empty) if `size`
 /// is not a multiple of 16.
-caf::error unpack_ids(const std::vector<char>& blob, std::vector<message_id>& out);
+caf::error unpack_ids(const char* blob, size_t size, std::vector<message_id>& out);
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, id_batch& x) {
-  if constexpr (std::is_base_of<caf::serializer, Inspector>::value) {
-    auto blob = pack_ids(x.ids);
-    return save_blob(f, blob);
-  } else if constexpr (std::is_base_of<caf::deserializer, Inspector>::value) {
-    x.ids.clear(); // empty, whatever fails below
-    std::vector<char> blob;
-    if (auto err = load_blob(f, blob))
-      return err;
-    return unpack_ids(blob, x.ids);
-  } else { // to_string and other read-only inspectors: field by field
-    return f(caf::meta::type_name("nsq_id_batch"), x.ids);
-  }
+  return inspect_as_blob(f, x.ids, "nsq_id_batch", pack_ids, unpack_ids);
 }
 
 } // namespace nsq

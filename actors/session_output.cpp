@@ -67,8 +67,8 @@ namespace {
 constexpr auto duplicate_requeue_delay = std::chrono::seconds(1);
 
 /// Several channels: maps each ID to its channel; an ID another channel has
-/// in flight goes back to its channel at once (IDs of different nodes can
-/// collide), the client never sees two messages with one ID.
+/// in flight goes back to its channel, deferred (IDs of different nodes can
+/// collide): the client never sees two messages with one ID.
 void deliver_mapped(session_actor* self, attached_channel& c,
                     const std::vector<delivery>& batch) {
   auto& st = self->state;
