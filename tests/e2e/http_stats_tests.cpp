@@ -4,6 +4,7 @@
 #include "e2e/http_client.hpp"
 #include "e2e/nsqd_process.hpp"
 #include "e2e/raw_client.hpp"
+#include "e2e/stats_probe.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -231,7 +232,18 @@ TEST_CASE("HTTP /metrics: Prometheus text with the /stats figures") {
   raw_client p{nsqd.port()}; // producers are listed while connected
   p.send(mpub("mx", {"a", "b"}));
   expect_ok(p);
+  // OK can come before the topic handed the batch to its channel (publish
+  // credit): read until the channel holds both, bounded.
+  const std::string depth_line = "nsqd_channel_depth{topic=\"mx\",channel=\"ch\"} 2\n";
   auto a = h.request("GET", "/metrics");
+  probe::eventually(
+      [&] {
+        if (a.status != 200 || a.body.find(depth_line) != std::string::npos)
+          return true;
+        a = h.request("GET", "/metrics");
+        return false;
+      },
+      std::chrono::seconds(5));
   REQUIRE(a.status == 200);
   CHECK(a.header("content-type") == "text/plain; version=0.0.4; charset=utf-8");
   auto& m = a.body;
