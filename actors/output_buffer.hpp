@@ -24,6 +24,9 @@ public:
     append_message_frame(data_, msg, attempts);
   }
 
+  /// Appends frames built elsewhere (message frames from another node).
+  void append_frames(std::string_view frames) { data_.append(frames); }
+
   /// Returns whether nothing is buffered.
   bool empty() const { return data_.empty(); }
 

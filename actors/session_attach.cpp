@@ -16,14 +16,15 @@ namespace nsq {
 
 namespace {
 
-/// How often RDY slots may move while RDY < channels. Short, so a slot
-/// spends little time at a channel with nothing to deliver.
+/// How often RDY slots may move while RDY < channels, and how often idle
+/// channels are looked for. Short, so a slot or a share spends little time at
+/// a channel with nothing to deliver.
 constexpr auto rdy_rotate_period = std::chrono::milliseconds(20);
 
-/// Keeps one rotation tick on its way while the slots rotate.
+/// Keeps one tick on its way while there are several channels.
 void arm_rotation(session_actor* self) {
   auto& st = self->state;
-  if (st.rdy_ticking || !st.channels.rotates())
+  if (st.rdy_ticking || !st.channels.ticks())
     return;
   st.rdy_ticking = true;
   self->delayed_send(self, rdy_rotate_period, rdy_tick_atom::value, ++st.rdy_tick_gen);
@@ -123,8 +124,8 @@ void on_rdy_tick(session_actor* self, uint64_t gen) {
   if (gen != st.rdy_tick_gen)
     return;
   st.rdy_ticking = false;
-  if (!st.channels.rotates())
-    return; // RDY >= channels again (or one channel): no timer
+  if (!st.channels.ticks())
+    return; // one channel or RDY 0: no timer
   st.channels.tick();
   apply_ready(self);
 }

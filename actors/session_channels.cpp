@@ -107,21 +107,42 @@ void session_channels::choose_holders() {
   next_holder_ %= chans_.size();
 }
 
-int64_t session_channels::target_of(size_t index) const {
-  auto k = static_cast<int64_t>(chans_.size());
+/// Each channel's RDY share. R >= k: the active channels split R less one
+/// slot per idle channel (equal shares if all or none are active), so an idle
+/// member does not hold RDY that a busy one could use.
+std::vector<int64_t> session_channels::targets() const {
+  auto k = chans_.size();
+  std::vector<int64_t> out(k, 0);
   if (ready_ <= 0)
-    return 0;
-  if (ready_ < k)
-    return chans_[index].holder ? 1 : 0;
-  return ready_ / k + (static_cast<int64_t>(index) < ready_ % k ? 1 : 0);
+    return out;
+  if (ready_ < static_cast<int64_t>(k)) {
+    for (size_t i = 0; i < k; ++i)
+      out[i] = chans_[i].holder ? 1 : 0;
+    return out;
+  }
+  auto active = static_cast<int64_t>(std::count_if(
+      chans_.begin(), chans_.end(), [](const attached_channel& c) { return c.active; }));
+  bool even = active == 0 || active == static_cast<int64_t>(k);
+  auto sharing = even ? static_cast<int64_t>(k) : active;
+  auto rest = ready_ - (static_cast<int64_t>(k) - sharing);
+  int64_t rank = 0;
+  for (size_t i = 0; i < k; ++i) {
+    if (!even && !chans_[i].active) {
+      out[i] = 1;
+      continue;
+    }
+    out[i] = rest / sharing + (rank++ < rest % sharing ? 1 : 0);
+  }
+  return out;
 }
 
 std::vector<rdy_change> session_channels::rebalance(bool resend) {
   choose_holders();
+  auto target = targets();
   std::vector<rdy_change> out;
   for (size_t i = 0; i < chans_.size(); ++i) {
     auto& c = chans_[i];
-    auto t = target_of(i);
+    auto t = target[i];
     if (resend && t == c.share)
       out.push_back(rdy_change{c.handle, t, false});
     if (t >= c.share)
@@ -138,7 +159,7 @@ std::vector<rdy_change> session_channels::rebalance(bool resend) {
   held_back_ = false;
   for (size_t i = 0; i < chans_.size(); ++i) {
     auto& c = chans_[i];
-    auto t = target_of(i);
+    auto t = target[i];
     if (t <= c.share)
       continue;
     auto before = std::max(c.cap, c.in_flight);
@@ -164,6 +185,10 @@ void session_channels::confirmed(const caf::actor_addr& who) {
 
 void session_channels::tick() {
   for (auto& c : chans_) {
+    if (c.delivered || c.in_flight > 0)
+      c.idle_ticks = 0;
+    else if (++c.idle_ticks >= idle_after_ticks)
+      c.active = false;
     if (!c.holder)
       continue;
     if (c.share > 0)
@@ -184,12 +209,17 @@ bool session_channels::delivered(attached_channel& c, const message_id& id) {
     if (!fresh && i->second != c.serial)
       return false;
     c.delivered = true;
+    if (!c.active) {
+      c.active = true;
+      c.idle_ticks = 0;
+      woken_ = true;
+    }
   }
   ++c.in_flight;
   return true;
 }
 
-const caf::actor& session_channels::route(const message_id& id, bool done) {
+attached_channel& session_channels::route(const message_id& id, bool done) {
   auto* owner = &chans_.front();
   if (multi()) {
     auto i = owners_.find(id);
@@ -202,7 +232,7 @@ const caf::actor& session_channels::route(const message_id& id, bool done) {
   }
   if (done && owner->in_flight > 0)
     --owner->in_flight;
-  return owner->handle;
+  return *owner;
 }
 
 void session_channels::released(attached_channel& c, const std::vector<message_id>& ids) {

@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace nsq {
@@ -39,7 +40,11 @@ struct attached_channel {
   int64_t charged = 0;    ///< its charge for what it delivered
   bool holder = false;    ///< RDY < channels: it holds one of the RDY slots
   int held_ticks = 0;     ///< rotation ticks it held its slot
-  bool delivered = false; ///< delivered since the last rotation tick
+  bool delivered = false; ///< delivered since the last tick
+  /// Delivered lately or holds messages in flight: shares the RDY (R >= k);
+  /// an idle channel keeps one slot to show a backlog with.
+  bool active = true;
+  int idle_ticks = 0; ///< ticks in a row with nothing delivered, nothing in flight
   /// FIN IDs of the current batch it owns (the local channel's are in
   /// session_state::pending_fins, the single-channel path).
   std::vector<message_id> fins;
@@ -57,6 +62,8 @@ public:
   /// A slot passes on after this many rotation ticks even if its channel
   /// is busy, so no channel starves while RDY < channels.
   static constexpr int busy_tenure = 8;
+  /// Ticks without a delivery after which a channel counts as idle.
+  static constexpr int idle_after_ticks = 2;
   /// Bound of the IDs kept from detached channels (orphaned()).
   static constexpr size_t max_orphans = 65536;
 
@@ -94,9 +101,14 @@ public:
   bool held_back() const { return held_back_; }
   /// RDY slots rotate among channels (0 < RDY < channels).
   bool rotates() const;
-  /// A rotation period passed: idle slot holders (nothing delivered, nothing
-  /// in flight) and ones that held their slot busy_tenure ticks pass it on.
+  /// Several channels and RDY > 0: the session ticks (rotation, activity).
+  bool ticks() const { return multi() && ready_ > 0; }
+  /// A tick period passed: channels idle idle_after_ticks ticks give their
+  /// share up but one; idle slot holders (nothing delivered, nothing in
+  /// flight) and ones that held their slot busy_tenure ticks pass it on.
   void tick();
+  /// An idle channel delivered since the last call: its share should grow.
+  bool take_woken() { return std::exchange(woken_, false); }
 
   // -- routing (multi only) ---------------------------------------------------
 
@@ -105,7 +117,7 @@ public:
   bool delivered(attached_channel& c, const message_id& id);
   /// The channel that owns `id`, or the local one (which answers nsqd's
   /// error for an ID not in flight); `done` (FIN, REQ) forgets the ID.
-  const caf::actor& route(const message_id& id, bool done);
+  attached_channel& route(const message_id& id, bool done);
   /// `c` timed out (or dropped) these in-flight messages.
   void released(attached_channel& c, const std::vector<message_id>& ids);
   size_t mapped() const { return owners_.size(); }
@@ -118,7 +130,7 @@ public:
 private:
   attached_channel* by_serial(uint64_t serial);
   void choose_holders();
-  int64_t target_of(size_t index) const;
+  std::vector<int64_t> targets() const;
 
   std::vector<attached_channel> chans_;
   std::unordered_map<message_id, uint64_t, message_id_hash> owners_;
@@ -126,6 +138,7 @@ private:
   std::unordered_set<message_id, message_id_hash> orphans_;
   int64_t ready_ = 0;
   bool held_back_ = false;
+  bool woken_ = false;
   uint64_t next_serial_ = 0;
   size_t next_holder_ = 0; ///< round-robin cursor for RDY slots
 };

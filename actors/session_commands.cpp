@@ -146,11 +146,12 @@ void on_fin(session_actor* self, const command& cmd) {
     return;
   const auto& mid = std::get<message_id>(id);
   if (!st.channels.orphaned(mid, true)) {
-    const auto& owner = st.channels.route(mid, true);
-    if (!st.channels.multi() || owner == st.channels.local())
+    auto& owner = st.channels.route(mid, true);
+    // The local channel's FINs are in pending_fins (the single-channel path).
+    if (&owner == &st.channels.all().front())
       st.pending_fins.push_back(mid);
     else
-      st.channels.find(owner.address())->fins.push_back(mid);
+      owner.fins.push_back(mid);
   }
   ++st.counters.finish_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
@@ -171,7 +172,7 @@ void on_req(session_actor* self, const command& cmd) {
              ". Setting to " + std::to_string(a.delay.count()));
   send_pending_fins(self);
   if (!st.channels.orphaned(a.id, true))
-    self->send(st.channels.route(a.id, true), requeue_atom::value, a.id,
+    self->send(st.channels.route(a.id, true).handle, requeue_atom::value, a.id,
                caf::timespan{a.delay});
   ++st.counters.requeue_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
@@ -188,7 +189,7 @@ void on_touch(session_actor* self, const command& cmd) {
   send_pending_fins(self);
   const auto& mid = std::get<message_id>(id);
   if (!st.channels.orphaned(mid, false))
-    self->send(st.channels.route(mid, false), touch_atom::value, mid);
+    self->send(st.channels.route(mid, false).handle, touch_atom::value, mid);
 }
 
 void on_cls(session_actor* self) {

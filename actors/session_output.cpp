@@ -1,6 +1,8 @@
+#include "actors/delivery_batch.hpp"
 #include "actors/flow_control.hpp"
 #include "actors/log.hpp"
 #include "actors/session_state.hpp"
+#include "protocol/message_frames.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -66,9 +68,25 @@ namespace {
 /// copy is still in flight (a requeue ping-pong between session and channel).
 constexpr auto duplicate_requeue_delay = std::chrono::seconds(1);
 
-/// Several channels: maps each ID to its channel; an ID another channel has
-/// in flight goes back to its channel, deferred (IDs of different nodes can
-/// collide): the client never sees two messages with one ID.
+/// Several channels: maps `id` to its channel `c` (true: deliver it). An ID
+/// another channel has in flight goes back to `c`, deferred (IDs of different
+/// nodes can collide): the client never sees two messages with one ID.
+bool admit(session_actor* self, attached_channel& c, const message_id& id) {
+  auto& st = self->state;
+  if (st.channels.delivered(c, id))
+    return true;
+  log_warn("PROTOCOL(V2): [" + st.remote + "] message ID " + to_string(id) +
+           " already in flight from another channel, requeued (1s) to " +
+           (c.member.empty() ? "the local channel" : c.member));
+  self->send(c.handle, requeue_atom::value, id, caf::timespan{duplicate_requeue_delay});
+  return false;
+}
+
+void count_delivered(session_state& st, int64_t n) {
+  st.counters.message_count += n;
+  st.counters.in_flight += n;
+}
+
 void deliver_mapped(session_actor* self, attached_channel& c,
                     const std::vector<delivery>& batch) {
   auto& st = self->state;
@@ -76,44 +94,69 @@ void deliver_mapped(session_actor* self, attached_channel& c,
   for (const auto& d : batch) {
     const auto& msg = data_of(d.msg);
     c.charged += delivery_cost(msg);
-    if (!st.channels.delivered(c, msg.id)) {
-      log_warn("PROTOCOL(V2): [" + st.remote + "] message ID " + to_string(msg.id) +
-               " already in flight from another channel, requeued (1s) to " +
-               (c.member.empty() ? "the local channel" : c.member));
-      self->send(c.handle, requeue_atom::value, msg.id,
-                 caf::timespan{duplicate_requeue_delay});
+    if (!admit(self, c, msg.id))
       continue;
-    }
     st.out.append_message(msg, d.attempts);
     ++n;
   }
-  st.counters.message_count += n;
-  st.counters.in_flight += n;
+  count_delivered(st, n);
 }
 
-} // namespace
-
-void deliver(session_actor* self, const std::vector<delivery>& batch) {
+/// Frames from a channel on another node: copied to the output as they are,
+/// in runs, skipping the duplicates admit() sends back.
+void deliver_frames(session_actor* self, attached_channel& c, std::string_view frames) {
   auto& st = self->state;
-  if (st.dead || st.channels.empty())
-    return;
-  if (st.channels.multi()) {
-    auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
-    // From a channel detached meanwhile: dropped, it times them out.
-    if (auto* c = st.channels.find(sender))
-      deliver_mapped(self, *c, batch);
-    flush_soon(self);
-    return;
-  }
-  // One channel (the fast path): no lookup, no ID map.
+  int64_t n = 0;
+  size_t run = 0; // start of the frames not yet copied
+  size_t at = 0;
+  for_each_message_frame(frames, [&](std::string_view frame) {
+    c.charged += static_cast<int64_t>(frame.size()); // delivery_cost
+    if (admit(self, c, id_in_frame(frame))) {
+      ++n;
+    } else {
+      st.out.append_frames(frames.substr(run, at - run));
+      run = at + frame.size();
+    }
+    at += frame.size();
+  });
+  st.out.append_frames(frames.substr(run));
+  count_delivered(st, n);
+}
+
+/// One channel (the fast path): no lookup, no ID map.
+void deliver_single(session_actor* self, const std::vector<delivery>& batch) {
+  auto& st = self->state;
   auto& c = st.channels.all().front();
   for (const auto& d : batch) {
     c.charged += delivery_cost(data_of(d.msg));
     st.out.append_message(data_of(d.msg), d.attempts);
   }
   c.in_flight += static_cast<int64_t>(batch.size());
-  st.counters.message_count += batch.size();
-  st.counters.in_flight += static_cast<int64_t>(batch.size());
+  count_delivered(st, static_cast<int64_t>(batch.size()));
+}
+
+} // namespace
+
+void deliver(session_actor* self, const delivery_batch& batch) {
+  auto& st = self->state;
+  if (st.dead || st.channels.empty())
+    return;
+  bool remote = !batch.frames.empty();
+  if (!st.channels.multi() && !remote) {
+    deliver_single(self, batch.items);
+    flush_soon(self);
+    return;
+  }
+  auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  // From a channel detached meanwhile: dropped, it times them out.
+  if (auto* c = st.channels.find(sender)) {
+    if (remote)
+      deliver_frames(self, *c, batch.frames);
+    else
+      deliver_mapped(self, *c, batch.items);
+  }
+  if (st.channels.take_woken())
+    apply_ready(self); // an idle channel has a backlog: it gets its share
   flush_soon(self);
 }
 

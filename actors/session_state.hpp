@@ -4,6 +4,7 @@
 // units share. Nothing outside actors/session*.cpp includes this.
 
 #include "actors/connection.hpp"
+#include "actors/delivery_batch.hpp"
 #include "actors/http_client.hpp"
 #include "actors/messages.hpp"
 #include "actors/output_buffer.hpp"
@@ -160,7 +161,7 @@ void respond(session_actor* self, std::string_view data);
 /// Appends a non-fatal error frame, or answers a fatal one and closes.
 void answer_error(session_actor* self, const client_error& err);
 /// Appends the message frames of `batch`.
-void deliver(session_actor* self, const std::vector<delivery>& batch);
+void deliver(session_actor* self, const delivery_batch& batch);
 /// Writes the whole buffer to the connection now.
 void flush(session_actor* self);
 /// Flushes when the buffer is full, else makes sure a flush_atom is on its way.

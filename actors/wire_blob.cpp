@@ -10,16 +10,14 @@ namespace {
 /// load_blob reads at most this much per apply_raw (and grows by it).
 constexpr size_t load_chunk = size_t{1} << 20;
 
-} // namespace
-
-caf::error save_blob(caf::serializer& f, std::vector<char>& blob) {
+template <class Blob> caf::error save_any(caf::serializer& f, Blob& blob) {
   auto n = blob.size();
   return caf::error::eval([&] { return f.begin_sequence(n); },
-                          [&] { return n > 0 ? f.apply_raw(n, blob.data()) : caf::none; },
+                          [&] { return n > 0 ? f.apply_raw(n, &blob[0]) : caf::none; },
                           [&] { return f.end_sequence(); });
 }
 
-caf::error load_blob(caf::deserializer& f, std::vector<char>& blob) {
+template <class Blob> caf::error load_any(caf::deserializer& f, Blob& blob) {
   size_t n = 0;
   if (auto err = f.begin_sequence(n))
     return err;
@@ -28,10 +26,28 @@ caf::error load_blob(caf::deserializer& f, std::vector<char>& blob) {
     auto at = blob.size();
     auto step = std::min(load_chunk, n - at);
     blob.resize(at + step);
-    if (auto err = f.apply_raw(step, blob.data() + at))
+    if (auto err = f.apply_raw(step, &blob[at]))
       return err;
   }
   return f.end_sequence();
+}
+
+} // namespace
+
+caf::error save_blob(caf::serializer& f, std::vector<char>& blob) {
+  return save_any(f, blob);
+}
+
+caf::error save_blob(caf::serializer& f, std::string& blob) {
+  return save_any(f, blob);
+}
+
+caf::error load_blob(caf::deserializer& f, std::vector<char>& blob) {
+  return load_any(f, blob);
+}
+
+caf::error load_blob(caf::deserializer& f, std::string& blob) {
+  return load_any(f, blob);
 }
 
 } // namespace nsq

@@ -12,6 +12,7 @@
 #include <caf/serializer.hpp>
 
 #include <cstddef>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -19,11 +20,13 @@ namespace nsq {
 
 /// Writes `blob` as one sequence of raw bytes.
 caf::error save_blob(caf::serializer& f, std::vector<char>& blob);
+caf::error save_blob(caf::serializer& f, std::string& blob);
 
 /// Reads what save_blob wrote, growing `blob` only as bytes actually arrive
 /// (a huge length from the wire fails at the end of the input instead of
 /// allocating it up front).
 caf::error load_blob(caf::deserializer& f, std::vector<char>& blob);
+caf::error load_blob(caf::deserializer& f, std::string& blob);
 
 /// The inspect() of a payload that crosses the wire as one blob: `pack` on
 /// save; on load `unpack(data, size, items)` (items left empty on an error);

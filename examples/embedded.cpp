@@ -49,7 +49,7 @@ caf::behavior audit_consumer(caf::event_based_actor* self, caf::actor channel,
   auto seen = std::make_shared<int>(0);
   return {
       [=](nsq::deliver_atom, const nsq::delivery_batch& delivered) {
-        auto& batch = delivered.items;
+        auto batch = nsq::deliveries_of(delivered); // frames if from another node
         std::vector<nsq::message_id> ids;
         int64_t bytes = 0;
         for (auto& d : batch) {

@@ -50,8 +50,9 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
       [=](touch_atom a, message_id& id) { self->send(channel, a, id); },
       [=](unsubscribe_atom a) { self->send(channel, a); },
       [=](deliver_atom, delivery_batch& batch) {
-        log->batches.push_back(batch.items.size());
-        for (auto& d : batch.items)
+        auto items = deliveries_of(batch);
+        log->batches.push_back(items.size());
+        for (auto& d : items)
           log->delivered.push_back(std::move(d));
       },
       [=](op_failed_atom, client_error& err) { log->errors.push_back(std::move(err)); },

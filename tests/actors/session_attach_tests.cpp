@@ -130,8 +130,9 @@ struct attach_fixture : delivery_fixture {
 
   /// FINs what arrives one 5 ms step later (so rotation ticks find messages
   /// in flight), checking the in-flight bound after every step, until
-  /// `total` messages arrived (bounded in steps). Returns the IDs.
-  std::set<std::string> drain(int64_t rdy, size_t total) {
+  /// `total` messages arrived (bounded in steps); `fin_last`: the last ones
+  /// too. Returns the IDs.
+  std::set<std::string> drain(int64_t rdy, size_t total, bool fin_last = false) {
     std::set<std::string> seen;
     std::vector<std::string> held;
     for (int step = 0; step < 5000 && seen.size() < total; ++step) {
@@ -144,6 +145,8 @@ struct attach_fixture : delivery_fixture {
       held = std::move(ids);
       advance(5ms);
     }
+    if (fin_last)
+      fin(held);
     return seen;
   }
 };
@@ -195,10 +198,33 @@ TEST_CASE_METHOD(attach_fixture,
   CHECK(only_consumer(local).rdy == 4);
   CHECK(only_consumer(remotes[0]).rdy == 3);
   CHECK(only_consumer(remotes[1]).rdy == 3);
-  CHECK_FALSE(session_st().rdy_ticking); // RDY >= channels: no rotation timer
+  CHECK(session_st().rdy_ticking); // several channels: the activity tick
   fin(first);
   auto seen = drain(10, 50);
   CHECK(seen.size() == 50);
+  CHECK(errors.empty());
+}
+
+TEST_CASE_METHOD(attach_fixture,
+                 "an idle channel gives its RDY share to the busy ones and takes it back",
+                 "[session][attach]") {
+  subscribe();
+  attach(remotes[0], "n2");
+  attach(remotes[1], "n3");
+  enqueue(remotes[0], 200, 300);
+  enqueue(remotes[1], 300, 300);
+  send({cmd("RDY", {"30"})});
+  CHECK(only_consumer(local).rdy == 10);
+  // The local channel delivers nothing: after a few ticks it keeps one slot
+  // and the busy channels share the other 29, never more than 30 in flight.
+  drain(30, 120, true);
+  CHECK(only_consumer(local).rdy == 1);
+  CHECK(only_consumer(remotes[0]).rdy + only_consumer(remotes[1]).rdy == 29);
+  // A backlog on the local channel shows in its one slot: its share comes back.
+  enqueue(local, 100, 300);
+  auto seen = drain(30, 200);
+  CHECK(seen.size() >= 200);
+  CHECK(only_consumer(local).rdy == 10);
   CHECK(errors.empty());
 }
 

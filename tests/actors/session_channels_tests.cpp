@@ -155,6 +155,53 @@ TEST_CASE_METHOD(channels_fixture, "RDY 1 over 3 channels: the slot rotates",
   CHECK(shares() == std::vector<int64_t>{1, 1, 1});
 }
 
+TEST_CASE_METHOD(channels_fixture,
+                 "an idle channel keeps one slot, the busy ones share the rest",
+                 "[session_channels]") {
+  chans.set_ready(100);
+  settle();
+  CHECK(shares() == std::vector<int64_t>{34, 33, 33});
+  // Channels 1 and 2 deliver, channel 0 (say the local one) has nothing.
+  int next = 0;
+  auto deliver_and_ack = [&](size_t i) {
+    auto id = encode_id(next++);
+    CHECK(chans.delivered(at(i), id));
+    chans.route(id, true);
+  };
+  for (int t = 0; t < session_channels::idle_after_ticks; ++t) {
+    CHECK(shares() == std::vector<int64_t>{34, 33, 33});
+    deliver_and_ack(1);
+    deliver_and_ack(2);
+    chans.tick();
+    settle();
+  }
+  CHECK(shares() == std::vector<int64_t>{1, 50, 49});
+  CHECK(bound() == 100);
+  CHECK_FALSE(chans.take_woken());
+  // A backlog on channel 0 shows in its one slot: it shares again at once.
+  CHECK(chans.delivered(at(0), encode_id(next++)));
+  CHECK(chans.take_woken());
+  CHECK_FALSE(chans.take_woken());
+  auto changes = chans.rebalance();
+  // Raised only once the busy ones confirmed their lowering.
+  CHECK(bound() <= 100);
+  for (auto& ch : changes)
+    if (ch.lowering)
+      chans.confirmed(ch.handle.address());
+  chans.rebalance();
+  CHECK(shares() == std::vector<int64_t>{34, 33, 33});
+  // All idle: equal shares again, nothing is starved.
+  for (int t = 0; t < session_channels::idle_after_ticks + 1; ++t) {
+    chans.route(encode_id(next - 1), true);
+    chans.tick();
+    settle();
+  }
+  CHECK(shares() == std::vector<int64_t>{34, 33, 33});
+  CHECK(chans.ticks());
+  chans.set_ready(0);
+  CHECK_FALSE(chans.ticks());
+}
+
 TEST_CASE_METHOD(channels_fixture, "IDs route to the channel that delivered them",
                  "[session_channels]") {
   auto a = encode_id(1);
@@ -163,13 +210,13 @@ TEST_CASE_METHOD(channels_fixture, "IDs route to the channel that delivered them
   CHECK(chans.delivered(at(2), b));
   CHECK_FALSE(chans.delivered(at(0), a)); // the same ID from another channel
   CHECK(at(0).in_flight == 0);
-  CHECK(chans.route(a, false) == actors[1]); // TOUCH keeps it
-  CHECK(chans.route(a, true) == actors[1]);  // FIN forgets it
-  CHECK(chans.route(a, true) == actors[0]);  // unknown: the local channel answers
+  CHECK(chans.route(a, false).handle == actors[1]); // TOUCH keeps it
+  CHECK(chans.route(a, true).handle == actors[1]);  // FIN forgets it
+  CHECK(chans.route(a, true).handle == actors[0]);  // unknown: the local channel answers
   CHECK(at(1).in_flight == 0);
   chans.released(at(2), {b}); // timed out there
   CHECK(chans.mapped() == 0);
-  CHECK(chans.route(b, true) == actors[0]);
+  CHECK(chans.route(b, true).handle == actors[0]);
   CHECK(chans.delivered(at(2), b));
   chans.detach(actors[2].address()); // its IDs are forgotten
   CHECK(chans.mapped() == 0);
@@ -178,7 +225,7 @@ TEST_CASE_METHOD(channels_fixture, "IDs route to the channel that delivered them
   CHECK(chans.mapped() == 0);
   CHECK(chans.delivered(at(0), a));
   CHECK(chans.mapped() == 0);
-  CHECK(chans.route(a, true) == actors[0]);
+  CHECK(chans.route(a, true).handle == actors[0]);
 }
 
 } // namespace nsq::test

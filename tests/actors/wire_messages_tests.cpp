@@ -79,7 +79,7 @@ TEST_CASE_METHOD(wire_fixture, "channel and session messages survive serializati
   delivery_batch batch{{{message_ref{data}, 3}}};
   auto out = round_trip(caf::make_message(deliver_atom::value, batch));
   REQUIRE(out.match_elements<deliver_atom, delivery_batch>());
-  auto& got = out.get_as<delivery_batch>(1).items;
+  auto got = deliveries_of(out.get_as<delivery_batch>(1));
   REQUIRE(got.size() == 1);
   CHECK(data_of(got[0].msg).body == "hello");
   CHECK(data_of(got[0].msg).id == id_of('a'));
@@ -131,34 +131,51 @@ TEST_CASE_METHOD(wire_fixture, "a delivery batch crosses the wire as one blob",
                                   std::string(static_cast<size_t>(i % 300), 'x')}},
          static_cast<uint16_t>(i)});
   auto buf = bytes_of(sys, batch);
-  // The body bytes plus 30 bytes a message and a few for the lengths: no
-  // per-field framing.
+  // The body bytes plus a message frame's 34 header bytes and a few for the
+  // length: no per-field framing.
   size_t bodies = 0;
   for (auto& d : batch.items)
     bodies += data_of(d.msg).body.size();
-  CHECK(buf.size() <= bodies + 30 * batch.items.size() + 16);
+  CHECK(buf.size() <= bodies + 34 * batch.items.size() + 16);
   delivery_batch got;
   REQUIRE_FALSE(load(sys, buf, got));
-  REQUIRE(got.items.size() == batch.items.size());
-  for (size_t i = 0; i < got.items.size(); ++i) {
+  // It arrives as the frames a client reads, byte for byte.
+  std::string expected;
+  for (auto& d : batch.items)
+    append_message_frame(expected, data_of(d.msg), d.attempts);
+  CHECK(got.frames == expected);
+  CHECK(got.items.empty());
+  auto items = deliveries_of(got);
+  REQUIRE(items.size() == batch.items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
     auto& a = data_of(batch.items[i].msg);
-    auto& b = data_of(got.items[i].msg);
+    auto& b = data_of(items[i].msg);
     REQUIRE(b.id == a.id);
     REQUIRE(b.timestamp == a.timestamp);
     REQUIRE(b.body == a.body);
-    REQUIRE(got.items[i].attempts == batch.items[i].attempts);
+    REQUIRE(items[i].attempts == batch.items[i].attempts);
+  }
+  SECTION("passed on again as it came") {
+    delivery_batch again;
+    REQUIRE_FALSE(load(sys, bytes_of(sys, got), again));
+    CHECK(again.frames == expected);
   }
   SECTION("an empty batch") {
     REQUIRE_FALSE(load(sys, bytes_of(sys, delivery_batch{}), got));
-    CHECK(got.items.empty());
+    CHECK(deliveries_of(got).empty());
   }
 }
 
 TEST_CASE_METHOD(wire_fixture, "a malformed delivery batch is rejected", "[wire]") {
   delivery_batch batch{{{message_ref{message_data{id_of('a'), 7, "hello"}}, 2},
                         {message_ref{message_data{id_of('b'), 8, "world"}}, 3}}};
-  auto blob = pack_deliveries(batch.items);
+  auto frames = pack_frames(batch.items);
+  std::vector<char> blob(frames.begin(), frames.end());
   delivery_batch got;
+  auto rejected = [&] {
+    auto err = load(sys, framed(sys, blob.size(), blob), got);
+    return err && got.frames.empty() && got.items.empty();
+  };
   SECTION("every truncation of the serialized batch") {
     auto buf = bytes_of(sys, batch);
     for (size_t n = 0; n < buf.size(); ++n) {
@@ -170,29 +187,30 @@ TEST_CASE_METHOD(wire_fixture, "a malformed delivery batch is rejected", "[wire]
   SECTION("a sequence length far beyond the input") {
     CHECK(load(sys, framed(sys, 0xFFFFFFF0u, blob), got));
   }
-  SECTION("a blob cut inside a record, its length consistent") {
+  SECTION("a blob cut inside a frame, its length consistent") {
     blob.resize(blob.size() - 3);
-    CHECK(load(sys, framed(sys, blob.size(), blob), got));
-    CHECK(got.items.empty());
+    CHECK(rejected());
   }
-  SECTION("a count the blob cannot hold") {
-    blob[0] = blob[1] = blob[2] = blob[3] = '\xff';
-    CHECK(load(sys, framed(sys, blob.size(), blob), got));
+  SECTION("a frame size beyond the blob") {
+    blob[0] = '\x7f';
+    CHECK(rejected());
   }
-  SECTION("a body length beyond the blob") {
-    blob[4 + 26 + 3] = '\x7f'; // the first record's body length
-    CHECK(load(sys, framed(sys, blob.size(), blob), got));
+  SECTION("a frame size shorter than a message header") {
+    blob[0] = blob[1] = blob[2] = '\0';
+    blob[3] = '\x0a';
+    CHECK(rejected());
   }
-  SECTION("trailing bytes after the last record") {
+  SECTION("a frame that is not a message") {
+    blob[7] = '\x01'; // an error frame
+    CHECK(rejected());
+  }
+  SECTION("trailing bytes after the last frame") {
     blob.push_back('z');
-    CHECK(load(sys, framed(sys, blob.size(), blob), got));
-  }
-  SECTION("less than a count") {
-    CHECK(load(sys, framed(sys, 2, {'\0', '\0'}), got));
+    CHECK(rejected());
   }
   SECTION("the blob itself is well formed") {
     CHECK_FALSE(load(sys, framed(sys, blob.size(), blob), got));
-    CHECK(got.items.size() == 2);
+    CHECK(deliveries_of(got).size() == 2);
   }
 }
 

@@ -1,0 +1,52 @@
+#include "protocol/message_frames.hpp"
+
+#include "protocol/frame.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace nsq {
+
+namespace {
+
+uint32_t be32(const char* p) {
+  uint32_t x = 0;
+  for (int i = 0; i < 4; ++i)
+    x = (x << 8) | static_cast<unsigned char>(p[i]);
+  return x;
+}
+
+} // namespace
+
+std::optional<size_t> count_message_frames(std::string_view frames) {
+  size_t count = 0;
+  while (!frames.empty()) {
+    if (frames.size() < message_frame_head)
+      return std::nullopt;
+    // The size field counts the type and the payload, not itself.
+    auto size = be32(frames.data());
+    if (size < 4 + message_header_size || size > frames.size() - 4)
+      return std::nullopt;
+    if (be32(frames.data() + 4) != static_cast<uint32_t>(frame_type::message))
+      return std::nullopt;
+    frames.remove_prefix(4 + size);
+    ++count;
+  }
+  return count;
+}
+
+size_t first_frame_size(std::string_view frames) {
+  return 4 + size_t{be32(frames.data())};
+}
+
+message_id id_in_frame(std::string_view frame) {
+  message_id id;
+  std::copy_n(frame.data() + 8 + 10, id.size(), id.begin());
+  return id;
+}
+
+decoded_message decode_message_frame(std::string_view frame) {
+  return *decode_message_payload(frame.substr(8));
+}
+
+} // namespace nsq
