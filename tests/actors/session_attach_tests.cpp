@@ -45,6 +45,37 @@ uint32_t be32(const std::string& s, size_t at) {
   return v;
 }
 
+/// What a channel on another node sends and gets, seen from the session:
+/// deliveries arrive in their wire form (frames), FIN/REQ come back.
+struct remote_log {
+  caf::actor session;
+  std::vector<message_id> finished;
+  std::vector<message_id> requeued;
+};
+
+/// Stands in for a remote channel: (int) sends `frames` to the session as a
+/// delivery batch received from the middleman would be.
+caf::behavior frames_channel(caf::event_based_actor* self, remote_log* log,
+                             std::string frames) {
+  return {
+      [](subscribe_atom, const consumer_info&) { return std::string{}; },
+      [](ready_atom, int64_t) {},
+      [](credit_atom, int64_t) {},
+      [](unsubscribe_atom) {},
+      [=](int) {
+        delivery_batch batch;
+        batch.frames = frames;
+        self->send(log->session, deliver_atom::value, std::move(batch));
+      },
+      [=](finish_atom, const id_batch& ids) {
+        log->finished.insert(log->finished.end(), ids.ids.begin(), ids.ids.end());
+      },
+      [=](requeue_atom, const message_id& id, caf::timespan) {
+        log->requeued.push_back(id);
+      },
+  };
+}
+
 struct attach_fixture : delivery_fixture {
   caf::actor local;
   std::vector<caf::actor> remotes;
@@ -378,6 +409,35 @@ TEST_CASE_METHOD(attach_fixture, "an ID in flight from another channel is requeu
   fin(ids);
   advance(1s); // the requeued copy comes back, nothing lost
   CHECK(take_ids() == std::vector<std::string>{id_of(7)});
+  CHECK(errors.empty());
+}
+
+TEST_CASE_METHOD(attach_fixture,
+                 "frames from another node reach the client as they are, a duplicate ID skipped",
+                 "[session][attach]") {
+  subscribe();
+  std::vector<delivery> theirs{{make_test_message(8, "m8"), 1},
+                               {make_test_message(7, "other seven"), 3},
+                               {make_test_message(9, "m9"), 2}};
+  remote_log log{session, {}, {}};
+  auto remote = sys.spawn(frames_channel, &log, pack_frames(theirs));
+  to_stop.push_back(remote);
+  attach(remote, "n2");
+  enqueue(local, 7, 1);
+  send({cmd("RDY", {"5"})});
+  CHECK(take_ids() == std::vector<std::string>{id_of(7)});
+  caf::anon_send(remote, 1);
+  sched.run();
+  std::string expected;
+  append_message_frame(expected, data_of(theirs[0].msg), 1);
+  append_message_frame(expected, data_of(theirs[2].msg), 2);
+  CHECK(conn->written == expected); // 7 is in flight from the local channel
+  CHECK(log.requeued == std::vector<message_id>{encode_id(7)});
+  conn->written.clear();
+  in_flight += 2;
+  fin({id_of(8), id_of(7)});
+  CHECK(log.finished == std::vector<message_id>{encode_id(8)});
+  CHECK(only_consumer(local).finish_count == 1);
   CHECK(errors.empty());
 }
 
