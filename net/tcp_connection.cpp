@@ -27,6 +27,10 @@ namespace {
 /// The magic every V2 client sends first.
 constexpr size_t magic_size = 4;
 
+/// Most commands a new batch reserves room for (a FIN line is 21 bytes, so
+/// a 64 KiB read holds up to ~3,000).
+constexpr size_t max_batch_reserve = 4096;
+
 /// Returns `addr` without the IPv4-mapped IPv6 wrapping a dual-stack
 /// listener adds, so clients are named like nsqd names them.
 asio::ip::address unmapped(const asio::ip::address& addr) {
@@ -301,8 +305,12 @@ void tcp_connection::send_batch() {
       hold_reads_ = true;
   if (hold_reads_)
     identify_out_ = true; // before the session can finish the batch
+  auto size = batch_.size();
   caf::anon_send(session_, commands_atom::value, std::move(batch_));
   batch_.clear(); // a moved-from vector is valid but unspecified
+  // A consumer's reads carry similar runs of FINs: room for as many as the
+  // last batch had saves the vector's regrowth (and moving its commands).
+  batch_.reserve(std::min(size, max_batch_reserve));
   ++outstanding_;
 }
 
