@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory_resource>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -133,9 +134,12 @@ private:
   std::vector<int64_t> targets() const;
 
   std::vector<attached_channel> chans_;
-  std::unordered_map<message_id, uint64_t, message_id_hash> owners_;
+  /// Nodes of the ID maps: one insert and one erase per delivered message,
+  /// so freed nodes are reused instead of going back to malloc.
+  std::pmr::unsynchronized_pool_resource id_nodes_;
+  std::pmr::unordered_map<message_id, uint64_t, message_id_hash> owners_{&id_nodes_};
   /// IDs in flight from detached channels (bounded: see detach()).
-  std::unordered_set<message_id, message_id_hash> orphans_;
+  std::pmr::unordered_set<message_id, message_id_hash> orphans_{&id_nodes_};
   int64_t ready_ = 0;
   bool held_back_ = false;
   bool woken_ = false;
