@@ -412,9 +412,10 @@ TEST_CASE_METHOD(attach_fixture, "an ID in flight from another channel is requeu
   CHECK(errors.empty());
 }
 
-TEST_CASE_METHOD(attach_fixture,
-                 "frames from another node reach the client as they are, a duplicate ID skipped",
-                 "[session][attach]") {
+TEST_CASE_METHOD(
+    attach_fixture,
+    "frames from another node reach the client as they are, a duplicate ID skipped",
+    "[session][attach]") {
   subscribe();
   std::vector<delivery> theirs{{make_test_message(8, "m8"), 1},
                                {make_test_message(7, "other seven"), 3},
