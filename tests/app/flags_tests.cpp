@@ -116,6 +116,8 @@ const std::vector<valued_flag>& valued_flags() {
       // caf-nsqd's cluster flags (docs/cluster.md), not nsqd's.
       {"cluster-address", "127.0.0.1:4170",
        [](auto& s) { return s.cluster_address == "127.0.0.1:4170"; }},
+      {"cluster-broadcast-address", "10.0.0.1:4170",
+       [](auto& s) { return s.cluster_broadcast_address == "10.0.0.1:4170"; }},
       {"cluster-peer", "127.0.0.1:4171",
        [](auto& s) { return s.cluster_peers == v{"127.0.0.1:4171"}; }},
       {"cluster-timeout", "2s", [](auto& s) { return s.cluster_timeout == 2s; }},
