@@ -235,3 +235,45 @@ TEST_CASE("a network cut between two members: both go on alone, the consumer get
   CHECK(consumer.duplicates() <= 3);
   CHECK(wait_clients(an.http_port(), "t", "ch", 1));
 }
+
+TEST_CASE("a member that lost the other unnoticed: the consumer still gets its messages",
+          "[cluster][fault]") {
+  // A drops C after 2 s of silence, C would drop A only after 3 s. The
+  // connection between them is cut, but new connections go through: A
+  // reconnects to C before C notices anything, and C's middleman takes the
+  // new connection for A (the old one's proxies live on). A's channel has
+  // dropped C's session meanwhile and A forgot C's wants: only cl_reset
+  // from A's directory makes C's session attach again (docs/cluster.md,
+  // "Failure", network partition).
+  proxied_node a{{"--node-id=1", "--cluster-timeout=2s"}};
+  proxied_node c{
+      {"--node-id=3", "--cluster-timeout=3s", "--cluster-peer=" + a.address()}};
+  REQUIRE(wait_alive(c.node->http_port(), a.address()));
+  REQUIRE(wait_alive(a.node->http_port(), c.address()));
+  auto& an = *a.node;
+  auto& cn = *c.node;
+  http_post(an.http_port(), "/topic/create?topic=t");
+  counting_consumer consumer{subscriber(cn.port(), "t", "ch", 10), {}};
+  REQUIRE(wait_clients(an.http_port(), "t", "ch", 1));
+  publish(an.port(), "t", bodies("a", 0, 10));
+  REQUIRE(consumer.receive(bodies("a", 0, 10), 10s));
+  REQUIRE(poll_until(
+      [&] { return channel_stats(an.http_port(), "t", "ch")["in_flight_count"] == 0; },
+      5s)); // every FIN is in: nothing comes back by a requeue
+
+  auto cut_at = std::chrono::steady_clock::now();
+  a.proxy.cut_open_connections();
+  c.proxy.cut_open_connections();
+  CHECK(an.log_has("@" + c.address() + " alive -> suspect", 10s));
+  CHECK(wait_alive(an.http_port(), c.address(), 15s));
+  publish(an.port(), "t", bodies("a", 10, 20));
+  CHECK(consumer.receive(bodies("a", 10, 20), 15s));
+  // Still so once C's old connection is past C's own timeout.
+  std::this_thread::sleep_until(cut_at + 4s);
+  publish(an.port(), "t", bodies("a", 20, 30));
+  CHECK(consumer.receive(bodies("a", 20, 30), 15s));
+  CHECK(consumer.duplicates() == 0);
+  // The case under test: C never saw A leave (else it is the cut above).
+  INFO(cn.log());
+  CHECK_FALSE(cn.log_has("@" + a.address() + " alive -> suspect", 0ms));
+}

@@ -60,7 +60,14 @@ public:
   void set_target(uint16_t target) { target_ = target; }
 
   void cut() { cut_ = true; }
-  void heal() { cut_ = false; }
+  void heal() {
+    ++heals_;
+    cut_ = false;
+  }
+  /// Cuts only the connections open now: new ones are forwarded (a path
+  /// that lost its state, e.g. a NAT or firewall entry, while the network
+  /// works).
+  void cut_open_connections() { ++freezes_; }
 
   /// Connections accepted so far.
   int accepted() const { return accepted_; }
@@ -69,6 +76,7 @@ private:
   /// Two sockets forwarding to each other; fd -1 once closed.
   struct pair {
     int fd[2];
+    bool frozen = false;
   };
 
   static sockaddr_in loopback(uint16_t port) {
@@ -129,9 +137,15 @@ private:
       }
       auto count = pairs_.size(); // accept_one may add one below
       std::vector<pollfd> fds{{listener_, POLLIN, 0}};
-      for (auto& p : pairs_)
+      bool freeze = freezes_ != freezes_seen_;
+      bool thaw = heals_ != heals_seen_;
+      freezes_seen_ = freezes_;
+      heals_seen_ = heals_;
+      for (auto& p : pairs_) {
+        p.frozen = (p.frozen || freeze) && !thaw;
         for (int fd : p.fd)
-          fds.push_back({fd, POLLIN, 0}); // fd -1 is ignored by poll
+          fds.push_back({p.frozen ? -1 : fd, POLLIN, 0}); // fd -1: ignored
+      }
       if (::poll(fds.data(), fds.size(), 10) <= 0)
         continue;
       if (fds[0].revents != 0)
@@ -148,6 +162,10 @@ private:
   int listener_ = -1;
   std::vector<pair> pairs_; // only the proxy's thread touches it while it runs
   std::atomic<bool> cut_{false};
+  std::atomic<int> freezes_{0}; ///< requests to freeze the pairs open then
+  std::atomic<int> heals_{0};
+  int freezes_seen_ = 0; ///< (the proxy's thread's)
+  int heals_seen_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> accepted_{0};
   std::thread thread_;
