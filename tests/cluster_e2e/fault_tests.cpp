@@ -147,10 +147,39 @@ struct proxied_node {
     proxy.set_target(
         static_cast<uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1))));
   }
-  const std::string& address() const { return address_ = proxy.address(); }
+  std::string address() const { return proxy.address(); }
+};
+
+/// Members A and C, each behind its proxy, dropping a silent member after
+/// the given timeouts; topic t exists on A and a consumer on C has
+/// subscribed to channel ch with RDY 10 (its share of A's channel is 5).
+struct proxied_pair {
+  proxied_node a;
+  proxied_node c;
+  nsqd_process& an;
+  nsqd_process& cn;
+  counting_consumer consumer;
+
+  proxied_pair(const std::string& a_timeout, const std::string& c_timeout)
+      : a{{"--node-id=1", "--cluster-timeout=" + a_timeout}},
+        c{{"--node-id=3", "--cluster-timeout=" + c_timeout,
+           "--cluster-peer=" + a.address()}},
+        an{*a.node}, cn{*c.node}, consumer{subscribed(), {}} {
+    REQUIRE(wait_clients(an.http_port(), "t", "ch", 1));
+  }
+
+  /// Messages of A's channel in flight (to C's session).
+  nlohmann::json a_in_flight() const {
+    return channel_stats(an.http_port(), "t", "ch")["in_flight_count"];
+  }
 
 private:
-  mutable std::string address_;
+  raw_client subscribed() {
+    REQUIRE(wait_alive(cn.http_port(), a.address()));
+    REQUIRE(wait_alive(an.http_port(), c.address()));
+    http_post(an.http_port(), "/topic/create?topic=t");
+    return subscriber(cn.port(), "t", "ch", 10);
+  }
 };
 
 } // namespace
@@ -193,23 +222,13 @@ TEST_CASE("a channel deleted on a member: the consumer on another member goes on
 TEST_CASE("a network cut between two members: both go on alone, the consumer gets "
           "everything after the heal without reconnecting",
           "[cluster][fault]") {
-  proxied_node a{{"--node-id=1", "--cluster-timeout=1s"}};
-  proxied_node c{
-      {"--node-id=3", "--cluster-timeout=1s", "--cluster-peer=" + a.address()}};
-  REQUIRE(wait_alive(c.node->http_port(), a.address()));
-  REQUIRE(wait_alive(a.node->http_port(), c.address()));
-  auto& an = *a.node;
-  auto& cn = *c.node;
-  http_post(an.http_port(), "/topic/create?topic=t");
-  counting_consumer consumer{subscriber(cn.port(), "t", "ch", 10), {}};
-  REQUIRE(wait_clients(an.http_port(), "t", "ch", 1));
-  // The consumer holds 3 of A's messages (its share of RDY 10 is 5) when the
-  // network between A and C goes; A has every FIN of the others.
+  proxied_pair pair{"1s", "1s"};
+  auto& [a, c, an, cn, consumer] = pair;
+  // The consumer holds 3 of A's messages when the network between A and C
+  // goes; A has every FIN of the others.
   publish(an.port(), "t", bodies("a", 0, 20));
   REQUIRE(consumer.receive(bodies("a", 0, 20), 10s, 3));
-  REQUIRE(poll_until(
-      [&] { return channel_stats(an.http_port(), "t", "ch")["in_flight_count"] == 3; },
-      5s));
+  REQUIRE(poll_until([&] { return pair.a_in_flight() == 3; }, 5s));
   a.proxy.cut();
   c.proxy.cut();
 
@@ -218,8 +237,7 @@ TEST_CASE("a network cut between two members: both go on alone, the consumer get
   CHECK(wait_not_alive(cn.http_port(), a.address(), 5s));
   CHECK(wait_not_alive(an.http_port(), c.address(), 5s));
   CHECK(wait_clients(an.http_port(), "t", "ch", 0, 5s));
-  auto ch = channel_stats(an.http_port(), "t", "ch");
-  CHECK(ch["in_flight_count"] == 0);
+  CHECK(pair.a_in_flight() == 0);
   // C's consumer goes on with C's own messages; A's published meanwhile wait.
   // (A's /stats may wait for C's session until A drops it: polled above.)
   publish(cn.port(), "t", bodies("c", 0, 5));
@@ -245,21 +263,12 @@ TEST_CASE("a member that lost the other unnoticed: the consumer still gets its m
   // dropped C's session meanwhile and A forgot C's wants: only cl_reset
   // from A's directory makes C's session attach again (docs/cluster.md,
   // "Failure", network partition).
-  proxied_node a{{"--node-id=1", "--cluster-timeout=2s"}};
-  proxied_node c{
-      {"--node-id=3", "--cluster-timeout=3s", "--cluster-peer=" + a.address()}};
-  REQUIRE(wait_alive(c.node->http_port(), a.address()));
-  REQUIRE(wait_alive(a.node->http_port(), c.address()));
-  auto& an = *a.node;
-  auto& cn = *c.node;
-  http_post(an.http_port(), "/topic/create?topic=t");
-  counting_consumer consumer{subscriber(cn.port(), "t", "ch", 10), {}};
-  REQUIRE(wait_clients(an.http_port(), "t", "ch", 1));
+  proxied_pair pair{"2s", "3s"};
+  auto& [a, c, an, cn, consumer] = pair;
   publish(an.port(), "t", bodies("a", 0, 10));
   REQUIRE(consumer.receive(bodies("a", 0, 10), 10s));
-  REQUIRE(poll_until(
-      [&] { return channel_stats(an.http_port(), "t", "ch")["in_flight_count"] == 0; },
-      5s)); // every FIN is in: nothing comes back by a requeue
+  // Every FIN is in: nothing comes back by a requeue.
+  REQUIRE(poll_until([&] { return pair.a_in_flight() == 0; }, 5s));
 
   auto cut_at = std::chrono::steady_clock::now();
   a.proxy.cut_open_connections();
