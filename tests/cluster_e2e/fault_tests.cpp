@@ -256,14 +256,14 @@ TEST_CASE("a network cut between two members: both go on alone, the consumer get
 
 TEST_CASE("a member that lost the other unnoticed: the consumer still gets its messages",
           "[cluster][fault]") {
-  // A drops C after 2 s of silence, C would drop A only after 3 s. The
+  // A drops C after 2 s of silence, C would drop A only after 4 s. The
   // connection between them is cut, but new connections go through: A
   // reconnects to C before C notices anything, and C's middleman takes the
   // new connection for A (the old one's proxies live on). A's channel has
   // dropped C's session meanwhile and A forgot C's wants: only cl_reset
   // from A's directory makes C's session attach again (docs/cluster.md,
   // "Failure", network partition).
-  proxied_pair pair{"2s", "3s"};
+  proxied_pair pair{"2s", "4s"};
   auto& [a, c, an, cn, consumer] = pair;
   publish(an.port(), "t", bodies("a", 0, 10));
   REQUIRE(consumer.receive(bodies("a", 0, 10), 10s));
@@ -278,7 +278,7 @@ TEST_CASE("a member that lost the other unnoticed: the consumer still gets its m
   publish(an.port(), "t", bodies("a", 10, 20));
   CHECK(consumer.receive(bodies("a", 10, 20), 15s));
   // Still so once C's old connection is past C's own timeout.
-  std::this_thread::sleep_until(cut_at + 4s);
+  std::this_thread::sleep_until(cut_at + 5s);
   publish(an.port(), "t", bodies("a", 20, 30));
   CHECK(consumer.receive(bodies("a", 20, 30), 15s));
   CHECK(consumer.duplicates() == 0);
