@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <string>
 #include <sys/socket.h>
 #include <thread>
 #include <unistd.h>
@@ -60,6 +61,7 @@ public:
   void set_target(uint16_t target) { target_ = target; }
 
   void cut() { cut_ = true; }
+  /// Ends cut() and cut_open_connections().
   void heal() {
     ++heals_;
     cut_ = false;
@@ -68,9 +70,6 @@ public:
   /// that lost its state, e.g. a NAT or firewall entry, while the network
   /// works).
   void cut_open_connections() { ++freezes_; }
-
-  /// Connections accepted so far.
-  int accepted() const { return accepted_; }
 
 private:
   /// Two sockets forwarding to each other; fd -1 once closed.
@@ -106,7 +105,6 @@ private:
       return; // the target is gone: the client sees a close, as a refusal
     }
     pairs_.push_back(pair{{in, out}});
-    ++accepted_;
   }
 
   /// Moves what `p.fd[from]` has to the other side; closes both on an end.
@@ -167,7 +165,6 @@ private:
   int freezes_seen_ = 0; ///< (the proxy's thread's)
   int heals_seen_ = 0;
   std::atomic<bool> stop_{false};
-  std::atomic<int> accepted_{0};
   std::thread thread_;
 };
 
