@@ -141,8 +141,9 @@ bool delete_topic(broker_actor* self, const std::string& name) {
   // can be created (its I/O actor takes them in order); the old topic's own
   // later requests are then stale and ignored.
   if (disk->pool && !disk->pool->actors.empty())
-    self->send(disk->pool->actors[disk_io_index(name, disk->pool->actors.size())],
-               disk_remove_atom::value, name, t.id(), t.id());
+    // Anonymous: its answer (a bool) would reach us as an unexpected message.
+    caf::anon_send(disk->pool->actors[disk_io_index(name, disk->pool->actors.size())],
+                   disk_remove_atom::value, name, t.id(), t.id());
   self->send(t, purge_atom::value); // drops its messages and disk queues
   return true;
 }

@@ -20,8 +20,9 @@ namespace nsq {
 
 /// How an embedded broker runs. `broker` holds nsqd's settings with nsqd's
 /// defaults (mem_queue_size, msg_timeout, ...); its listener addresses are
-/// ignored. Cluster: broker.cluster_address ("" = off), cluster_peers,
-/// cluster_timeout and the cluster_tls_* files, as caf-nsqd's flags.
+/// ignored. Cluster: broker.cluster_address ("" = off),
+/// cluster_broadcast_address, cluster_peers, cluster_timeout and the
+/// cluster_tls_* files, as caf-nsqd's flags.
 struct embedded_options {
   settings broker;
   /// Keep messages beyond mem_queue_size (and every message at stop) on disk

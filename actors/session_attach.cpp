@@ -71,7 +71,7 @@ bool detach_channel(session_actor* self, const caf::actor_addr& who) {
   if (c == nullptr || st.channels.is_local(who))
     return false;
   // Its in-flight messages are lost to us (its member died or the channel
-  // was deleted): FIN/REQ for them get the local channel's error.
+  // was deleted): their IDs become orphans, acknowledged without an error.
   log_info("PROTOCOL(V2): [" + st.remote + "] detached from the channel on " + c->member);
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - c->in_flight);
   st.channels.detach(who);

@@ -119,8 +119,9 @@ bool delete_channel(topic_actor* self, const std::string& name) {
     // actor takes both in order); the old channel's later requests are stale.
     if (auto& pool = st.disk_ctx->pool; pool && !pool->actors.empty()) {
       auto queue = st.topic_name + ":" + name;
-      self->send(pool->actors[disk_io_index(queue, pool->actors.size())],
-                 disk_remove_atom::value, queue, ch.id(), self->id());
+      // Anonymous: its answer (a bool) would reach us as an unexpected message.
+      caf::anon_send(pool->actors[disk_io_index(queue, pool->actors.size())],
+                     disk_remove_atom::value, queue, ch.id(), self->id());
     }
     self->send(ch, purge_atom::value); // drops its messages and disk queue
   } else

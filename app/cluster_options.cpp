@@ -12,6 +12,10 @@ std::vector<option_spec> cluster_options() {
       {"cluster-address", "cluster_address", k::text, &s::cluster_address,
        "<addr>:<port> to publish this node's cluster membership on (caf-nsqd; "
        "off when empty; keep it private unless --cluster-tls-* are set)"},
+      {"cluster-broadcast-address", "cluster_broadcast_address", k::text,
+       &s::cluster_broadcast_address,
+       "<addr>:<port> members reach this node on, when not --cluster-address "
+       "(caf-nsqd; a NAT, port mapping or proxy in between)"},
       {"cluster-peer", "cluster_peer", k::text_list, &s::cluster_peers,
        "<addr>:<port> of a cluster member to join (caf-nsqd; may be given multiple "
        "times)"},

@@ -77,12 +77,17 @@ std::string validate_cluster(const settings& opts) {
   std::string host;
   uint16_t port = 0;
   if (opts.cluster_address.empty()) {
-    if (!opts.cluster_peers.empty() || tls_on(opts))
-      return "--cluster-peer and --cluster-tls-* need --cluster-address";
+    if (!opts.cluster_peers.empty() || !opts.cluster_broadcast_address.empty() ||
+        tls_on(opts))
+      return "--cluster-peer, --cluster-broadcast-address and --cluster-tls-* need "
+             "--cluster-address";
     return {};
   }
   if (!split_cluster_address(opts.cluster_address, host, port))
     return "invalid --cluster-address " + opts.cluster_address + " (want host:port)";
+  auto& announced = opts.cluster_broadcast_address;
+  if (!announced.empty() && (!split_cluster_address(announced, host, port) || port == 0))
+    return "invalid --cluster-broadcast-address " + announced + " (want host:port)";
   for (auto& peer : opts.cluster_peers)
     if (!split_cluster_address(peer, host, port) || port == 0)
       return "invalid --cluster-peer " + peer + " (want host:port)";
@@ -144,7 +149,9 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
     return out;
   }
   member_info me;
-  me.cluster_address = advertised(host, *bound, who);
+  me.cluster_address = opts.cluster_broadcast_address.empty()
+                           ? advertised(host, *bound, who)
+                           : opts.cluster_broadcast_address;
   me.broadcast_address = who.broadcast_address;
   me.tcp_port = who.tcp_port;
   me.http_port = who.http_port;

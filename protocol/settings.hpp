@@ -95,8 +95,11 @@ struct settings {
   /// Cluster through CAF's middleman (ours; docs/cluster.md): empty
   /// address = off. Peers are joined at start; the TLS files turn on
   /// caf_openssl with peer verification. A peer silent for cluster_timeout
-  /// is dropped (middleman heartbeats every quarter of it).
+  /// is dropped (middleman heartbeats every quarter of it). Members reach
+  /// this node on cluster_broadcast_address when given (a NAT, a port
+  /// mapping or a proxy in between), else on cluster_address.
   std::string cluster_address;
+  std::string cluster_broadcast_address;
   std::vector<std::string> cluster_peers;
   std::string cluster_tls_cert;
   std::string cluster_tls_key;

@@ -114,6 +114,7 @@ TEST_CASE("the cluster options come from the config file too") {
   settings s;
   auto result = parse_with(R"(
 cluster_address = "127.0.0.1:4170"
+cluster_broadcast_address = "10.0.0.1:4170"
 cluster_peer = ["127.0.0.1:4171", "127.0.0.1:4172"]
 cluster_timeout = "2s"
 cluster_tls_cert = "/c.pem"
@@ -123,6 +124,7 @@ cluster_tls_ca = "/ca.pem"
                            {}, s);
   REQUIRE(result.outcome == options_outcome::run);
   CHECK(s.cluster_address == "127.0.0.1:4170");
+  CHECK(s.cluster_broadcast_address == "10.0.0.1:4170");
   CHECK(s.cluster_peers == std::vector<std::string>{"127.0.0.1:4171", "127.0.0.1:4172"});
   CHECK(s.cluster_timeout == 2s);
   CHECK(s.cluster_tls_cert == "/c.pem");

@@ -116,6 +116,8 @@ const std::vector<valued_flag>& valued_flags() {
       // caf-nsqd's cluster flags (docs/cluster.md), not nsqd's.
       {"cluster-address", "127.0.0.1:4170",
        [](auto& s) { return s.cluster_address == "127.0.0.1:4170"; }},
+      {"cluster-broadcast-address", "10.0.0.1:4170",
+       [](auto& s) { return s.cluster_broadcast_address == "10.0.0.1:4170"; }},
       {"cluster-peer", "127.0.0.1:4171",
        [](auto& s) { return s.cluster_peers == v{"127.0.0.1:4171"}; }},
       {"cluster-timeout", "2s", [](auto& s) { return s.cluster_timeout == 2s; }},
@@ -149,13 +151,13 @@ nsq::options_result parse(const std::vector<std::string>& args, settings& s) {
 
 TEST_CASE("the test walks every flag of nsqd v1.3.0 - and so does the option table") {
   // 44 valued + 6 boolean + --tls-required + --version + --config = 53,
-  // plus caf-nsqd's own --scheduler-threads and its 6 cluster flags.
+  // plus caf-nsqd's own --scheduler-threads and its 7 cluster flags.
   std::set<std::string> listed{"tls-required"};
   for (auto& f : valued_flags())
     listed.insert(f.name);
   for (auto& f : bool_flags())
     listed.insert(f.name);
-  CHECK(listed.size() + 2 == 53 + 1 + 6);
+  CHECK(listed.size() + 2 == 53 + 1 + 7);
   std::set<std::string> table;
   for (auto& spec : nsq::nsqd_options())
     table.insert(std::string{spec.flag});

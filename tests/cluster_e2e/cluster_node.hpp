@@ -8,8 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace cluster_e2e {
@@ -44,6 +46,21 @@ inline nlohmann::json get_json(uint16_t http_port, const std::string& target) {
   INFO("GET " << target << ": " << a.status << " " << a.body);
   REQUIRE(a.status == 200);
   return nlohmann::json::parse(a.body);
+}
+
+/// Polls until the node behind `http_port` sees `member` (its cluster
+/// address) alive.
+inline bool wait_alive(uint16_t http_port, const std::string& member,
+                       std::chrono::milliseconds limit = std::chrono::seconds(30)) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto view = get_json(http_port, "/cluster"); // the loop must not outlive it
+    for (auto& m : view["members"])
+      if (m["cluster_address"] == member && m["state"] == "alive")
+        return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 } // namespace cluster_e2e

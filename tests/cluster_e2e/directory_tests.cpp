@@ -49,20 +49,6 @@ bool wait_channel(uint16_t http_port, const std::string& topic,
   return false;
 }
 
-/// Polls until the node behind `http_port` sees `member` alive.
-bool wait_alive(uint16_t http_port, const std::string& member,
-                std::chrono::milliseconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto view = get_json(http_port, "/cluster"); // the loop must not outlive it
-    for (auto& m : view["members"])
-      if (m["cluster_address"] == member && m["state"] == "alive")
-        return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
 void publish(uint16_t http_port, const std::string& topic) {
   http_client h{http_port};
   auto a = h.request("POST", "/pub?topic=" + topic, "hello");

@@ -242,6 +242,9 @@ TEST_CASE("bad cluster flags stop the start with a clear message", "[cluster]") 
   };
   fails({"--cluster-peer=127.0.0.1:1"}, "need --cluster-address");
   fails({"--cluster-address=nowhere"}, "invalid --cluster-address nowhere");
+  fails({"--cluster-broadcast-address=127.0.0.1:1"}, "need --cluster-address");
+  fails({"--cluster-address=127.0.0.1:0", "--cluster-broadcast-address=127.0.0.1:0"},
+        "invalid --cluster-broadcast-address 127.0.0.1:0");
   fails({"--cluster-address=127.0.0.1:0", "--cluster-tls-cert=/nonexistent.pem"},
         "go together");
   fails({"--cluster-address=127.0.0.1:0", "--cluster-tls-cert=/nonexistent.pem",
