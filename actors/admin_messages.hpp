@@ -81,6 +81,10 @@ using delete_atom = caf::atom_constant<caf::atom("delete")>;
 using empty_atom = caf::atom_constant<caf::atom("empty")>;
 /// topic or channel: (pause_atom, bool paused) → bool (§11.7).
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
+/// broker: (restored_atom) → true once every topic it has (those restored
+/// from nsqd.dat at the start) made its channels and told lookupd of them;
+/// topic: (restored_atom) → true (it makes its restored channels as it starts).
+using restored_atom = caf::atom_constant<caf::atom("restored")>;
 /// channel → session: (released_atom, std::vector<message_id> ids): these
 /// in-flight messages of the session left it without FIN/REQ (timed out, or
 /// channel emptied): its in-flight count (for /stats) drops, and a session

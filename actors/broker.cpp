@@ -183,6 +183,25 @@ void start_durable(broker_actor* self, broker_startup startup) {
       add_topic(self, t.name, t);
 }
 
+/// Answers once every topic has made its restored channels (each topic's
+/// answer comes after its start, where it makes them).
+caf::result<bool> await_restored(broker_actor* self) {
+  auto& topics = self->state.topics;
+  if (topics.empty())
+    return true;
+  auto rp = self->make_response_promise<bool>();
+  auto pending = std::make_shared<size_t>(topics.size());
+  auto one_done = [=]() mutable {
+    if (--*pending == 0)
+      rp.deliver(true);
+  };
+  for (auto& [name, t] : topics)
+    self->request(t, caf::infinite, restored_atom::value)
+        .then([=](bool) mutable { one_done(); },
+              [=](caf::error&) mutable { one_done(); }); // gone: nothing to wait for
+  return rp;
+}
+
 caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings> cfg,
                               std::shared_ptr<broker_startup> startup) {
   self->state.cfg = std::move(cfg);
@@ -197,6 +216,7 @@ caf::behavior broker_behavior(broker_actor* self, std::shared_ptr<const settings
       [=](delete_atom, const std::string& name) { return delete_topic(self, name); },
       [=](producer_atom) { add_producer(self); },
       [=](health_atom) { return health_of(self->state); },
+      [=](restored_atom) { return await_restored(self); },
       [=](cl_directory_atom, const caf::actor& dir) { self->state.directory = dir; },
       [=](cl_sub_atom, const std::string& topic, const std::string& channel) {
         // Delegated: the directory sees the session as the sender.

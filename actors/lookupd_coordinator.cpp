@@ -1,5 +1,6 @@
 #include "actors/lookupd_coordinator.hpp"
 
+#include "actors/admin_messages.hpp"
 #include "actors/log.hpp"
 #include "actors/lookupd_discovery.hpp"
 #include "actors/lookupd_messages.hpp"
@@ -33,6 +34,8 @@ struct coordinator_state {
   std::vector<peer_slot> peers;               ///< in configuration order
   std::map<std::string, std::string> http_of; ///< tcp address → lookupd HTTP address
   bool started = false;                       ///< IDENTIFY known: peers may run
+  bool starting = false;                      ///< waiting for the broker's restore
+  caf::actor broker;                          ///< from lk_watch; invalid in tests
   /// Notifications from before the start (topics restored from nsqd.dat):
   /// nsqd queues these too and sends them after the connect-time
   /// registration, so a lookupd sees restored topics twice.
@@ -138,6 +141,37 @@ caf::result<std::vector<std::string>> discover(coordinator_actor* self,
   return rp;
 }
 
+/// Connects every peer; the notices queued before follow their connect-time
+/// registration.
+void start_peers(coordinator_actor* self) {
+  auto& st = self->state;
+  if (st.started)
+    return;
+  st.started = true;
+  connect_new(self);
+  for (auto& p : st.peers)
+    for (auto& cmd : st.before_start)
+      self->send(p.handle, lk_cmd_atom::value, cmd);
+  st.before_start.clear();
+  self->delayed_send(self, ping_interval, lk_ping_atom::value);
+}
+
+/// nsqd loads nsqd.dat before its lookup loop starts: the peers start once
+/// the broker's restored topics made their channels, so the connect-time
+/// registration lists them (a race otherwise: "REGISTER t" without its
+/// channels).
+void start(coordinator_actor* self) {
+  auto& st = self->state;
+  if (!st.broker) {
+    start_peers(self);
+    return;
+  }
+  st.starting = true;
+  self->request(st.broker, caf::infinite, restored_atom::value)
+      .then([=](bool) { start_peers(self); },
+            [=](caf::error&) { start_peers(self); }); // its down message ends us
+}
+
 void on_exit(coordinator_actor* self, const caf::exit_msg& em) {
   for (auto& p : self->state.peers)
     self->send_exit(p.handle, em.reason);
@@ -153,21 +187,18 @@ caf::behavior coordinator_behavior(coordinator_actor* self,
     on_exit(self, caf::exit_msg{dm.source, dm.reason});
   });
   return {
-      [=](lk_watch_atom, const caf::actor& broker) { self->monitor(broker); },
+      [=](lk_watch_atom, const caf::actor& broker) {
+        self->monitor(broker);
+        self->state.broker = broker;
+      },
       [=](lk_start_atom, std::string& broadcast, std::string& hostname, int64_t http_port,
           int64_t tcp_port) {
         auto& st = self->state;
-        if (st.started)
+        if (st.started || st.starting)
           return;
         st.cfg.identity = {std::move(broadcast), std::move(hostname), http_port,
                            tcp_port};
-        st.started = true;
-        connect_new(self);
-        for (auto& p : st.peers)
-          for (auto& cmd : st.before_start)
-            self->send(p.handle, lk_cmd_atom::value, cmd);
-        st.before_start.clear();
-        self->delayed_send(self, ping_interval, lk_ping_atom::value);
+        start(self);
       },
       [=](lk_cmd_atom, lookup_command& cmd) { forward(self, cmd); },
       [=](lk_ping_atom) { ping_all(self); },

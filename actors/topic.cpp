@@ -86,6 +86,7 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       },
       [=](purge_atom) { purge(self); },
       [=](pause_atom, bool paused) { return set_paused(self, paused); },
+      [=](restored_atom) { return true; },
       [=](lk_disc_atom, const caf::actor& coordinator) {
         discover_channels(self, coordinator);
       },

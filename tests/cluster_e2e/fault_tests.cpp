@@ -175,7 +175,7 @@ struct proxied_pair {
       : a{{"--node-id=1", "--cluster-timeout=" + a_timeout}},
         c{{"--node-id=3", "--cluster-timeout=" + c_timeout,
            "--cluster-peer=" + a.address()}},
-        an{*a.node}, cn{*c.node}, consumer{subscribed(), {}} {
+        an{*a.node}, cn{*c.node}, consumer{subscribed(), {}, {}} {
     REQUIRE(wait_clients(an.http_port(), "t", "ch", 1));
   }
 
@@ -208,7 +208,7 @@ TEST_CASE("a channel deleted on a member: the consumer on another member goes on
   REQUIRE(wait_alive(c->http_port(), cb));
   http_post(a->http_port(), "/topic/create?topic=t");
   http_post(b->http_port(), "/topic/create?topic=t");
-  counting_consumer consumer{subscriber(c->port(), "t", "ch", 10), {}};
+  counting_consumer consumer{subscriber(c->port(), "t", "ch", 10), {}, {}};
   REQUIRE(wait_clients(a->http_port(), "t", "ch", 1));
   REQUIRE(wait_clients(b->http_port(), "t", "ch", 1));
   // The consumer holds one of A's messages when the channel goes.
