@@ -206,6 +206,7 @@ void after_change(channel_actor* self) {
   if (self->state.disk.enabled())
     report_drained(self);
   refill(self);
+  report_wants(self);
   self->state.disk.flush_confirms(self);
   if (self->state.queue.empty())
     self->state.disk.retire_if_idle(self);
