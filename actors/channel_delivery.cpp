@@ -202,7 +202,8 @@ void after_change(channel_actor* self) {
     return;
   dispatch(self);
   trim_ephemeral(self->state);
-  flush_spill(self);
+  if (flush_spill(self))
+    dispatch(self); // the overflow joined the memory queue
   if (self->state.disk.enabled())
     report_drained(self);
   refill(self);

@@ -69,13 +69,18 @@ bool take_overflow_into_memory(channel_state& st) {
 } // namespace
 
 /// Writes this handler's overflow as one batch, unless it can wait in memory
-/// for the disk backlog ahead of it (overflow_may_wait). A failed write keeps
-/// the messages in memory (beyond the bound; the topic's credit still counts
+/// for the disk backlog ahead of it (overflow_may_wait) or joins the memory
+/// queue now (then returns true: deliver it). A failed write keeps the
+/// messages in memory (beyond the bound; the topic's credit still counts
 /// them, so it holds back) and the broker turns unhealthy.
-void flush_spill(channel_actor* self) {
+bool flush_spill(channel_actor* self) {
   auto& st = self->state;
-  if (st.spill.empty() || take_overflow_into_memory(st) || overflow_may_wait(st))
-    return;
+  if (st.spill.empty())
+    return false;
+  if (take_overflow_into_memory(st))
+    return true;
+  if (overflow_may_wait(st))
+    return false;
   std::vector<std::string> payloads;
   payloads.reserve(st.spill.size());
   for (auto& d : st.spill)
@@ -115,6 +120,7 @@ void flush_spill(channel_actor* self) {
         report_drained(self);
         after_change(self);
       });
+  return false;
 }
 
 namespace {
