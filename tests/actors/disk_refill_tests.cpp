@@ -48,6 +48,14 @@ struct refill_fixture : temp_dir, delivery_fixture {
 
   channel_state& state() { return state_of<channel_state>(ch); }
 
+  /// The bodies the consumer got, in delivery order.
+  std::vector<std::string> delivered_bodies() const {
+    std::vector<std::string> got;
+    for (size_t i = 0; i < log.delivered.size(); ++i)
+      got.push_back(log.body(i));
+    return got;
+  }
+
   /// 40 messages: 8 in memory, 32 on disk; a consumer with RDY `rdy`.
   void backlog_and_consumer(int64_t rdy) {
     caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 40), caf::timespan{0});
@@ -85,10 +93,7 @@ TEST_CASE_METHOD(refill_fixture,
   CHECK(run_until_two_reads());
   sched.run();
   REQUIRE(log.delivered.size() == 40);
-  std::vector<std::string> got;
-  for (size_t i = 0; i < log.delivered.size(); ++i)
-    got.push_back(log.body(i));
-  CHECK(got == bodies(1, 40));
+  CHECK(delivered_bodies() == bodies(1, 40));
   CHECK(state().disk.depth() == 0);
   CHECK(state().disk.unconfirmed() == 32); // until FIN
 }
@@ -151,10 +156,7 @@ TEST_CASE_METHOD(refill_fixture,
   caf::anon_send(ch, enqueue_atom::value, make_test_batch(13, 4), caf::timespan{0});
   sched.run();
   REQUIRE(log.delivered.size() == 16);
-  std::vector<std::string> got;
-  for (size_t i = 0; i < log.delivered.size(); ++i)
-    got.push_back(log.body(i));
-  CHECK(got == bodies(1, 16));
+  CHECK(delivered_bodies() == bodies(1, 16));
   CHECK(std::filesystem::file_size(segment) == written); // m13..m16 stayed in memory
   CHECK(state().disk.depth() == 0);
   CHECK(state().spill.empty());
