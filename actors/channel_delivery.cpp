@@ -202,10 +202,12 @@ void after_change(channel_actor* self) {
     return;
   dispatch(self);
   trim_ephemeral(self->state);
-  flush_spill(self);
+  if (flush_spill(self))
+    dispatch(self); // the overflow joined the memory queue
   if (self->state.disk.enabled())
     report_drained(self);
   refill(self);
+  report_wants(self);
   self->state.disk.flush_confirms(self);
   if (self->state.queue.empty())
     self->state.disk.retire_if_idle(self);

@@ -37,13 +37,50 @@ void spill_from_topic(channel_state& st, delivery d, const uint64_t* origin) {
     st.spill_origins.emplace_back(before, storage::queue_position{origin[0], origin[1]});
 }
 
-/// Writes this handler's overflow as one batch. A failed write keeps the
+namespace {
+
+/// Whether the overflow may wait in memory rather than go to disk: what the
+/// disk holds for us fits into memory beside it, so the reads bring it all
+/// back at once (next_read_size asks for it) and the overflow then joins the
+/// memory queue behind it, in order, without a round trip through the disk.
+/// Spilling it instead would keep the disk backlog alive as long as the topic
+/// forwards (new messages go behind it), and every message would be written
+/// and read back while the consumer waits for the reads. Unwritten overflow
+/// counts as not taken (report_drained): the topic keeps its records of it,
+/// and forwards no more than the memory queue's bound meanwhile.
+bool overflow_may_wait(const channel_state& st) {
+  auto cap = mem_cap_of(st);
+  return cap > 0 && !st.paused && !st.exiting && st.spill_origins.empty() &&
+         st.queue.size() + st.disk.depth() + st.disk.writing() + st.spill.size() <= cap;
+}
+
+/// Moves the overflow into the memory queue once nothing is on disk ahead of
+/// it and it fits; returns whether it did.
+bool take_overflow_into_memory(channel_state& st) {
+  if (st.disk.backlog() || !st.spill_origins.empty() ||
+      st.queue.size() + st.spill.size() > mem_cap_of(st))
+    return false;
+  for (auto& d : st.spill)
+    st.queue.push_back(std::move(d));
+  st.spill.clear();
+  return true;
+}
+
+} // namespace
+
+/// Writes this handler's overflow as one batch, unless it can wait in memory
+/// for the disk backlog ahead of it (overflow_may_wait) or joins the memory
+/// queue now (then returns true: deliver it). A failed write keeps the
 /// messages in memory (beyond the bound; the topic's credit still counts
 /// them, so it holds back) and the broker turns unhealthy.
-void flush_spill(channel_actor* self) {
+bool flush_spill(channel_actor* self) {
   auto& st = self->state;
   if (st.spill.empty())
-    return;
+    return false;
+  if (take_overflow_into_memory(st))
+    return true;
+  if (overflow_may_wait(st))
+    return false;
   std::vector<std::string> payloads;
   payloads.reserve(st.spill.size());
   for (auto& d : st.spill)
@@ -83,6 +120,7 @@ void flush_spill(channel_actor* self) {
         report_drained(self);
         after_change(self);
       });
+  return false;
 }
 
 namespace {
@@ -129,8 +167,10 @@ size_t next_read_size(const channel_state& st) {
     return st.queue.empty() && !st.disk.reading() ? 64 : 0;
   auto have = st.queue.size() + static_cast<size_t>(st.disk.requested());
   // Half the bound at most, so the next read is on its way while the
-  // consumers take the previous batch.
-  auto batch = std::min(std::max<size_t>(cap / 2, 1), read_batch);
+  // consumers take the previous batch; no more than is left on disk, so the
+  // last records always fit (overflow waiting in memory needs them back).
+  auto left = static_cast<size_t>(st.disk.depth() - st.disk.requested());
+  auto batch = std::min({std::max<size_t>(cap / 2, 1), read_batch, left});
   if (have + batch > cap)
     return 0;
   return batch;
@@ -147,6 +187,37 @@ void refill(channel_actor* self) {
          st.disk.reads_in_flight() < disk_link::max_reads)
     if (auto n = next_read_size(st); n == 0 || !read_batch_from_disk(self, n))
       return; // enough asked for, or the link sends no read now (closing)
+}
+
+namespace {
+
+/// Whether the channel wants the topic's disk records now. One whose
+/// consumers drain a backlog that does not fit into memory does not: each
+/// record the topic forwarded would go behind that backlog, i.e. be written
+/// to this queue and read back, through the same I/O actor as the topic's
+/// reads (so the topic's disk backlog drains at half speed at best). The
+/// topic then keeps its records until memory has room again. A channel
+/// without consumers, paused, or without a memory queue (every hand-off
+/// goes through its disk) always wants them, so its depth shows its
+/// messages as in nsqd.
+bool wants_disk_records(const channel_state& st) {
+  auto cap = mem_cap_of(st);
+  return cap == 0 || st.consumers.empty() || st.paused ||
+         st.queue.size() + st.spill.size() + st.disk.depth() + st.disk.writing() < cap;
+}
+
+} // namespace
+
+/// Tells the topic when the channel starts or stops wanting its disk records.
+void report_wants(channel_actor* self) {
+  auto& st = self->state;
+  if (st.ephemeral || !st.disk.enabled() || st.exiting || !st.topic)
+    return;
+  bool wants = wants_disk_records(st);
+  if (wants == st.wants)
+    return;
+  st.wants = wants;
+  self->send(st.topic, wants_atom::value, wants);
 }
 
 } // namespace nsq

@@ -45,9 +45,10 @@ void add_credit(channel_actor* self, int64_t bytes);
 
 // channel_disk.cpp
 size_t mem_cap_of(const channel_state& st);
-void flush_spill(channel_actor* self);
+bool flush_spill(channel_actor* self);
 void spill_from_topic(channel_state& st, delivery d, const uint64_t* origin);
 void refill(channel_actor* self);
+void report_wants(channel_actor* self);
 
 // channel_lifecycle.cpp
 bool empty_channel(channel_actor* self);

@@ -91,6 +91,7 @@ struct channel_state {
   bool origins_off = false;
   disk_origins from_disk; ///< read from disk, confirmed once finished or re-stored
   bool exiting = false;   ///< persisting for shutdown, or purged
+  bool wants = true;      ///< what the topic was told last (wants_atom)
   latency_window e2e;     ///< FIN latencies, when percentiles are configured
 
   static inline const char* name = "channel";

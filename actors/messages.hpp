@@ -121,6 +121,11 @@ using enqueue_atom = caf::atom_constant<caf::atom("enqueue")>;
 /// (drained_atom, uint64_t n): the channel freed n slots of its memory queue
 /// (flow control: the topic forwards only while channels have room).
 using drained_atom = caf::atom_constant<caf::atom("drained")>;
+/// (wants_atom, bool): whether the channel wants the topic's disk records now
+/// (sent when it changes; a channel starts wanting them). A channel whose
+/// consumers drain its own disk backlog does not: the topic then leaves its
+/// records on its disk instead of having them written and read once more.
+using wants_atom = caf::atom_constant<caf::atom("ch_wants")>;
 
 // -- session ↔ channel ------------------------------------------------------
 

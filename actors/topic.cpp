@@ -48,8 +48,10 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
   st.ids = id_generator{cfg->node_id};
   st.cfg = std::move(cfg);
   st.disk_ctx = std::move(disk);
-  if (st.disk_ctx && !st.ephemeral)
+  if (st.disk_ctx && !st.ephemeral) {
     st.disk.init(st.disk_ctx, st.cfg, st.topic_name, self->id(), self->id());
+    st.may_hold_deferred = st.disk_ctx->queues_on_disk.count(st.topic_name) > 0;
+  }
   st.paused = restored.paused;
   for (auto& c : restored.channels)
     if (is_valid_channel_name(c.name) && st.channels.count(c.name) == 0)
@@ -75,12 +77,15 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       [=](pub_return_atom) { publisher_returned(self); },
       [=](get_channel_atom, const std::string& name) { return get_channel(self, name); },
       [=](drained_atom, uint64_t n) { drained(self, n); },
+      [=](wants_atom, bool wants) { channel_wants(self, wants); },
       [=](stats_atom) { return stats(self); },
       [=](find_atom, const std::string& name) { return find_channel(self, name); },
       [=](delete_atom, const std::string& name) { return delete_channel(self, name); },
       [=](empty_atom) {
         self->state.held.clear(); // only what is not yet copied to channels (§11.6)
         self->state.handoff.clear();
+        self->state.deferred_on_disk = 0;
+        self->state.may_hold_deferred = false;
         self->state.disk.empty(self);
         return true;
       },

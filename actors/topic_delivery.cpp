@@ -144,6 +144,14 @@ caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>
   return publish(self, bodies, defer, credited);
 }
 
+void channel_wants(topic_actor* self, bool wants) {
+  auto sender = self->current_sender();
+  for (auto& [name, ch] : self->state.channels)
+    if (ch.handle.address() == sender)
+      ch.wants = wants;
+  pump(self);
+}
+
 void drained(topic_actor* self, uint64_t n) {
   auto sender = self->current_sender();
   for (auto& [name, ch] : self->state.channels)

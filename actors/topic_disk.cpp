@@ -64,7 +64,8 @@ namespace {
 
 /// Appends a disk record to the held queue (a DPUB keeps its relative
 /// defer); false if it does not decode. `origin`, if given, gets the
-/// record's position in the topic's queue, as its I/O actor handed it out.
+/// record's position in the topic's queue, as its I/O actor handed it out;
+/// a DPUB read back is uncounted from `deferred_on_disk`.
 bool hold_record(topic_state& st, const std::string& record,
                  std::optional<storage::queue_position>* origin = nullptr) {
   storage::queue_record m;
@@ -74,7 +75,21 @@ bool hold_record(topic_state& st, const std::string& record,
   st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
   if (origin)
     *origin = m.origin;
+  if (origin && defer > caf::timespan{0} && st.deferred_on_disk > 0)
+    --st.deferred_on_disk;
   return true;
+}
+
+/// Whether the topic reads its disk now: a channel wants the records
+/// (wants_atom), or they may hold a DPUB, whose delay starts only once it
+/// reaches the channels (so it must not wait until a consumer worked
+/// through the backlog ahead of it).
+bool read_wanted(topic_state& st) {
+  if (st.may_hold_deferred && st.disk.depth() == 0 && !st.disk.reading())
+    st.may_hold_deferred = false; // ran dry: what it held at startup is read
+  return st.deferred_on_disk > 0 || st.may_hold_deferred ||
+         std::any_of(st.channels.begin(), st.channels.end(),
+                     [](auto& ch) { return ch.second.wants; });
 }
 
 /// Reads up to n records into the held queue, behind the records read before;
@@ -99,13 +114,14 @@ bool read_batch_from_disk(topic_actor* self, uint64_t n) {
 } // namespace
 
 /// Asks the disk for the next batches while the memory queue has room and
-/// the channels can take messages. Read-ahead: a second read is on its way
-/// while the first batch is forwarded, as long as the held queue holds only
-/// disk records (they must stay its oldest: handoff_tracker) and memory plus
-/// the reads outstanding stay within the memory queue's bound.
+/// the channels can take messages (read_wanted). Read-ahead: a second read is
+/// on its way while the first batch is forwarded, as long as the held queue
+/// holds only disk records (they must stay its oldest: handoff_tracker) and
+/// memory plus the reads outstanding stay within the memory queue's bound.
 void refill(topic_actor* self) {
   auto& st = self->state;
-  if (!st.disk.enabled() || holding(st) || st.channels.empty() || st.exiting)
+  if (!st.disk.enabled() || holding(st) || st.channels.empty() || st.exiting ||
+      !read_wanted(st))
     return;
   auto batch = std::clamp<uint64_t>(mem_cap_of(st), 64, 1024);
   auto cap = std::max<uint64_t>(mem_cap_of(st), batch);
@@ -135,19 +151,28 @@ void keep_unstored(topic_actor* self, const std::vector<std::string>& records,
     hold_record(st, records[i]); // encoded by us a moment ago: decodes
 }
 
+/// n deferred records were not stored after all.
+void uncount_unstored(topic_state& st, uint64_t n) {
+  st.deferred_on_disk -= std::min(st.deferred_on_disk, n);
+}
+
 /// Writes what a publish could not keep in memory. A publish request is
 /// answered once the write is confirmed (or failed); a batch sent on credit
 /// was acknowledged already and counts at once.
 caf::result<std::string> spill(topic_actor* self, std::vector<std::string> payloads,
-                               uint64_t spilled_bytes, bool credited) {
+                               uint64_t spilled_bytes, bool credited, bool deferred) {
   auto& st = self->state;
   auto count = payloads.size();
+  if (deferred) // counted now: a read may meet them before the write's answer
+    st.deferred_on_disk += count;
   if (credited) {
     st.message_count += count;
     st.message_bytes += spilled_bytes;
     auto copy = std::make_shared<const std::vector<std::string>>(payloads);
     st.disk.write(self, std::move(payloads),
-                  [self, copy](uint64_t stored, const std::string& error) {
+                  [self, copy, deferred](uint64_t stored, const std::string& error) {
+                    if (deferred)
+                      uncount_unstored(self->state, copy->size() - stored);
                     keep_unstored(self, *copy, stored, error);
                     pump(self);
                   });
@@ -155,9 +180,11 @@ caf::result<std::string> spill(topic_actor* self, std::vector<std::string> paylo
   }
   auto rp = self->make_response_promise<std::string>();
   st.disk.write(self, std::move(payloads),
-                [self, rp, count, spilled_bytes](uint64_t stored,
-                                                 const std::string& error) mutable {
+                [self, rp, count, spilled_bytes,
+                 deferred](uint64_t stored, const std::string& error) mutable {
                   auto& st = self->state;
+                  if (deferred)
+                    uncount_unstored(st, count - stored);
                   st.message_count += stored;
                   if (stored == count)
                     st.message_bytes += spilled_bytes;
@@ -228,7 +255,8 @@ caf::result<std::string> publish_durable(topic_actor* self,
     fan_out(self, std::move(refs), defer);
   if (payloads.empty())
     return std::string{};
-  return spill(self, std::move(payloads), spilled_bytes, credited);
+  return spill(self, std::move(payloads), spilled_bytes, credited,
+               defer > caf::timespan{0});
 }
 
 } // namespace nsq

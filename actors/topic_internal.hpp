@@ -30,6 +30,7 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
 caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
                                      caf::timespan defer, bool credited = false);
 void drained(topic_actor* self, uint64_t n);
+void channel_wants(topic_actor* self, bool wants);
 
 // topic_disk.cpp
 std::string record_of(message_data data, caf::timespan defer);

@@ -28,6 +28,7 @@ struct channel_slot {
   caf::actor handle;
   bool ephemeral = false; ///< drops overflow itself: never waited for
   uint64_t queued = 0;
+  bool wants = true; ///< wants the topic's disk records now (wants_atom)
 };
 
 struct topic_state {
@@ -50,7 +51,13 @@ struct topic_state {
   disk_context_ptr disk_ctx; ///< null: memory only (ephemeral, or no disk)
   disk_link disk;            ///< the topic's disk queue, behind `held`
   handoff_tracker handoff;   ///< disk records not yet taken by every channel
-  bool exiting = false;      ///< shutting down or deleted: no metadata changes
+  /// Deferred records (DPUBs) written to the disk queue and not yet read
+  /// back: while there are any, the topic reads its disk even if no channel
+  /// wants its records, so a DPUB's delay never waits for a consumer.
+  uint64_t deferred_on_disk = 0;
+  /// The queue had files at startup: they may hold DPUBs (until it ran dry).
+  bool may_hold_deferred = false;
+  bool exiting = false; ///< shutting down or deleted: no metadata changes
   /// Shutting down and every channel ended: the disk queue is being closed.
   bool persisting = false;
   /// A channel ended at shutdown without storing what it held: the records

@@ -43,6 +43,7 @@ caf::behavior ignore_reports(caf::event_based_actor*, int) {
   return {
       [](health_atom, const std::string&) {},
       [](drained_atom, uint64_t) {},
+      [](wants_atom, bool) {},
   };
 }
 

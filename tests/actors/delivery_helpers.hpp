@@ -65,6 +65,7 @@ inline caf::behavior recording_consumer(caf::event_based_actor* self, caf::actor
 inline caf::behavior drained_probe(caf::event_based_actor*, uint64_t* drained) {
   return {
       [=](drained_atom, uint64_t n) { *drained += n; },
+      [](wants_atom, bool) {},
   };
 }
 

@@ -35,6 +35,7 @@ caf::behavior quiet_broker(caf::event_based_actor*, int) {
   return {
       [](health_atom, const std::string&) {},
       [](drained_atom, uint64_t) {},
+      [](wants_atom, bool) {},
   };
 }
 
@@ -273,7 +274,7 @@ TEST_CASE_METHOD(pool_fixture,
   config->mem_queue_size = 3;
   auto probe = sys.spawn( // an argument: see quiet_broker
       [](caf::event_based_actor*, int) -> caf::behavior {
-        return {[](drained_atom, uint64_t) {}};
+        return {[](drained_atom, uint64_t) {}, [](wants_atom, bool) {}};
       },
       0);
   to_stop.push_back(probe);

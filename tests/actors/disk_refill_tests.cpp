@@ -5,6 +5,7 @@
 #include "actors/channel.hpp"
 #include "actors/channel_state.hpp"
 #include "actors/disk_link.hpp"
+#include "storage/queue_files.hpp"
 #include "tests/actors/delivery_helpers.hpp"
 #include "tests/actors/queue_contents.hpp"
 #include "tests/actors/temp_dir.hpp"
@@ -47,6 +48,14 @@ struct refill_fixture : temp_dir, delivery_fixture {
 
   channel_state& state() { return state_of<channel_state>(ch); }
 
+  /// The bodies the consumer got, in delivery order.
+  std::vector<std::string> delivered_bodies() const {
+    std::vector<std::string> got;
+    for (size_t i = 0; i < log.delivered.size(); ++i)
+      got.push_back(log.body(i));
+    return got;
+  }
+
   /// 40 messages: 8 in memory, 32 on disk; a consumer with RDY `rdy`.
   void backlog_and_consumer(int64_t rdy) {
     caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 40), caf::timespan{0});
@@ -84,10 +93,7 @@ TEST_CASE_METHOD(refill_fixture,
   CHECK(run_until_two_reads());
   sched.run();
   REQUIRE(log.delivered.size() == 40);
-  std::vector<std::string> got;
-  for (size_t i = 0; i < log.delivered.size(); ++i)
-    got.push_back(log.body(i));
-  CHECK(got == bodies(1, 40));
+  CHECK(delivered_bodies() == bodies(1, 40));
   CHECK(state().disk.depth() == 0);
   CHECK(state().disk.unconfirmed() == 32); // until FIN
 }
@@ -129,4 +135,29 @@ TEST_CASE_METHOD(refill_fixture,
   auto in_flight = bodies(1, 8);
   expected.insert(expected.end(), in_flight.begin(), in_flight.end());
   CHECK(on_disk == expected);
+}
+
+TEST_CASE_METHOD(refill_fixture,
+                 "overflow behind a disk backlog that fits into memory waits there and "
+                 "follows it in order, never written",
+                 "[disk_refill]") {
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(1, 12), caf::timespan{0});
+  sched.run();
+  REQUIRE(state().disk.depth() == 4); // m9..m12; m1..m8 in memory
+  auto segment = storage::segment_path(path, "t:c", 0);
+  auto written = std::filesystem::file_size(segment);
+  reader = consumer(ch, log);
+  subscribe(reader);
+  caf::anon_send(reader, ready_atom::value, int64_t{100});
+  bool reading = false;
+  for (int i = 0; i < 1000 && !reading && sched.try_run_once(); ++i)
+    reading = state().disk.reading();
+  REQUIRE(reading); // m1..m8 delivered, the read of m9..m12 on its way
+  caf::anon_send(ch, enqueue_atom::value, make_test_batch(13, 4), caf::timespan{0});
+  sched.run();
+  REQUIRE(log.delivered.size() == 16);
+  CHECK(delivered_bodies() == bodies(1, 16));
+  CHECK(std::filesystem::file_size(segment) == written); // m13..m16 stayed in memory
+  CHECK(state().disk.depth() == 0);
+  CHECK(state().spill.empty());
 }

@@ -32,6 +32,7 @@ caf::behavior health_probe(caf::event_based_actor*, std::vector<std::string>* re
   return {
       [=](health_atom, const std::string& error) { reports->push_back(error); },
       [=](drained_atom, uint64_t) {},
+      [](wants_atom, bool) {},
   };
 }
 
@@ -304,13 +305,25 @@ TEST_CASE_METHOD(durability_fixture,
   }
   caf::anon_send(con, ready_atom::value, int64_t{30});
   sched.run();
+  auto& cs = state_of<channel_state>(c);
+  auto& ts = state_of<topic_state>(topic);
+  CHECK(log.delivered.size() == 30);
+  // The consumer drains the channel: the topic keeps the rest on its disk
+  // rather than have the channel write it behind its own backlog and read it
+  // back (the channel does not want it: wants_atom). The channel's disk holds
+  // at most what the topic had read already (a read of 64) beyond its memory.
+  CHECK_FALSE(ts.channels.at("c").wants);
+  CHECK(cs.disk.depth() + cs.disk.writing() + cs.spill.size() <= 64 + 20);
+  CHECK(ts.disk.depth() > 1000);
+  CHECK(cs.message_count + ts.held.size() + ts.disk.depth() == 2000);
+  // DPUBs behind that backlog: the topic hands it all over now, so their
+  // delay starts at once (it must not wait for the consumer).
   for (int i = 0; i < 10; ++i)
     REQUIRE(ask_string(topic, publish_atom::value,
                        std::vector<std::string>{"d" + std::to_string(i)},
                        caf::timespan{1500ms}) == "");
   sched.run();
-  auto& cs = state_of<channel_state>(c);
-  CHECK(state_of<topic_state>(topic).message_count == 2010);
+  CHECK(ts.message_count == 2010);
   CHECK(cs.message_count == 2010);
   CHECK(cs.deferred.size() == 10);
   CHECK(log.delivered.size() == 30);
