@@ -20,6 +20,7 @@ run_suite build -DCMAKE_BUILD_TYPE=Release
 bash scripts/soak.sh "${SOAK_MINUTES:-2}"
 # CAF's own shared libraries are not instrumented; leaks are checked in our code.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNSQ_SANITIZE=ON
 # Fuzz every untrusted input briefly (libFuzzer, clang, build-fuzz).
