@@ -9,6 +9,7 @@
 
 #include "cluster_node.hpp"
 #include "e2e/raw_client.hpp"
+#include "e2e/stats_probe.hpp"
 #include "tcp_proxy.hpp"
 
 #include <functional>
@@ -22,32 +23,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done())
-      return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
+using e2e::probe::eventually;
 
 /// Channel `channel` of `topic` in the node's /stats (null when absent).
 nlohmann::json channel_stats(uint16_t http_port, const std::string& topic,
                              const std::string& channel) {
-  auto stats = get_json(http_port, "/stats?format=json&topic=" + topic);
-  for (auto& t : stats["topics"]) // (stats outlives the loops)
-    for (auto& c : t["channels"])
-      if (t["topic_name"] == topic && c["channel_name"] == channel)
-        return c;
-  return nullptr;
+  return e2e::probe::channel_stats(
+      get_json(http_port, "/stats?format=json&topic=" + topic), topic, channel);
 }
 
 /// Polls until the channel on the node has `clients` consumers.
 bool wait_clients(uint16_t http_port, const std::string& topic,
                   const std::string& channel, size_t clients,
                   std::chrono::milliseconds limit = 10s) {
-  return poll_until(
+  return eventually(
       [&] {
         auto c = channel_stats(http_port, topic, channel);
         return !c.is_null() && c["clients"].size() == clients;
@@ -58,7 +47,7 @@ bool wait_clients(uint16_t http_port, const std::string& topic,
 /// Polls until the node sees the member at `address` in a state other than alive.
 bool wait_not_alive(uint16_t http_port, const std::string& address,
                     std::chrono::milliseconds limit) {
-  return poll_until(
+  return eventually(
       [&] {
         auto view = get_json(http_port, "/cluster"); // the loop must not outlive it
         for (auto& m : view["members"])
@@ -241,7 +230,7 @@ TEST_CASE("a network cut between two members: both go on alone, the consumer get
   // goes; A has every FIN of the others.
   publish(an.port(), "t", bodies("a", 0, 20));
   REQUIRE(consumer.receive(bodies("a", 0, 20), 10s, 3));
-  REQUIRE(poll_until([&] { return pair.a_in_flight() == 3; }, 5s));
+  REQUIRE(eventually([&] { return pair.a_in_flight() == 3; }, 5s));
   a.proxy.cut();
   c.proxy.cut();
 
@@ -284,7 +273,7 @@ TEST_CASE("a member that lost the other unnoticed: the consumer still gets its m
   publish(an.port(), "t", bodies("a", 0, 10));
   REQUIRE(consumer.receive(bodies("a", 0, 10), 10s));
   // Every FIN is in: nothing comes back by a requeue.
-  REQUIRE(poll_until([&] { return pair.a_in_flight() == 0; }, 5s));
+  REQUIRE(eventually([&] { return pair.a_in_flight() == 0; }, 5s));
 
   auto cut_at = std::chrono::steady_clock::now();
   a.proxy.cut_open_connections();
