@@ -63,7 +63,7 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
       [=](commands_atom, std::vector<command>& batch) {
         auto& st = self->state;
         st.last_command = self->clock().now();
-        st.batches.emplace_back(std::move(batch));
+        st.batches.push_back(std::move(batch));
         run_backlog(self);
       },
       [=](conn_closed_atom) {

@@ -9,6 +9,7 @@
 // With one channel (every non-cluster deployment) nothing here is per
 // message: no ID map, no rotation, the whole RDY goes to the channel.
 
+#include "actors/lazy_pool_resource.hpp"
 #include "actors/message_id_hash.hpp"
 #include "protocol/message.hpp"
 
@@ -136,7 +137,7 @@ private:
   std::vector<attached_channel> chans_;
   /// Nodes of the ID maps: one insert and one erase per delivered message,
   /// so freed nodes are reused instead of going back to malloc.
-  std::pmr::unsynchronized_pool_resource id_nodes_;
+  lazy_pool_resource id_nodes_;
   std::pmr::unordered_map<message_id, uint64_t, message_id_hash> owners_{&id_nodes_};
   /// IDs in flight from detached channels (bounded: see detach()).
   std::pmr::unordered_set<message_id, message_id_hash> orphans_{&id_nodes_};

@@ -3,6 +3,7 @@
 // Private to the session actor: its state and the functions its translation
 // units share. Nothing outside actors/session*.cpp includes this.
 
+#include "actors/command_backlog.hpp"
 #include "actors/connection.hpp"
 #include "actors/delivery_batch.hpp"
 #include "actors/http_client.hpp"
@@ -23,7 +24,6 @@
 #include <caf/stateful_actor.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -101,7 +101,7 @@ struct session_state {
   /// Waiting for an actor's reply: later commands wait in `batches`.
   bool busy = false;
   /// Batches not yet fully processed; the front one from `next_command` on.
-  std::deque<std::vector<command>> batches;
+  command_backlog batches;
   size_t next_command = 0;
   /// FIN IDs of the current batch, sent as one message per channel.
   std::vector<message_id> pending_fins;

@@ -30,6 +30,9 @@ constexpr size_t magic_size = 4;
 /// Most commands a new batch reserves room for (a FIN line is 21 bytes, so
 /// a 64 KiB read holds up to ~3,000).
 constexpr size_t max_batch_reserve = 4096;
+/// Smaller batches reserve nothing: an idle connection's one IDENTIFY must not
+/// keep a command's worth of memory (~0.2 KB) reserved.
+constexpr size_t min_batch_reserve = 16;
 
 /// Returns `addr` without the IPv4-mapped IPv6 wrapping a dual-stack
 /// listener adds, so clients are named like nsqd names them.
@@ -310,7 +313,8 @@ void tcp_connection::send_batch() {
   batch_.clear(); // a moved-from vector is valid but unspecified
   // A consumer's reads carry similar runs of FINs: room for as many as the
   // last batch had saves the vector's regrowth (and moving its commands).
-  batch_.reserve(std::min(size, max_batch_reserve));
+  if (size >= min_batch_reserve)
+    batch_.reserve(std::min(size, max_batch_reserve));
   ++outstanding_;
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/container/deque.hpp>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -19,7 +20,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -249,7 +249,8 @@ private:
   /// strand (dropped after a close, encoded after an upgrade).
   std::atomic<bool> no_direct_{false};
 
-  std::deque<std::string> out_;
+  /// Boost's deque: nothing allocated while the session writes directly.
+  boost::container::deque<std::string> out_;
   size_t out_bytes_ = 0;     ///< bytes in out_
   size_t writing_count_ = 0; ///< strings of out_ in the pending async_write
 
