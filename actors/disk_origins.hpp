@@ -24,7 +24,7 @@ public:
   size_t size() const { return seqs_.size(); }
 
 private:
-  std::unordered_multimap<message_id, uint64_t, message_id_hash> seqs_;
+  std::unordered_multimap<message_id, uint64_t, message_id_hash, message_id_equal> seqs_;
 };
 
 } // namespace nsq

@@ -27,7 +27,7 @@ size_t in_flight_set::position_of(const message_id& id) const {
     auto slot = table_[pos];
     if (slot == none)
       return none;
-    if (nodes_[slot].id == id)
+    if (same_message_id(nodes_[slot].id, id))
       return pos;
   }
 }

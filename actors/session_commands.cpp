@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 // One handler per V2 verb (reference §4, §5): check the state, validate with
@@ -248,38 +249,41 @@ void on_publish(session_actor* self, command&& cmd, parse_fn parse, const char* 
 } // namespace
 
 void handle_command(session_actor* self, command&& cmd) {
-  const auto& name = cmd.name;
+  // string_view compares the length first and inlines the rest: no strlen
+  // and compare() call per command (a consumer sends one FIN per message).
+  using namespace std::string_view_literals;
+  std::string_view name = cmd.name;
   // nsqd's TLS gate: everything but IDENTIFY waits for the TLS upgrade (§10).
   if (self->state.cfg->tls_required != settings::tls_policy::not_required &&
-      !self->state.tls && name != "IDENTIFY")
-    return answer_error(self,
-                        invalid("cannot " + name + " in current state (TLS required)"));
-  if (name == "FIN")
+      !self->state.tls && name != "IDENTIFY"sv)
+    return answer_error(
+        self, invalid("cannot " + cmd.name + " in current state (TLS required)"));
+  if (name == "FIN"sv)
     on_fin(self, cmd);
-  else if (name == "RDY")
+  else if (name == "RDY"sv)
     on_rdy(self, cmd);
-  else if (name == "PUB")
+  else if (name == "PUB"sv)
     on_publish(self, std::move(cmd), parse_pub, "PUB", codes::pub_failed);
-  else if (name == "NOP")
+  else if (name == "NOP"sv)
     return;
-  else if (name == "REQ")
+  else if (name == "REQ"sv)
     on_req(self, cmd);
-  else if (name == "TOUCH")
+  else if (name == "TOUCH"sv)
     on_touch(self, cmd);
-  else if (name == "MPUB")
+  else if (name == "MPUB"sv)
     on_mpub(self, std::move(cmd));
-  else if (name == "DPUB")
+  else if (name == "DPUB"sv)
     on_publish(self, std::move(cmd), parse_dpub, "DPUB", codes::dpub_failed);
-  else if (name == "SUB")
+  else if (name == "SUB"sv)
     on_sub(self, cmd);
-  else if (name == "CLS")
+  else if (name == "CLS"sv)
     on_cls(self);
-  else if (name == "IDENTIFY")
+  else if (name == "IDENTIFY"sv)
     on_identify(self, cmd);
-  else if (name == "AUTH")
+  else if (name == "AUTH"sv)
     on_auth(self, cmd);
   else
-    answer_error(self, invalid("invalid command " + name));
+    answer_error(self, invalid("invalid command " + cmd.name));
 }
 
 void send_pending_fins(session_actor* self) {

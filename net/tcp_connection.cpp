@@ -304,7 +304,7 @@ void tcp_connection::send_batch() {
   // An IDENTIFY may switch the socket to TLS or a codec: read nothing more
   // until the session has run it (and asked for the upgrade, if any).
   for (const auto& cmd : batch_)
-    if (cmd.name == "IDENTIFY")
+    if (std::string_view{cmd.name} == std::string_view{"IDENTIFY"})
       hold_reads_ = true;
   if (hold_reads_)
     identify_out_ = true; // before the session can finish the batch

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "protocol/errors.hpp"
+#include "protocol/message.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +14,12 @@ namespace nsq {
 struct command {
   std::string name;                ///< e.g. "PUB"; case-sensitive
   std::vector<std::string> params; ///< tokens after the name (may be empty strings)
-  std::string body;                ///< IDENTIFY JSON, AUTH secret, PUB/DPUB message
+  /// FIN and TOUCH with exactly one token of an ID's length carry it here
+  /// instead of in `params`: a consumer sends one per message, and the
+  /// vector plus a 16-byte string (one past the short-string buffer) were
+  /// two allocations per message.
+  std::optional<message_id> id;
+  std::string body;                  ///< IDENTIFY JSON, AUTH secret, PUB/DPUB message
   std::vector<std::string> messages; ///< MPUB: the messages, split
   /// Set when reading the body failed (bad size prefix, bad MPUB element...).
   /// The session reports it after the checks nsqd makes before reading the

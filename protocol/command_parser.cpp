@@ -21,6 +21,12 @@ int32_t read_be_i32(std::string_view p) {
   return static_cast<int32_t>(x);
 }
 
+/// The verbs whose one message-ID token the parser keeps in `command::id`.
+bool takes_inline_id(std::string_view name) {
+  using namespace std::string_view_literals;
+  return name == "FIN"sv || name == "TOUCH"sv;
+}
+
 std::string fmt_d(int64_t x) {
   return std::to_string(x);
 }
@@ -174,6 +180,16 @@ bool command_parser::on_line(std::string_view line, std::vector<command>& out) {
   command cmd;
   size_t space = line.find(' ');
   cmd.name.assign(line.substr(0, space));
+  if (space != std::string_view::npos && takes_inline_id(cmd.name)) {
+    auto token = line.substr(space + 1);
+    if (token.size() == std::tuple_size_v<message_id> &&
+        token.find(' ') == std::string_view::npos) {
+      cmd.id.emplace();
+      token.copy(cmd.id->data(), cmd.id->size());
+      out.push_back(std::move(cmd));
+      return true;
+    }
+  }
   while (space != std::string_view::npos) {
     line.remove_prefix(space + 1);
     space = line.find(' ');

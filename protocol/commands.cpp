@@ -70,6 +70,8 @@ std::optional<client_error> check_auth(const command& cmd) {
 
 /// FIN and TOUCH: `<verb> insufficient number of params`, then the ID length.
 checked<message_id> parse_id_command(const command& cmd, const char* verb) {
+  if (cmd.id)
+    return *cmd.id;
   if (cmd.params.empty())
     return invalid(std::string(verb) + " insufficient number of params");
   auto id = make_message_id(cmd.params[0]);
@@ -80,9 +82,10 @@ checked<message_id> parse_id_command(const command& cmd, const char* verb) {
 
 } // namespace
 
-bool takes_body(const std::string& name) {
-  return name == "PUB" || name == "MPUB" || name == "DPUB" || name == "IDENTIFY" ||
-         name == "AUTH";
+bool takes_body(std::string_view name) {
+  using namespace std::string_view_literals;
+  return name == "PUB"sv || name == "MPUB"sv || name == "DPUB"sv ||
+         name == "IDENTIFY"sv || name == "AUTH"sv;
 }
 
 std::optional<client_error> check_before_body(const command& cmd, const settings& cfg) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nsq {
@@ -18,7 +19,7 @@ namespace nsq {
 // these. One function per verb.
 
 /// Verbs whose line is followed by a size-prefixed body.
-bool takes_body(const std::string& name);
+bool takes_body(std::string_view name);
 
 /// Returns the first error nsqd raises before it reads the body of `cmd`
 /// (params count, topic name, DPUB timeout, AUTH params), or nothing. The

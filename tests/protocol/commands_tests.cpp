@@ -202,6 +202,12 @@ TEST_CASE("FIN and TOUCH errors") {
   CHECK(to_string(std::get<message_id>(id)) == "0123456789abcdef");
   auto any = parse_touch(make("TOUCH", {"ZZZZZZZZZZZZZZZZ"}));
   REQUIRE_FALSE(is_error(any));
+  // The parser's inline ID (no params) is the ID.
+  auto inline_cmd = make("FIN", {});
+  inline_cmd.id = make_message_id("fedcba9876543210");
+  auto inline_id = parse_fin(inline_cmd);
+  REQUIRE_FALSE(is_error(inline_id));
+  CHECK(to_string(std::get<message_id>(inline_id)) == "fedcba9876543210");
 }
 
 TEST_CASE("REQ errors and clamping") {

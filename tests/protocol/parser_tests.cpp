@@ -61,7 +61,7 @@ run_result run_bytewise(const std::string& stream, settings cfg = settings{}) {
 }
 
 bool same(const command& a, const command& b) {
-  return a.name == b.name && a.params == b.params && a.body == b.body &&
+  return a.name == b.name && a.params == b.params && a.id == b.id && a.body == b.body &&
          a.messages == b.messages && a.body_error == b.body_error;
 }
 
@@ -136,6 +136,31 @@ TEST_CASE("lines split on every single space, CR stripped once") {
   CHECK(rest.cmds[5].name == "SUB");
   CHECK(rest.cmds[5].params == std::vector<std::string>{"t", "c", ""});
   CHECK(rest.st == status::ok);
+}
+
+TEST_CASE("FIN and TOUCH keep one ID-sized token inline, anything else in params",
+          "[parser]") {
+  auto r = run(magic + "FIN 0123456789abcdef\nTOUCH 0123456789abcdef\r\n"
+                       "FIN 0123456789abcde\nFIN 0123456789abcdef x\n"
+                       "REQ 0123456789abcdef 0\nFIN\n"s);
+  REQUIRE(r.cmds.size() == 6);
+  for (size_t i : {0, 1}) {
+    CAPTURE(i);
+    REQUIRE(r.cmds[i].id);
+    CHECK(std::string(r.cmds[i].id->data(), 16) == "0123456789abcdef");
+    CHECK(r.cmds[i].params.empty());
+  }
+  CHECK(r.cmds[1].name == "TOUCH");
+  // Too short, two tokens, REQ, no token: the general path, whose checks
+  // give nsqd's errors.
+  CHECK(!r.cmds[2].id);
+  CHECK(r.cmds[2].params == std::vector<std::string>{"0123456789abcde"});
+  CHECK(!r.cmds[3].id);
+  CHECK(r.cmds[3].params == std::vector<std::string>{"0123456789abcdef", "x"});
+  CHECK(!r.cmds[4].id);
+  CHECK(r.cmds[4].params.size() == 2);
+  CHECK(!r.cmds[5].id);
+  CHECK(r.cmds[5].params.empty());
 }
 
 TEST_CASE("commands without a body are emitted as soon as the line ends") {
