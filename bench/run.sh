@@ -902,9 +902,7 @@ EOF
 # --- report ---------------------------------------------------------------------------------
 
 section_body() {
-  local commit cpu build_type
-  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  [[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && commit+=" plus uncommitted changes"
+  local commit=$COMMIT_BEFORE cpu build_type
   cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
   build_type=$(grep -o 'CMAKE_BUILD_TYPE:STRING=.*' "$BUILD/CMakeCache.txt" 2>/dev/null | sed 's/.*=//')
   echo "Written by \`$COMMAND_LINE\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$commit\`;"
@@ -982,6 +980,10 @@ write_section() {
 # --- main --------------------------------------------------------------------------------------
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+# The tree as it was built and run: the plots this run writes into docs/img
+# must not make it "uncommitted".
+COMMIT_BEFORE=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n $(git -C "$ROOT" status --porcelain 2>/dev/null) ]] && COMMIT_BEFORE+=" plus uncommitted changes"
 define_rows
 for rep in $(seq "$REPS"); do
   for scen in $RUN; do
