@@ -208,9 +208,13 @@ TEST_CASE("with TLS a mesh of valid certificates forms - another CA's certificat
   CHECK(get_json(a->http_port(), "/cluster")["tls"] == true);
 
   // The rogue trusts our CA, but its own certificate is from another one.
-  auto rogue = start_node(with(certs.flags("rogue", "ca"), {"--cluster-peer=" + ca}));
-  auto plain = start_node({"--cluster-peer=" + ca});
-  std::this_thread::sleep_for(3s); // time enough for several join attempts
+  // At debug level each refused attempt logs "cannot reach": wait for two
+  // on each side instead of a fixed time.
+  auto rogue = start_node(
+      with(certs.flags("rogue", "ca"), {"--cluster-peer=" + ca, "--log-level=debug"}));
+  auto plain = start_node({"--cluster-peer=" + ca, "--log-level=debug"});
+  CHECK(rogue->log_count_reaches("CLUSTER: cannot reach " + ca, 2, 20s));
+  CHECK(plain->log_count_reaches("CLUSTER: cannot reach " + ca, 2, 20s));
   // Only B, still alive: a failed handshake left OpenSSL errors that broke
   // every TLS connection of A's middleman (app/openssl_error_queue.cpp).
   CHECK(all_alive({cb})(wait_states(a->http_port(), all_alive({cb}), 0s)));

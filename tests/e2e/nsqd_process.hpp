@@ -127,6 +127,21 @@ public:
         limit);
   }
 
+  /// Waits until `text` occurs at least `times` times in the log.
+  bool
+  log_count_reaches(const std::string& text, size_t times,
+                    std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
+    return proc_->wait_for(
+        [&](const std::string& log) {
+          size_t seen = 0;
+          for (auto at = log.find(text); at != std::string::npos && seen < times;
+               at = log.find(text, at + text.size()))
+            ++seen;
+          return seen >= times;
+        },
+        limit);
+  }
+
   /// Returns whether the process is still running.
   bool running() { return !proc_->wait_exit(std::chrono::milliseconds(0)); }
 
