@@ -143,6 +143,7 @@ private:
   /// Tells the session how much of what it wrote has left (flow control).
   void report_written();
 
+  // Closing (tcp_connection_close.cpp).
   void do_close();
   void begin_linger();
   /// Ends the TCP stream after the TLS layer (if any) was shut down.
