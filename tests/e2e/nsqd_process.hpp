@@ -122,12 +122,10 @@ public:
   /// (a log line is written by the server's log thread, after the event).
   bool log_has(const std::string& text,
                std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
-    return proc_->wait_for(
-        [&](const std::string& log) { return log.find(text) != std::string::npos; },
-        limit);
+    return log_count_reaches(text, 1, limit);
   }
 
-  /// Waits until `text` occurs at least `times` times in the log.
+  /// Waits (up to `limit`) until `text` occurs at least `times` times in the log.
   bool
   log_count_reaches(const std::string& text, size_t times,
                     std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
