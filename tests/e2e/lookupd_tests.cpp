@@ -176,6 +176,8 @@ TEST_CASE("lookupd: every lookupd receives every registration") {
                      "--lookupd-tcp-address=" + two.address()}};
   REQUIRE(one.wait_for(identified));
   REQUIRE(two.wait_for(identified));
+  // Both HTTP addresses are known only once both answers were read.
+  REQUIRE(nsqd.log_count_reaches("): peer info {", 2));
   publish(nsqd.port(), "both", {"m"});
   REQUIRE(one.wait_count("REGISTER both", 1));
   REQUIRE(two.wait_count("REGISTER both", 1));
