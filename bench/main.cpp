@@ -5,7 +5,9 @@
 //   caf-nsq-bench writer --nsqd-tcp-address=127.0.0.1:4150 --size=200 --batch-size=200
 //   caf-nsq-bench reader --rdy=2500
 //   caf-nsq-bench idle --connections=10000
+//   caf-nsq-bench floor --nsqd-tcp-address=127.0.0.1:0   (a server: bench/floor.hpp)
 
+#include "bench/floor.hpp"
 #include "bench/idle.hpp"
 #include "bench/options.hpp"
 #include "bench/reader.hpp"
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
     return bench::run_reader(o, *peer);
   case bench::mode::idle:
     return bench::run_idle(o, *peer);
+  case bench::mode::floor:
+    return bench::run_floor(o, *peer);
   }
   return 2;
 }

@@ -79,6 +79,8 @@ std::function<bool(const std::string&)> mode_value(mode& out) {
       out = mode::reader;
     else if (v == "idle")
       out = mode::idle;
+    else if (v == "floor")
+      out = mode::floor;
     else
       return false;
     return true;
@@ -96,7 +98,7 @@ std::function<bool(const std::string&)> identify_value(std::string& out) {
 
 std::vector<flag> flags(options& o) {
   return {
-      {"mode", "writer, reader or idle (or give it as the first argument)", false,
+      {"mode", "writer, reader, idle or floor (or give it as the first argument)", false,
        mode_value(o.mode)},
       {"nsqd-tcp-address", "<addr>:<port> to connect to nsqd (default 127.0.0.1:4150)",
        false, text(o.nsqd_tcp_address)},
@@ -160,7 +162,8 @@ bool split_flag(const std::string& arg, std::string& name,
 std::string usage() {
   options o;
   std::ostringstream out;
-  out << "Usage: caf-nsq-bench <writer|reader|idle> [flags]\n";
+  out << "Usage: caf-nsq-bench <writer|reader|idle|floor> [flags]\n"
+         "  (floor: a do-nothing server on --nsqd-tcp-address; see bench/floor.hpp)\n";
   for (auto& f : flags(o))
     out << "  --" << f.name << (f.is_switch ? "" : " <value>") << "\n      " << f.help
         << "\n";

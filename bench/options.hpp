@@ -9,7 +9,7 @@
 namespace bench {
 
 /// What the tool does: publish, consume, or hold idle connections.
-enum class mode { writer, reader, idle };
+enum class mode { writer, reader, idle, floor };
 
 /// Every flag of `caf-nsq-bench`. Names and defaults follow nsq's
 /// bench_writer / bench_reader; the rest serve bench/run.sh's scenarios.

@@ -59,6 +59,8 @@ Examples:
   bench/run.sh --compare ~/go/bin/nsqd --reps 3     # side by side with Go nsqd
   bench/run.sh --scaling --only pub,pub1            # at 1 and 2 scheduler threads
   bench/run.sh --only gonsq                         # the go-nsq producer (to_nsq) row
+  bench/run.sh --compare bench/floor-nsqd --only pub1,pub16,gonsq
+                                                    # beside a do-nothing server (the floor)
   bench/run.sh --quick --runfor 1s --out /tmp/p.md  # smoke run of every scenario
 The go-nsq producer row by hand (go-nsq 1.1.0's IDENTIFY, one synchronous PUB
 per message, as nsq's to_nsq): caf-nsq-bench writer --identify=go-nsq
@@ -194,6 +196,7 @@ want() { [[ " $RUN " == *" $1 "* ]]; }
 
 NSQD_OURS=$BUILD/caf-nsqd
 BENCH=$BUILD/caf-nsq-bench
+export CAF_NSQ_BENCH=$BENCH # bench/floor-nsqd starts this one
 [[ -x $NSQD_OURS && -x $BENCH ]] || {
   echo "build $NSQD_OURS and $BENCH first (cmake --build $BUILD --target caf-nsqd caf-nsq-bench)" >&2
   exit 1

@@ -3,7 +3,7 @@
 # of a Markdown file, plain and with --compare (against the same binary). The
 # rows must be there with a broker CPU-per-message figure, the text outside
 # the marked sections kept, and a second run must replace its section, not
-# add one.
+# add one. Last, --compare against the floor server (bench/floor-nsqd).
 #   check_run_sh.sh <source dir> <build dir>
 set -euo pipefail
 SRC=$1
@@ -34,4 +34,10 @@ grep -q '^<!-- bench/run.sh compare: end -->$' "$OUT" || fail "no compare sectio
 grep -Eq '^\| PUB batch 1, 1 connection, .*\| [0-9.]+k? msg/s, [0-9.]+ (ns|µs)/msg \| [0-9.]+k? msg/s, [0-9.]+ (ns|µs)/msg \| [0-9.]+ \| [0-9.]+ \| (yes|\*\*no\*\*) \|$' "$OUT" ||
   fail "no compare row with both figures, ratio and CPU ratio"
 [[ $(grep -c '^<!-- bench/run.sh results: begin -->$' "$OUT") == 1 ]] || fail "compare touched the results section"
+
+# The floor server (caf-nsq-bench floor) behind its nsqd-shaped wrapper.
+run --compare "$SRC/bench/floor-nsqd"
+grep -q 'Other broker: .*floor-nsqd.* one Asio thread answering OK' "$OUT" || fail "floor not named"
+grep -Eq '^\| PUB batch 1, 1 connection, .*\| [0-9.]+k? msg/s, [0-9.]+ (ns|µs)/msg \| [0-9.]+k? msg/s, [0-9.]+ (ns|µs)/msg \|' "$OUT" ||
+  fail "no compare row against the floor"
 echo "bench/run.sh: ok"
