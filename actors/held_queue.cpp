@@ -1,5 +1,7 @@
 #include "actors/held_queue.hpp"
 
+#include "actors/prefault.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -173,6 +175,10 @@ held_queue::chunk* held_queue::room_for(size_t record_bytes) {
   void* mem = std::malloc(bytes);
   if (mem == nullptr)
     throw std::bad_alloc{};
+  // A queue this long fills the chunk soon: fault it in at once. Smaller
+  // chunks are left alone, so a short queue holds only the pages it uses.
+  if (bytes >= prefault_from)
+    prefault_for_writing(mem, bytes);
   auto c = new (mem) chunk;
   c->bytes = bytes;
   c->capacity = bytes - sizeof(chunk);

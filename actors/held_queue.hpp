@@ -34,6 +34,8 @@ class held_queue {
 public:
   static constexpr size_t default_first_chunk = 4096;
   static constexpr size_t default_max_chunk = size_t{1} << 20;
+  /// Chunks of at least this many bytes are faulted in when allocated.
+  static constexpr size_t prefault_from = size_t{256} << 10;
 
   held_queue() noexcept = default;
   /// Chunk sizes (bytes, allocation included) for tests; `first <= max`.
