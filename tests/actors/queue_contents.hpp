@@ -13,22 +13,31 @@
 
 namespace nsq::test {
 
-/// Returns the message bodies of queue `name` in `dir`, oldest first.
-inline std::vector<std::string> queue_bodies(const std::string& dir,
-                                             const std::string& name) {
+/// Returns the records of queue `name` in `dir`, oldest first.
+inline std::vector<storage::queue_record> queue_records(const std::string& dir,
+                                                        const std::string& name) {
   storage::disk_queue_options o;
   o.directory = dir;
   o.name = name;
   std::unique_ptr<storage::disk_queue> q;
-  std::vector<std::string> out;
+  std::vector<storage::queue_record> out;
   REQUIRE(storage::disk_queue::open(o, q).is_ok());
   std::string payload;
   while (q->read_next(payload).is_ok()) {
     storage::queue_record r;
     REQUIRE(storage::decode_queue_record(payload, r).is_ok());
-    out.push_back(std::string{r.message.body});
+    out.push_back(std::move(r));
   }
   CHECK(q->close().is_ok());
+  return out;
+}
+
+/// Returns the message bodies of queue `name` in `dir`, oldest first.
+inline std::vector<std::string> queue_bodies(const std::string& dir,
+                                             const std::string& name) {
+  std::vector<std::string> out;
+  for (auto& r : queue_records(dir, name))
+    out.push_back(std::string{r.message.body});
   return out;
 }
 
