@@ -71,7 +71,10 @@ void offer(directory_actor* self, const caf::actor& requester, const channel_key
   self->request(self->state.cfg.broker, self->state.cfg.ask_timeout, find_atom::value,
                 key.topic)
       .then([=](const caf::actor& t) { offer_from(self, requester, key, t); },
-            [](caf::error&) {}); // no such topic yet: cl_topic brings it later
+            [=](caf::error&) { // no such topic yet: cl_topic brings it later
+              log_debug("CLUSTER: a member wants " + text_of(key) + ": no topic " +
+                        key.topic + " here yet");
+            });
 }
 
 void on_want(directory_actor* self, const std::vector<channel_key>& keys) {

@@ -71,7 +71,7 @@ TEST_CASE("a SUB on one member makes the channel on the member that has the topi
           "[cluster][directory]") {
   auto a = start_node({});
   auto ca = cluster_address(*a);
-  auto b = start_node({"--cluster-peer=" + ca});
+  auto b = start_node({"--cluster-peer=" + ca, "--log-level=debug"});
   auto cb = cluster_address(*b);
   REQUIRE(wait_alive(a->http_port(), cb));
   REQUIRE(wait_alive(b->http_port(), ca));
@@ -81,7 +81,7 @@ TEST_CASE("a SUB on one member makes the channel on the member that has the topi
 
   // A topic B does not have is not created there by a SUB on A...
   auto later = subscriber(a->port(), "t2", "c2");
-  std::this_thread::sleep_for(300ms);
+  REQUIRE(b->log_has("CLUSTER: a member wants t2/c2: no topic t2 here yet"));
   bool has_t2 = true;
   channels_of(b->http_port(), "t2", &has_t2);
   CHECK_FALSE(has_t2);
