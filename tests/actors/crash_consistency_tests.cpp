@@ -163,14 +163,8 @@ TEST_CASE_METHOD(crash_fixture,
   REQUIRE_FALSE(health.empty());
   CHECK(health.back().find("sync failed") != std::string::npos);
   // Reading and handing over while every sync fails: nothing is dropped.
-  auto ch = ask_actor(topic, get_channel_atom::value, std::string{"c"});
-  REQUIRE(ch);
-  to_stop.push_back(ch);
   consumer_log log;
-  auto c = consumer(ch, log);
-  subscribe(c);
-  caf::anon_send(c, ready_atom::value, int64_t{100});
-  sched.run();
+  read_channel(topic, "c", log, 100);
   REQUIRE(log.delivered.size() == 30);
   for (size_t i = 0; i < 30; ++i)
     CHECK(log.body(i) == "m" + std::to_string(i));

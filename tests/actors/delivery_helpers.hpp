@@ -12,6 +12,7 @@
 #include "tests/actors/fixture.hpp"
 
 #include <caf/all.hpp>
+#include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
@@ -119,6 +120,20 @@ struct delivery_fixture : actor_fixture {
   void subscribe(const caf::actor& c, consumer_info info = {}) {
     caf::anon_send(c, subscribe_atom::value, std::move(info));
     sched.run();
+  }
+
+  /// Gets channel `name` of `topic` (stopped with the test) and subscribes a
+  /// recording consumer with RDY `rdy`; runs until it has taken what it can.
+  caf::actor read_channel(const caf::actor& topic, const std::string& name,
+                          consumer_log& log, int64_t rdy) {
+    auto ch = ask_actor(topic, get_channel_atom::value, name);
+    REQUIRE(ch);
+    to_stop.push_back(ch);
+    auto c = consumer(ch, log);
+    subscribe(c);
+    caf::anon_send(c, ready_atom::value, rdy);
+    sched.run();
+    return c;
   }
 
   /// Returns the actor that `dest` answers to (xs...), or a null actor on error.
