@@ -129,7 +129,7 @@ namespace {
 /// set); false if the link sends no read now.
 bool read_batch_from_disk(channel_actor* self, size_t n) {
   auto& st = self->state;
-  return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
+  return st.disk.read(self, n, [self](disk_record_batch& records, uint64_t first) {
     auto& st = self->state;
     auto wall = record_clock_ns();
     auto now = now_of(self);

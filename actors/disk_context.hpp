@@ -64,10 +64,10 @@ using disk_context_ptr = std::shared_ptr<const disk_context>;
 ///   → (uint64_t stored, uint64_t depth, std::string error): a prefix of
 ///   `stored` records was appended; error "" when all were.
 using disk_put_atom = caf::atom_constant<caf::atom("disk_put")>;
-/// (disk_read_atom, name, owner, gen, uint64_t n) → (std::vector<std::string>, uint64_t
-/// depth, uint64_t first_seq): up to n records, oldest first, numbered first_seq,
-/// first_seq + 1, ...; they stay on disk (read again after a crash) until
-/// confirmed. n = 0 asks only the depth.
+/// (disk_read_atom, name, owner, gen, uint64_t n) → (disk_record_batch, uint64_t
+/// depth, uint64_t first_seq): up to n records (fewer past 4 MiB), oldest first,
+/// numbered first_seq, first_seq + 1, ...; they stay on disk (read again after a
+/// crash) until confirmed. n = 0 asks only the depth.
 using disk_read_atom = caf::atom_constant<caf::atom("disk_read")>;
 /// (disk_confirm_atom, name, owner, gen, std::vector<uint64_t> seqs): the owner no longer
 /// needs these records (finished, or stored again); the persisted read position moves

@@ -39,8 +39,7 @@ caf::actor& disk_link::worker(caf::event_based_actor* self) {
 void disk_link::start(caf::event_based_actor* self, action ready) {
   if (!enabled() || ctx_->queues_on_disk.count(name_) == 0)
     return;
-  read(self, 0,
-       [ready = std::move(ready)](std::vector<std::string>&, uint64_t) { ready(); });
+  read(self, 0, [ready = std::move(ready)](disk_record_batch&, uint64_t) { ready(); });
 }
 
 void disk_link::write(caf::event_based_actor* self, std::vector<std::string> payloads,
@@ -98,7 +97,7 @@ bool disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
   auto epoch = read_epoch_;
   self->request(w, caf::infinite, disk_read_atom::value, name_, owner_, gen_, n)
       .then(
-          [this, done, base, epoch, n](std::vector<std::string>& records, uint64_t depth,
+          [this, done, base, epoch, n](disk_record_batch& records, uint64_t depth,
                                        uint64_t first_seq) {
             --reads_;
             requested_ -= n;
@@ -118,7 +117,7 @@ bool disk_link::read(caf::event_based_actor* self, uint64_t n, read_done done) {
           [this, done, epoch, n](caf::error&) {
             --reads_;
             requested_ -= n;
-            std::vector<std::string> none;
+            disk_record_batch none;
             if (ended_)
               return;
             if (epoch != read_epoch_) {

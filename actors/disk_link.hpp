@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/disk_context.hpp"
+#include "actors/disk_record_batch.hpp"
 #include "protocol/settings.hpp"
 
 #include <caf/actor.hpp>
@@ -42,8 +43,7 @@ public:
   /// stored = how many of the batch (a prefix) are on disk; error "" if all.
   using write_done = std::function<void(uint64_t stored, const std::string& error)>;
   /// records[i] has sequence number first_seq + i (what `confirm` takes).
-  using read_done =
-      std::function<void(std::vector<std::string>& records, uint64_t first_seq)>;
+  using read_done = std::function<void(disk_record_batch& records, uint64_t first_seq)>;
   using action = std::function<void()>;
 
   /// Without a context the link is disabled: nothing ever goes to disk.

@@ -18,7 +18,7 @@ std::string encode_disk_message(const message_ref& msg, uint16_t attempts,
   return out;
 }
 
-bool decode_disk_message(const std::string& payload, disk_message& out) {
+bool decode_disk_message(std::string_view payload, disk_message& out) {
   storage::queue_record r;
   if (!storage::decode_queue_record(payload, r).is_ok())
     return false;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace nsq {
 
@@ -25,7 +26,7 @@ std::string encode_disk_message(const message_ref& msg, uint16_t attempts,
                                 int64_t deliver_at);
 
 /// Parses a payload; false (logged by the caller) if it is not a message record.
-bool decode_disk_message(const std::string& payload, disk_message& out);
+bool decode_disk_message(std::string_view payload, disk_message& out);
 
 /// Returns the wall clock in Unix nanoseconds.
 int64_t record_clock_ns();

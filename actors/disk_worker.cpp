@@ -1,6 +1,7 @@
 #include "actors/disk_worker.hpp"
 
 #include "actors/confirm_window.hpp"
+#include "actors/disk_record_batch.hpp"
 #include "actors/log.hpp"
 #include "storage/disk_queue.hpp"
 #include "storage/queue_files.hpp"
@@ -175,13 +176,17 @@ put(disk_io_actor* self, const std::string& name, uint64_t owner, uint64_t gen,
   return {static_cast<uint64_t>(stored), s.queue->depth(), error};
 }
 
+/// Bytes after which a read stops early (it returns at least one record):
+/// bounds the batch's allocation however large --max-msg-size is.
+constexpr size_t read_bytes_cap = size_t{4} << 20;
+
 /// Reads up to n records without releasing them: they stay on disk, behind
 /// the persisted read position, until the owner confirms them.
-caf::result<std::vector<std::string>, uint64_t, uint64_t> read(disk_io_actor* self,
-                                                               const std::string& name,
-                                                               uint64_t owner,
-                                                               uint64_t gen, uint64_t n) {
-  std::vector<std::string> out;
+caf::result<disk_record_batch, uint64_t, uint64_t> read(disk_io_actor* self,
+                                                        const std::string& name,
+                                                        uint64_t owner, uint64_t gen,
+                                                        uint64_t n) {
+  disk_record_batch out;
   if (stale(self, name, owner, gen))
     return {std::move(out), uint64_t{0}, uint64_t{0}};
   if (!take_over(self, name, owner).is_ok())
@@ -194,14 +199,16 @@ caf::result<std::vector<std::string>, uint64_t, uint64_t> read(disk_io_actor* se
   // its copy (its hand-off mark), so a hand-off repeated after a crash is
   // not stored twice.
   bool topic = is_topic_queue(name);
-  while (out.size() < n && s.queue->depth() > 0) {
+  while (out.size() < n && out.bytes.size() < read_bytes_cap && s.queue->depth() > 0) {
     auto status = s.queue->peek(record);
+    if (status.is_ok())
+      status = s.queue->pop(); // leaves the peeked bytes in place
     if (status.is_ok()) {
-      std::string copy{record};
-      status = s.queue->pop();
-      out.push_back(status.is_ok() && topic
-                        ? storage::with_origin(copy, s.queue->last_popped())
-                        : std::move(copy));
+      if (topic)
+        storage::append_with_origin(out.bytes, record, s.queue->last_popped());
+      else
+        out.bytes.append(record);
+      out.end_record();
     }
     if (status.is_not_found())
       break;

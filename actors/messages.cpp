@@ -2,6 +2,7 @@
 
 #include "actors/cluster_messages.hpp"
 #include "actors/delivery_batch.hpp"
+#include "actors/disk_record_batch.hpp"
 #include "actors/id_batch.hpp"
 #include "actors/lookupd_messages.hpp"
 
@@ -15,6 +16,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<std::vector<message_ref>>("nsq_message_batch");
   cfg.add_message_type<delivery>("nsq_delivery");
   cfg.add_message_type<delivery_batch>("nsq_delivery_batch"); // one blob on the wire
+  cfg.add_message_type<disk_record_batch>("nsq_disk_record_batch");
   cfg.add_message_type<consumer_info>("nsq_consumer_info");
   cfg.add_message_type<tls_details>("nsq_tls_details");
   cfg.add_message_type<client_error>("nsq_client_error");

@@ -66,10 +66,10 @@ namespace {
 /// defer); false if it does not decode. `origin`, if given, gets the
 /// record's position in the topic's queue, as its I/O actor handed it out;
 /// a DPUB read back is uncounted from `deferred_on_disk`.
-bool hold_record(topic_state& st, const std::string& record,
+bool hold_record(topic_state& st, std::string_view record,
                  std::optional<storage::queue_position>* origin = nullptr) {
-  storage::queue_record m;
-  if (!storage::decode_queue_record(record, m).is_ok())
+  storage::queue_record_view m; // the held queue copies the body: no copy before
+  if (!storage::view_queue_record(record, m).is_ok())
     return false;
   auto defer = m.deliver_at < 0 ? caf::timespan{-m.deliver_at} : caf::timespan{0};
   st.held.push(m.message.id, m.message.timestamp, m.message.body, defer);
@@ -96,7 +96,7 @@ bool read_wanted(topic_state& st) {
 /// false if the link sends no read now.
 bool read_batch_from_disk(topic_actor* self, uint64_t n) {
   auto& st = self->state;
-  return st.disk.read(self, n, [self](std::vector<std::string>& records, uint64_t first) {
+  return st.disk.read(self, n, [self](disk_record_batch& records, uint64_t first) {
     auto& st = self->state;
     for (size_t i = 0; i < records.size(); ++i) {
       std::optional<storage::queue_position> origin;

@@ -51,14 +51,26 @@ void append_message_frame(std::string& out, const message_data& msg, uint16_t at
   append_message_payload(out, msg, attempts);
 }
 
-std::optional<decoded_message> decode_message_payload(std::string_view payload) {
+std::optional<message_view> view_message_payload(std::string_view payload) {
   if (payload.size() < message_header_size)
     return std::nullopt;
-  decoded_message result;
-  result.data.timestamp = static_cast<int64_t>(read_be(payload, 0, 8));
+  message_view result;
+  result.timestamp = static_cast<int64_t>(read_be(payload, 0, 8));
   result.attempts = static_cast<uint16_t>(read_be(payload, 8, 2));
-  std::copy_n(payload.data() + 10, result.data.id.size(), result.data.id.begin());
-  result.data.body.assign(payload.substr(message_header_size));
+  std::copy_n(payload.data() + 10, result.id.size(), result.id.begin());
+  result.body = payload.substr(message_header_size);
+  return result;
+}
+
+std::optional<decoded_message> decode_message_payload(std::string_view payload) {
+  auto view = view_message_payload(payload);
+  if (!view)
+    return std::nullopt;
+  decoded_message result;
+  result.data.id = view->id;
+  result.data.timestamp = view->timestamp;
+  result.data.body.assign(view->body);
+  result.attempts = view->attempts;
   return result;
 }
 

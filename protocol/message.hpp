@@ -45,4 +45,17 @@ struct decoded_message {
 /// Returns the message in `payload`, or nothing if it is shorter than the header.
 std::optional<decoded_message> decode_message_payload(std::string_view payload);
 
+/// A §3.3 payload read in place: `body` points into the payload, so a reader
+/// that copies the body elsewhere anyway allocates nothing for it.
+struct message_view {
+  message_id id{};
+  int64_t timestamp = 0;
+  uint16_t attempts = 0;
+  std::string_view body;
+};
+
+/// Returns the message in `payload` as views into it, or nothing if it is
+/// shorter than the header.
+std::optional<message_view> view_message_payload(std::string_view payload);
+
 } // namespace nsq

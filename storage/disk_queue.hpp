@@ -82,7 +82,8 @@ public:
   status peek(std::string_view& record);
   /// Moves past the record `peek` returned (peeking first if needed). The
   /// record stays unconfirmed: a reopened queue reads it again until
-  /// `confirm` covers it. Never syncs.
+  /// `confirm` covers it. Never syncs. The bytes `peek` returned stay in
+  /// place until the next peek.
   status pop();
   /// Peeks, copies, pops and confirms: consuming at once, for draining and
   /// for callers that do not hold records in memory (mix it with pop+confirm

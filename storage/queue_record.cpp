@@ -34,7 +34,7 @@ void append_queue_record(std::string& out, const queue_record& record) {
   append_message_payload(out, record.message, record.attempts);
 }
 
-status decode_queue_record(std::string_view payload, queue_record& out) {
+status view_queue_record(std::string_view payload, queue_record_view& out) {
   bool with = !payload.empty() && payload[0] == message_with_origin;
   size_t prefix = queue_record_prefix_size + (with ? origin_size : 0);
   if (payload.size() < prefix + message_header_size)
@@ -46,12 +46,24 @@ status decode_queue_record(std::string_view payload, queue_record& out) {
   out.origin.reset();
   if (with)
     out.origin = queue_position{read_u64(payload, 1), read_u64(payload, 9)};
-  auto message = decode_message_payload(payload.substr(prefix));
+  auto message = view_message_payload(payload.substr(prefix));
   if (!message)
     return status::corruption("queue record without a message header");
-  out.message = std::move(message->data);
-  out.attempts = message->attempts;
+  out.message = *message;
   out.deliver_at = static_cast<int64_t>(read_u64(payload, prefix - 8));
+  return status::ok();
+}
+
+status decode_queue_record(std::string_view payload, queue_record& out) {
+  queue_record_view view;
+  if (auto st = view_queue_record(payload, view); !st.is_ok())
+    return st;
+  out.message.id = view.message.id;
+  out.message.timestamp = view.message.timestamp;
+  out.message.body.assign(view.message.body);
+  out.attempts = view.message.attempts;
+  out.deliver_at = view.deliver_at;
+  out.origin = view.origin;
   return status::ok();
 }
 
@@ -62,15 +74,22 @@ std::optional<queue_position> origin_of_record(std::string_view payload) {
 }
 
 std::string with_origin(std::string_view payload, const queue_position& at) {
-  if (payload.empty() || payload[0] != message_v1)
-    return std::string{payload};
   std::string out;
-  out.reserve(payload.size() + origin_size);
+  append_with_origin(out, payload, at);
+  return out;
+}
+
+void append_with_origin(std::string& out, std::string_view payload,
+                        const queue_position& at) {
+  if (payload.empty() || payload[0] != message_v1) {
+    out.append(payload);
+    return;
+  }
+  out.reserve(out.size() + payload.size() + origin_size);
   out += message_with_origin;
   append_u64(out, at.file);
   append_u64(out, at.offset);
   out.append(payload.substr(1));
-  return out;
 }
 
 } // namespace nsq::storage

@@ -47,8 +47,19 @@ inline constexpr uint64_t max_queue_record_size(uint64_t max_msg_size) {
 /// Appends the payload for `record` to `out`.
 void append_queue_record(std::string& out, const queue_record& record);
 
+/// A record read in place: the message's body points into the payload.
+struct queue_record_view {
+  message_view message;
+  int64_t deliver_at = 0;
+  std::optional<queue_position> origin;
+};
+
 /// Parses a payload into `out`; an unknown kind or a short payload is corruption.
 status decode_queue_record(std::string_view payload, queue_record& out);
+
+/// Parses a payload in place (valid while `payload` is); errors as
+/// decode_queue_record.
+status view_queue_record(std::string_view payload, queue_record_view& out);
 
 /// Returns the origin a payload carries (none for kind 1 or anything else).
 std::optional<queue_position> origin_of_record(std::string_view payload);
@@ -56,5 +67,9 @@ std::optional<queue_position> origin_of_record(std::string_view payload);
 /// Returns `payload` with its origin set to `at` (a kind-1 message record
 /// becomes kind 2; any other payload is returned as it is).
 std::string with_origin(std::string_view payload, const queue_position& at);
+
+/// Appends `with_origin(payload, at)` to `out` without building it apart.
+void append_with_origin(std::string& out, std::string_view payload,
+                        const queue_position& at);
 
 } // namespace nsq::storage

@@ -104,3 +104,29 @@ TEST_CASE("DeferredMessageKeepsItsDeadlineAcrossARestart") {
   CHECK(back.deliver_at == 1700000005000000000);
   CHECK(back.attempts == 3);
 }
+
+TEST_CASE("ARecordViewedInPlacePointsIntoItsPayload") {
+  std::string out;
+  append_queue_record(out, example(1700000000123456789));
+  queue_record_view view;
+  REQUIRE(view_queue_record(out, view).is_ok());
+  CHECK(view.message.body == "hello");
+  CHECK(view.message.body.data() == out.data() + out.size() - 5);
+  CHECK(view.message.attempts == 3);
+  CHECK(to_string(view.message.id) == "18a8d3bc74807000");
+  CHECK(view.deliver_at == 1700000000123456789);
+  CHECK_FALSE(view.origin);
+  CHECK(view_queue_record(std::string_view(out).substr(0, 34), view).is_corruption());
+}
+
+TEST_CASE("AppendWithOriginAppendsWhatWithOriginReturns") {
+  std::string plain;
+  append_queue_record(plain, example(0));
+  std::string out = "prefix";
+  append_with_origin(out, plain, queue_position{3, 99});
+  CHECK(out == "prefix" + with_origin(plain, queue_position{3, 99}));
+  std::string other = "\x05other"s; // not a kind-1 record: appended as it is
+  out.clear();
+  append_with_origin(out, other, queue_position{3, 99});
+  CHECK(out == other);
+}
