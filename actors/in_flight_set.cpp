@@ -1,5 +1,6 @@
 #include "actors/in_flight_set.hpp"
 
+#include "actors/linear_probing.hpp"
 #include "actors/message_id_hash.hpp"
 
 #include <algorithm>
@@ -59,18 +60,9 @@ void in_flight_set::grow_table() {
 }
 
 void in_flight_set::erase_at(size_t pos) {
-  // Backward shift: pull later entries of the probe run into the hole, so
-  // lookups never need tombstones.
-  auto mask = table_.size() - 1;
-  auto hole = pos;
-  for (auto i = (pos + 1) & mask; table_[i] != none; i = (i + 1) & mask) {
-    auto home = home_of(nodes_[table_[i]].id);
-    if (((i - home) & mask) >= ((i - hole) & mask)) {
-      table_[hole] = table_[i];
-      hole = i;
-    }
-  }
-  table_[hole] = none;
+  backward_shift_erase(
+      table_, pos, [](uint32_t slot) { return slot == none; },
+      [this](uint32_t slot) { return home_of(nodes_[slot].id); }, none);
 }
 
 void in_flight_set::schedule(uint32_t slot) {
