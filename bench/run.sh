@@ -74,11 +74,11 @@ EOF
 
 # --- scenarios and groups ----------------------------------------------------------
 
-SCENARIOS="pub pub1 pub16 gonsq pubsub pubsub8x4 disk diskpubsub fanout latency idle-rss queued-rss idle-conn idle-topics sweep cluster"
+SCENARIOS="pub pub1 pub16 gonsq pubsub pubsub8x4 disk diskchannel diskpubsub fanout latency idle-rss queued-rss idle-conn idle-topics sweep cluster"
 declare -A GROUPS_OF=(
   [batch1]="pub1 pub16 gonsq"
   [memory]="idle-rss queued-rss idle-conn idle-topics"
-  [throughput]="pub pub1 pub16 gonsq pubsub pubsub8x4 disk diskpubsub fanout"
+  [throughput]="pub pub1 pub16 gonsq pubsub pubsub8x4 disk diskchannel diskpubsub fanout"
   [all]="$SCENARIOS"
 )
 list_scenarios() {
@@ -90,6 +90,7 @@ gonsq        a go-nsq producer (IDENTIFY as go-nsq 1.1.0, one synchronous PUB pe
 pubsub       publish + consume at once, 1 topic x 1 channel (--runfor): published, delivered
 pubsub8x4    publish + consume at once, 8 topics x 4 channels
 disk         MPUB 200 into a disk backlog (default --mem-queue-size), 3M; drain it (RDY 2500)
+diskchannel  the same into a channel created first (its own disk backlog); drain it
 diskpubsub   publish + consume through the disk queue: published, delivered while publishing
 fanout       1 topic x 8 channels, one consumer each: delivered
 latency      end-to-end p50/p99/p99.9 at 1k and 10k msg/s, IDENTIFY default and unbuffered
@@ -502,6 +503,30 @@ sc_disk() {
   stop_nsqd
 }
 
+# http_post <path>: a POST to the running broker's HTTP address (from its log).
+http_post() {
+  local http
+  http=$(grep -o 'HTTP: listening on 127.0.0.1:[0-9]*' "$DATA/nsqd.log" | head -1 |
+    sed 's/.*on //')
+  [[ -n $http ]] && curl -sf -X POST "http://$http$1" >/dev/null
+}
+
+# The disk scenario's backlog is the topic's (no channel exists while it
+# fills); a consumer that went away leaves one in its channel's queue.
+sc_diskchannel() {
+  start_nsqd
+  if http_post "/topic/create?topic=t" && http_post "/channel/create?topic=t&channel=c"; then
+    measured_writer diskch.fill writer "$FIXED" --messages=$DISK_N --topic=t --size=200 \
+      --batch-size=200
+    if ((N > 0)); then
+      measured_reader diskch.drain "$N" --topic=t --channel=c --size=200 --rdy=2500
+    fi
+  else
+    failed "diskchannel: creating the channel" "$DATA/nsqd.log"
+  fi
+  stop_nsqd
+}
+
 LAT_RATES="1000 10000"
 sc_latency() {
   local rate obs extra rpid
@@ -668,6 +693,10 @@ define_rows() {
   def disk disk rate "MPUB 200 into a disk backlog (default --mem-queue-size), $((DISK_N / 1000))k × 200 B" \
     "384k, 2,690 ns" ">=768000,<=1345" "caf-nsqd; caf-nsq-bench writer --messages=$DISK_N --size=200 --batch-size=200"
   def disk drain rate "drain that backlog (RDY 2500)" "666k, 2,180 ns" ">=1332000,<=1090" \
+    "caf-nsq-bench reader --rdy=2500 --messages=<published>"
+  def diskchannel diskch.fill rate "MPUB 200 into a channel's disk backlog (channel created first), $((DISK_N / 1000))k × 200 B" \
+    "—" "" "caf-nsqd; POST /topic/create, /channel/create; caf-nsq-bench writer --messages=$DISK_N --size=200 --batch-size=200"
+  def diskchannel diskch.drain rate "drain the channel's backlog (RDY 2500)" "—" ">=1332000,<=1090" \
     "caf-nsq-bench reader --rdy=2500 --messages=<published>"
   def diskpubsub diskpubsub.pub rate "publish + consume through the disk queue: published" "695k" ">=1390000" \
     "caf-nsqd; $(pscmd 1 1 2)"
