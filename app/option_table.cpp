@@ -213,8 +213,8 @@ std::vector<option_spec> make_table() {
        "enable snappy feature negotiation (client compression)"},
       // Not an nsqd flag (Go nsqd reads GOMAXPROCS): bench/run.sh --scaling.
       {"scheduler-threads", "scheduler_threads", k::integer, &s::scheduler_threads,
-       "caf-nsqd only: worker threads of the actor scheduler, [1,64] (Go nsqd: "
-       "GOMAXPROCS)"},
+       "caf-nsqd only: worker threads of the actor scheduler, [1,64]; default: one "
+       "fewer than the cores, at least 1 (Go nsqd: GOMAXPROCS)"},
   };
 }
 

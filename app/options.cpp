@@ -19,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace nsq {
 
@@ -28,6 +29,13 @@ using texts = std::vector<std::string>;
 
 /// The values given on the command line per flag name, in order.
 using given_flags = std::map<std::string, texts, std::less<>>;
+
+/// Options given as a flag or in the config file, whose default is derived
+/// when they are not.
+struct explicit_settings {
+  bool node_id = false;
+  bool scheduler_threads = false;
+};
 
 /// Returns how each flag takes its value, for split_go_flags.
 go_flag_arity arity_of(std::string_view name) {
@@ -155,7 +163,8 @@ std::string apply_key(const option_spec& spec, config_file& file, settings& s) {
 
 /// Loads --config into `s`; returns "" or the fatal message. Unknown keys are
 /// an error (nsqd ignores them): a typo must not silently keep a default.
-std::string apply_config_file(const std::string& path, settings& s, bool& node_id_set) {
+std::string apply_config_file(const std::string& path, settings& s,
+                              explicit_settings& set) {
   std::string err;
   auto file = config_file::load(path, err);
   if (!file)
@@ -164,7 +173,8 @@ std::string apply_config_file(const std::string& path, settings& s, bool& node_i
     if (!spec.cfg_key.empty())
       if (auto why = apply_key(spec, *file, s); !why.empty())
         return why + " (config file " + path + ")";
-  node_id_set = file->has("id");
+  set.node_id = set.node_id || file->has("id");
+  set.scheduler_threads = set.scheduler_threads || file->has("scheduler_threads");
   auto unknown = file->unknown_keys();
   if (!unknown.empty())
     return "failed to load config file " + path + " - unknown key \"" + unknown.front() +
@@ -172,10 +182,21 @@ std::string apply_config_file(const std::string& path, settings& s, bool& node_i
   return {};
 }
 
+/// The scheduler's workers unless --scheduler-threads says: one fewer than
+/// the cores, at least 1. The Asio io thread is busy too; on 2 cores a
+/// second worker adds hand-offs more than parallelism (docs/performance.md,
+/// "Scaling with scheduler threads").
+int64_t default_scheduler_threads() {
+  auto cores = static_cast<int64_t>(std::thread::hardware_concurrency());
+  return std::clamp<int64_t>(cores - 1, 1, 64);
+}
+
 /// Derives what nsqd derives from the options once they are resolved.
-void derive(settings& s, bool node_id_set) {
+void derive(settings& s, const explicit_settings& set) {
+  if (!set.scheduler_threads)
+    s.scheduler_threads = default_scheduler_threads();
   // nsqd's default unless clustering: members on one host share the hostname.
-  if (!node_id_set)
+  if (!set.node_id)
     s.node_id = s.cluster_address.empty()
                     ? node_id_for(os_hostname())
                     : cluster_node_id_for(os_hostname(), s.tcp_address,
@@ -223,15 +244,17 @@ options_result parse_options(const std::vector<std::string>& args, settings& out
   if (version)
     return {options_outcome::version, version_banner()};
   settings s;
-  bool node_id_set = given.count("node-id") != 0;
+  explicit_settings set;
+  set.node_id = given.count("node-id") != 0;
+  set.scheduler_threads = given.count("scheduler-threads") != 0;
   if (auto c = given.find("config"); c != given.end() && !c->second.back().empty())
-    if (auto err = apply_config_file(c->second.back(), s, node_id_set); !err.empty())
+    if (auto err = apply_config_file(c->second.back(), s, set); !err.empty())
       return {options_outcome::fatal, err};
   if (auto err = apply_flags(given, s); !err.empty()) {
     bool fatal = err.rfind("Could not parse", 0) == 0;
     return {fatal ? options_outcome::fatal : options_outcome::bad_flag, err};
   }
-  derive(s, node_id_set);
+  derive(s, set);
   out = std::move(s);
   return {};
 }

@@ -58,7 +58,8 @@ struct settings {
   int64_t max_channel_consumers = 0; // 0 = unlimited
 
   /// caf-nsqd only (nsqd has GOMAXPROCS): CAF scheduler worker threads.
-  int64_t scheduler_threads = 2;
+  /// Unless given, the options derive it: one fewer than the cores, at least 1.
+  int64_t scheduler_threads = 0;
 
   // End-to-end processing latency (§15.10): percentiles sorted descending,
   // empty = not measured; the sliding window they cover.

@@ -132,6 +132,12 @@ cluster_tls_ca = "/ca.pem"
   CHECK(s.cluster_tls_ca == "/ca.pem");
 }
 
+TEST_CASE("scheduler_threads from the file replaces the derived default") {
+  settings s;
+  REQUIRE(parse_with("scheduler_threads = 5\n", {}, s).outcome == options_outcome::run);
+  CHECK(s.scheduler_threads == 5);
+}
+
 TEST_CASE("flags alone - without a file") {
   settings s;
   REQUIRE(nsq::parse_options({"--mem-queue-size=3"}, s).outcome == options_outcome::run);

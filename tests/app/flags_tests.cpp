@@ -8,9 +8,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -263,6 +265,16 @@ TEST_CASE("the default node id is nsqd's without a cluster, per node with one") 
   REQUIRE(parse({"--cluster-address=127.0.0.1:7001", "--node-id=5"}, given).outcome ==
           options_outcome::run);
   CHECK(given.node_id == 5); // a given id wins
+}
+
+TEST_CASE("the default scheduler threads are one fewer than the cores, at least 1") {
+  settings plain, given;
+  REQUIRE(parse({}, plain).outcome == options_outcome::run);
+  auto cores = static_cast<int64_t>(std::thread::hardware_concurrency());
+  CHECK(plain.scheduler_threads == std::clamp<int64_t>(cores - 1, 1, 64));
+  CHECK(nsq::validate(plain).empty());
+  REQUIRE(parse({"--scheduler-threads=3"}, given).outcome == options_outcome::run);
+  CHECK(given.scheduler_threads == 3); // a given count wins
 }
 
 TEST_CASE("repeatable flags accumulate, other flags keep the last value") {

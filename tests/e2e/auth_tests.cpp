@@ -307,7 +307,7 @@ TEST_CASE("auth: 200 concurrent AUTHs against a slow server keep the threads bou
   // Before, every AUTH query ran in a detached actor (one OS thread each):
   // 200 pending queries meant ~200 more threads. Now they are sockets on the
   // io thread.
-  fixture fx({"--http-client-request-timeout=30s"});
+  fixture fx({"--http-client-request-timeout=30s", "--scheduler-threads=2"});
   auto port = fx.nsqd.port();
   fx.server.answer("slow", {200, bob(60), std::chrono::milliseconds(20000)});
   int idle = thread_count(fx.nsqd.pid());
