@@ -29,11 +29,6 @@ struct disk_record_batch {
   /// Ends the record appended to `bytes` since the last one ended.
   void end_record() { ends.push_back(bytes.size()); }
 
-  void push_back(std::string_view record) {
-    bytes.append(record);
-    end_record();
-  }
-
   void clear() {
     bytes.clear();
     ends.clear();

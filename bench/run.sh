@@ -503,12 +503,18 @@ sc_disk() {
   stop_nsqd
 }
 
-# http_post <path>: a POST to the running broker's HTTP address (from its log).
+# http_post <path>: a POST to the running broker's HTTP port (from its log),
+# through bash's /dev/tcp (no curl on a bare machine); true on a 200.
 http_post() {
-  local http
-  http=$(grep -o 'HTTP: listening on 127.0.0.1:[0-9]*' "$DATA/nsqd.log" | head -1 |
-    sed 's/.*on //')
-  [[ -n $http ]] && curl -sf -X POST "http://$http$1" >/dev/null
+  local port status
+  port=$(grep -o 'HTTP: listening on 127.0.0.1:[0-9]*' "$DATA/nsqd.log" | head -1 |
+    sed 's/.*://')
+  [[ -n $port ]] || return 1
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'POST %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n' "$1" >&3
+  read -r -t 5 status <&3 || status=""
+  exec 3<&- 3>&-
+  [[ $status == "HTTP/1."?" 200"* ]]
 }
 
 # The disk scenario's backlog is the topic's (no channel exists while it

@@ -27,12 +27,6 @@ using namespace nsq::test;
 
 namespace {
 
-// An argument: CAF 0.17.6 binds a null reference for argument-less function
-// actors (UBSan).
-caf::behavior ignore_health(caf::event_based_actor*, int) {
-  return {[](health_atom, const std::string&) {}};
-}
-
 struct disk_full_fixture : temp_dir, delivery_fixture {
   std::shared_ptr<bool> full = std::make_shared<bool>(false);
   /// The next sync throws (once): its I/O actor dies.

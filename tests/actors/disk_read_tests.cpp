@@ -20,10 +20,6 @@ using namespace nsq::test;
 
 namespace {
 
-caf::behavior health_sink(caf::event_based_actor*, int) {
-  return {[](health_atom, const std::string&) {}};
-}
-
 struct read_fixture : temp_dir, actor_fixture {
   caf::scoped_actor client{sys};
   caf::actor io;
@@ -32,7 +28,7 @@ struct read_fixture : temp_dir, actor_fixture {
     auto ctx = std::make_shared<disk_context>();
     ctx->data_path = path;
     ctx->detached = false;
-    auto broker = sys.spawn(health_sink, 0);
+    auto broker = sys.spawn(ignore_health, 0);
     io = spawn_disk_io(sys, disk_queue_options_of(*ctx, *config, queue), broker, false,
                        true);
   }
