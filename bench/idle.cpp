@@ -17,7 +17,7 @@ namespace bench {
 namespace {
 
 using clock = std::chrono::steady_clock;
-const std::string prefix = "[bench_idle]";
+const std::string idle_prefix = "[bench_idle]";
 
 /// Connections opened at once: beyond the listen backlog, connects would
 /// only wait for SYN retransmits.
@@ -130,7 +130,7 @@ int run_idle(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   auto fail = [&](const std::string& why) {
     close_all(conns);
     pool.stop();
-    log_line(prefix, "error: " + why);
+    log_line(idle_prefix, "error: " + why);
     return 1;
   };
   if (!opened)
@@ -138,7 +138,7 @@ int run_idle(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   if (run.failed)
     return fail(run.first_error());
   log_line(
-      prefix,
+      idle_prefix,
       "connected: " + std::to_string(n) + " in " +
           std::to_string(
               std::chrono::duration_cast<std::chrono::milliseconds>(open_time).count()) +
@@ -148,13 +148,13 @@ int run_idle(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   auto held = clock::now() - start;
   close_all(conns);
   pool.stop();
-  log_line(prefix,
+  log_line(idle_prefix,
            "held " + std::to_string(n) + " connections for " +
                std::to_string(
                    std::chrono::duration_cast<std::chrono::milliseconds>(held).count()) +
                "ms");
   if (run.failed) {
-    log_line(prefix, "error: " + run.first_error());
+    log_line(idle_prefix, "error: " + run.first_error());
     return 1;
   }
   return 0;

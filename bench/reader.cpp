@@ -22,7 +22,7 @@ namespace bench {
 namespace {
 
 using clock = std::chrono::steady_clock;
-const std::string prefix = "[bench_reader]";
+const std::string reader_prefix = "[bench_reader]";
 
 /// 8 bytes timestamp + 2 bytes attempts + 16 bytes ID, then the body.
 constexpr size_t message_header = 26;
@@ -162,10 +162,11 @@ int run_reader(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   auto fail = [&](const std::string& why) {
     close_all(conns);
     pool.stop();
-    log_line(prefix, "error: " + why);
+    log_line(reader_prefix, "error: " + why);
     return 1;
   };
-  if (auto error = await_start(run, o.deadline, prefix, "subscribed"); !error.empty())
+  if (auto error = await_start(run, o.deadline, reader_prefix, "subscribed");
+      !error.empty())
     return fail(error);
 
   auto start = clock::now();
@@ -176,7 +177,8 @@ int run_reader(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   progress live(o.progress, [&] {
     auto now = clock::now();
     auto total = run.messages.load(std::memory_order_relaxed);
-    auto text = prefix + " " + progress_text(total, last, now - last_at, now - start);
+    auto text =
+        reader_prefix + " " + progress_text(total, last, now - last_at, now - start);
     last = total;
     last_at = now;
     return text;
@@ -193,18 +195,18 @@ int run_reader(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   for (auto& s : subs)
     e2e.merge(s->end_to_end());
   auto total = run.messages.load();
-  log_line(prefix, closing_line(end - start, total, o.size));
-  log_line(prefix,
+  log_line(reader_prefix, closing_line(end - start, total, o.size));
+  log_line(reader_prefix,
            "messages: " + std::to_string(total) + " connections: " + std::to_string(n));
   if (e2e.count() > 0)
-    log_line(prefix, latency_summary("end-to-end latency", e2e));
+    log_line(reader_prefix, latency_summary("end-to-end latency", e2e));
   if (run.failed) {
-    log_line(prefix, "error: " + run.first_error());
+    log_line(reader_prefix, "error: " + run.first_error());
     return 1;
   }
   if (o.messages > 0 && total < static_cast<uint64_t>(o.messages)) {
     log_line(
-        prefix,
+        reader_prefix,
         "error: received " + std::to_string(total) + " of " + std::to_string(o.messages) +
             " messages within " +
             std::to_string(

@@ -24,7 +24,7 @@ namespace bench {
 namespace {
 
 using clock = std::chrono::steady_clock;
-const std::string prefix = "[bench_writer]";
+const std::string writer_prefix = "[bench_writer]";
 
 /// One publishing connection: one command in flight at a time.
 class publisher {
@@ -73,7 +73,7 @@ private:
     if (state_ == state::identifying) {
       // Feature negotiation answers with JSON: show what was negotiated.
       if (!data.empty() && data.front() == '{' && !run_.identify_logged.exchange(true))
-        log_line(prefix, "IDENTIFY response: " + std::string(data));
+        log_line(writer_prefix, "IDENTIFY response: " + std::string(data));
       state_ = state::waiting;
       run_.ready.count_down();
     } else if (state_ == state::publishing && data == "OK") {
@@ -187,10 +187,10 @@ int run_writer(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   auto fail = [&](const std::string& why) {
     close_all(conns);
     pool.stop();
-    log_line(prefix, "error: " + why);
+    log_line(writer_prefix, "error: " + why);
     return 1;
   };
-  if (auto error = await_start(run, o.deadline, prefix, "ready"); !error.empty())
+  if (auto error = await_start(run, o.deadline, writer_prefix, "ready"); !error.empty())
     return fail(error);
 
   // Each connection sends one batch per interval to reach --rate in total.
@@ -208,7 +208,8 @@ int run_writer(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   progress live(o.progress, [&] {
     auto now = clock::now();
     auto total = run.messages.load(std::memory_order_relaxed);
-    auto text = prefix + " " + progress_text(total, last, now - last_at, now - start);
+    auto text =
+        writer_prefix + " " + progress_text(total, last, now - last_at, now - start);
     last = total;
     last_at = now;
     return text;
@@ -222,14 +223,14 @@ int run_writer(const options& o, const boost::asio::ip::tcp::endpoint& peer) {
   for (auto& p : pubs)
     rtt.merge(p->round_trips());
   auto total = run.messages.load();
-  log_line(prefix, closing_line(duration, total, o.size));
-  log_line(prefix,
+  log_line(writer_prefix, closing_line(duration, total, o.size));
+  log_line(writer_prefix,
            "messages: " + std::to_string(total) + " connections: " + std::to_string(n));
-  log_line(prefix, latency_summary("publish round-trip", rtt));
+  log_line(writer_prefix, latency_summary("publish round-trip", rtt));
   if (!finished)
     run.record_error("connections did not finish within runfor + 60s");
   if (run.failed) {
-    log_line(prefix, "error: " + run.first_error());
+    log_line(writer_prefix, "error: " + run.first_error());
     return 1;
   }
   return 0;

@@ -2,6 +2,7 @@
 // record, against std::unordered_multimap as the reference.
 
 #include "actors/disk_origins.hpp"
+#include "numbered_id.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,42 +13,34 @@
 #include <vector>
 
 using namespace nsq;
-
-namespace {
-
-message_id id_of(uint64_t n) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(n));
-  return *make_message_id(hex);
-}
-
-} // namespace
+using nsq::test::numbered_id;
 
 TEST_CASE("disk_origins: each record is taken once, by its message's ID",
           "[disk_origins]") {
   disk_origins origins;
   for (uint64_t i = 0; i < 20000; ++i)
-    origins.add(id_of(i), 1000 + i);
+    origins.add(numbered_id(i), 1000 + i);
   CHECK(origins.size() == 20000);
-  CHECK_FALSE(origins.take(id_of(20000)));
+  CHECK_FALSE(origins.take(numbered_id(20000)));
   for (uint64_t i = 0; i < 20000; i += 2)
-    CHECK(origins.take(id_of(i)) == 1000 + i);
+    CHECK(origins.take(numbered_id(i)) == 1000 + i);
   for (uint64_t i = 1; i < 20000; i += 2)
-    CHECK(origins.take(id_of(i)) == 1000 + i);
+    CHECK(origins.take(numbered_id(i)) == 1000 + i);
   CHECK(origins.size() == 0);
-  CHECK_FALSE(origins.take(id_of(7)));
+  CHECK_FALSE(origins.take(numbered_id(7)));
 }
 
 TEST_CASE("disk_origins: an ID read twice gives back both records", "[disk_origins]") {
   disk_origins origins;
-  origins.add(id_of(5), 1);
-  origins.add(id_of(6), 2);
-  origins.add(id_of(5), 3);
-  std::vector<uint64_t> taken{*origins.take(id_of(5)), *origins.take(id_of(5))};
+  origins.add(numbered_id(5), 1);
+  origins.add(numbered_id(6), 2);
+  origins.add(numbered_id(5), 3);
+  std::vector<uint64_t> taken{*origins.take(numbered_id(5)),
+                              *origins.take(numbered_id(5))};
   std::sort(taken.begin(), taken.end());
   CHECK(taken == std::vector<uint64_t>{1, 3});
-  CHECK_FALSE(origins.take(id_of(5)));
-  CHECK(origins.take(id_of(6)) == 2);
+  CHECK_FALSE(origins.take(numbered_id(5)));
+  CHECK(origins.take(numbered_id(6)) == 2);
 }
 
 TEST_CASE("disk_origins: random adds and takes agree with a multimap", "[disk_origins]") {
@@ -60,11 +53,11 @@ TEST_CASE("disk_origins: random adds and takes agree with a multimap", "[disk_or
     bool growing = (step / 20000) % 2 == 0;
     auto key = rng() % 5000;
     if (rng() % 100 < (growing ? 70u : 30u)) {
-      origins.add(id_of(key), seq);
+      origins.add(numbered_id(key), seq);
       reference.emplace(key, seq++);
       continue;
     }
-    auto got = origins.take(id_of(key));
+    auto got = origins.take(numbered_id(key));
     auto it = reference.find(key);
     REQUIRE(got.has_value() == (it != reference.end()));
     if (!got)

@@ -4,6 +4,7 @@
 
 #include "actors/held_queue.hpp"
 #include "actors/prefault.hpp"
+#include "numbered_id.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -24,14 +25,7 @@ using nsq::data_of;
 using nsq::held_queue;
 using nsq::held_record;
 using nsq::message_id;
-
-message_id id_of(uint64_t n) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(n));
-  message_id id{};
-  std::copy(buf, buf + 16, id.begin());
-  return id;
-}
+using nsq::test::numbered_id;
 
 /// What the model remembers of a pushed message.
 struct model_entry {
@@ -48,7 +42,7 @@ std::string body_of(uint64_t n, size_t size) {
 }
 
 void push(held_queue& q, const model_entry& e) {
-  q.push(id_of(e.n), static_cast<int64_t>(e.n) * 1000, e.body, e.defer);
+  q.push(numbered_id(e.n), static_cast<int64_t>(e.n) * 1000, e.body, e.defer);
 }
 
 /// Pops the front of `q` and checks it against `e`.
@@ -56,7 +50,7 @@ void check_pop(held_queue& q, const model_entry& e) {
   REQUIRE(q.front_defer() == e.defer);
   auto msg = q.pop_front();
   auto& d = data_of(msg);
-  REQUIRE(d.id == id_of(e.n));
+  REQUIRE(d.id == numbered_id(e.n));
   REQUIRE(d.timestamp == static_cast<int64_t>(e.n) * 1000);
   REQUIRE(d.body == e.body);
 }
@@ -87,7 +81,7 @@ TEST_CASE("held_queue: a defer survives the round trip, only when positive") {
   push(q, {1, "deferred", caf::timespan{1500ms}});
   push(q, {2, "now", 0s});
   push(q, {3, "", caf::timespan{1}});
-  q.push(id_of(4), 4000, "negative", caf::timespan{-5s});
+  q.push(numbered_id(4), 4000, "negative", caf::timespan{-5s});
   check_pop(q, {1, "deferred", caf::timespan{1500ms}});
   check_pop(q, {2, "now", 0s});
   check_pop(q, {3, "", caf::timespan{1}});
@@ -159,7 +153,7 @@ TEST_CASE("held_queue: for_each visits every record oldest first, without poppin
   size_t i = 1;
   q.for_each([&](const held_record& r) {
     REQUIRE(i < pushed.size());
-    CHECK(r.id == id_of(pushed[i].n));
+    CHECK(r.id == numbered_id(pushed[i].n));
     CHECK(r.timestamp == static_cast<int64_t>(pushed[i].n) * 1000);
     CHECK(r.body == pushed[i].body);
     CHECK(r.defer == pushed[i].defer);
@@ -250,7 +244,7 @@ TEST_CASE("held_queue: a large chunk is faulted in when allocated, a small one i
   }
   constexpr size_t mib = size_t{1} << 20;
   held_queue big{mib, mib}; // glibc maps 1 MiB freshly: its pages start absent
-  big.push(id_of(1), 1, "x");
+  big.push(numbered_id(1), 1, "x");
   // The record sits at the chunk's start; the rest of the chunk is untouched
   // by the queue, so only the prefault can have made it resident.
   CHECK(resident(big.front().body.data() + 4096, mib - 8192));

@@ -4,6 +4,7 @@
 #include "actors/in_flight_set.hpp"
 
 #include "fixture.hpp"
+#include "numbered_id.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -16,15 +17,8 @@ namespace {
 
 using nsq::in_flight_set;
 using nsq::message_id;
+using nsq::test::numbered_id;
 using time_point = in_flight_set::time_point;
-
-message_id id_of(uint64_t n) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(n));
-  message_id id{};
-  std::copy(buf, buf + 16, id.begin());
-  return id;
-}
 
 uint64_t n_of(const in_flight_set::entry& e) {
   return std::stoull(nsq::to_string(nsq::data_of(e.msg.msg).id), nullptr, 16);
@@ -32,7 +26,7 @@ uint64_t n_of(const in_flight_set::entry& e) {
 
 in_flight_set::entry entry_of(uint64_t n, caf::actor_addr owner, time_point deadline) {
   nsq::message_data data;
-  data.id = id_of(n);
+  data.id = numbered_id(n);
   data.body = "body";
   return {{nsq::message_ref{std::move(data)}, 1}, std::move(owner), deadline, deadline};
 }
@@ -55,17 +49,17 @@ struct owners : nsq::test::actor_fixture {
 TEST_CASE_METHOD(owners, "in_flight_set finds, takes and refuses duplicates",
                  "[in_flight_set]") {
   in_flight_set set;
-  CHECK(set.find(id_of(1)) == nullptr);
+  CHECK(set.find(numbered_id(1)) == nullptr);
   CHECK_FALSE(set.earliest());
-  REQUIRE(set.insert(id_of(1), entry_of(1, a.address(), at(10))));
-  CHECK_FALSE(set.insert(id_of(1), entry_of(1, b.address(), at(5))));
+  REQUIRE(set.insert(numbered_id(1), entry_of(1, a.address(), at(10))));
+  CHECK_FALSE(set.insert(numbered_id(1), entry_of(1, b.address(), at(5))));
   REQUIRE(set.size() == 1);
-  REQUIRE(set.find(id_of(1)) != nullptr);
-  CHECK(set.find(id_of(1))->owner == a.address());
+  REQUIRE(set.find(numbered_id(1)) != nullptr);
+  CHECK(set.find(numbered_id(1))->owner == a.address());
   CHECK(set.earliest() == at(10));
-  CHECK(n_of(set.take(id_of(1))) == 1);
+  CHECK(n_of(set.take(numbered_id(1))) == 1);
   CHECK(set.size() == 0);
-  CHECK(set.find(id_of(1)) == nullptr);
+  CHECK(set.find(numbered_id(1)) == nullptr);
   CHECK_FALSE(set.earliest());
 }
 
@@ -73,11 +67,11 @@ TEST_CASE_METHOD(owners, "in_flight_set times out earliest first, ties in schedu
                  "[in_flight_set]") {
   in_flight_set set;
   // Two timeouts interleaved (two lanes) plus an out-of-order straggler.
-  set.insert(id_of(1), entry_of(1, a.address(), at(60)));
-  set.insert(id_of(2), entry_of(2, b.address(), at(10)));
-  set.insert(id_of(3), entry_of(3, a.address(), at(61)));
-  set.insert(id_of(4), entry_of(4, b.address(), at(11)));
-  set.insert(id_of(5), entry_of(5, a.address(), at(11)));
+  set.insert(numbered_id(1), entry_of(1, a.address(), at(60)));
+  set.insert(numbered_id(2), entry_of(2, b.address(), at(10)));
+  set.insert(numbered_id(3), entry_of(3, a.address(), at(61)));
+  set.insert(numbered_id(4), entry_of(4, b.address(), at(11)));
+  set.insert(numbered_id(5), entry_of(5, a.address(), at(11)));
   CHECK(set.earliest() == at(10));
   auto due = set.take_due(at(11));
   REQUIRE(due.size() == 3);
@@ -91,12 +85,12 @@ TEST_CASE_METHOD(owners, "in_flight_set times out earliest first, ties in schedu
 TEST_CASE_METHOD(owners, "in_flight_set reschedule moves a deadline both ways",
                  "[in_flight_set]") {
   in_flight_set set;
-  set.insert(id_of(1), entry_of(1, a.address(), at(10)));
-  set.insert(id_of(2), entry_of(2, a.address(), at(20)));
-  set.reschedule(id_of(1), at(30)); // TOUCH
+  set.insert(numbered_id(1), entry_of(1, a.address(), at(10)));
+  set.insert(numbered_id(2), entry_of(2, a.address(), at(20)));
+  set.reschedule(numbered_id(1), at(30)); // TOUCH
   CHECK(set.earliest() == at(20));
-  CHECK(set.find(id_of(1))->deadline == at(30));
-  set.reschedule(id_of(2), at(5)); // earlier than anything queued
+  CHECK(set.find(numbered_id(1))->deadline == at(30));
+  set.reschedule(numbered_id(2), at(5)); // earlier than anything queued
   CHECK(set.earliest() == at(5));
   auto due = set.take_due(at(30));
   REQUIRE(due.size() == 2);
@@ -108,16 +102,16 @@ TEST_CASE_METHOD(owners, "in_flight_set reschedule moves a deadline both ways",
 TEST_CASE_METHOD(owners, "in_flight_set takes an owner's entries earliest first",
                  "[in_flight_set]") {
   in_flight_set set;
-  set.insert(id_of(1), entry_of(1, a.address(), at(30)));
-  set.insert(id_of(2), entry_of(2, b.address(), at(10)));
-  set.insert(id_of(3), entry_of(3, a.address(), at(20)));
+  set.insert(numbered_id(1), entry_of(1, a.address(), at(30)));
+  set.insert(numbered_id(2), entry_of(2, b.address(), at(10)));
+  set.insert(numbered_id(3), entry_of(3, a.address(), at(20)));
   auto mine = set.take_owned_by(a.address());
   REQUIRE(mine.size() == 2);
   CHECK(n_of(mine[0]) == 3);
   CHECK(n_of(mine[1]) == 1);
   CHECK(set.size() == 1);
   CHECK(set.earliest() == at(10));
-  CHECK(set.find(id_of(2)) != nullptr);
+  CHECK(set.find(numbered_id(2)) != nullptr);
 }
 
 TEST_CASE_METHOD(owners,
@@ -142,19 +136,20 @@ TEST_CASE_METHOD(owners,
       auto n = ++next_id;
       auto timeout = (rng() % 3 == 0) ? 50 : (rng() % 2 ? 200 : 7 + int(rng() % 300));
       auto d = at(now + timeout);
-      REQUIRE(set.insert(id_of(n), entry_of(n, n % 2 ? a.address() : b.address(), d)));
+      REQUIRE(
+          set.insert(numbered_id(n), entry_of(n, n % 2 ? a.address() : b.address(), d)));
       model[n] = {d, ++seq};
     } else if (op < 7) { // FIN of a random in-flight ID, mostly the oldest
       auto it = model.begin();
       if (rng() % 3 == 0)
         std::advance(it, rng() % model.size());
-      REQUIRE(n_of(set.take(id_of(it->first))) == it->first);
+      REQUIRE(n_of(set.take(numbered_id(it->first))) == it->first);
       model.erase(it);
     } else if (op < 8) { // TOUCH
       auto it = model.begin();
       std::advance(it, rng() % model.size());
       auto d = at(now + int(rng() % 400));
-      set.reschedule(id_of(it->first), d);
+      set.reschedule(numbered_id(it->first), d);
       it->second = {d, ++seq};
     } else if (op < 9) { // time passes
       now += int(rng() % 40);

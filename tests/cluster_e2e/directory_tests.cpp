@@ -55,16 +55,6 @@ void publish(uint16_t http_port, const std::string& topic) {
   REQUIRE(a.status == 200);
 }
 
-/// A consumer that SUBscribed to topic/channel on the node at `tcp_port`.
-raw_client subscriber(uint16_t tcp_port, const std::string& topic,
-                      const std::string& channel) {
-  raw_client c{tcp_port};
-  c.send("SUB " + topic + " " + channel + "\n");
-  auto f = c.read_non_heartbeat();
-  REQUIRE(f.data == "OK");
-  return c;
-}
-
 } // namespace
 
 TEST_CASE("a SUB on one member makes the channel on the member that has the topic",
@@ -76,11 +66,11 @@ TEST_CASE("a SUB on one member makes the channel on the member that has the topi
   REQUIRE(wait_alive(a->http_port(), cb));
   REQUIRE(wait_alive(b->http_port(), ca));
   publish(b->http_port(), "t"); // t exists on B only
-  auto consumer = subscriber(a->port(), "t", "c");
+  auto consumer = subscriber(a->port(), "t", "c", -1);
   CHECK(wait_channel(b->http_port(), "t", "c"));
 
   // A topic B does not have is not created there by a SUB on A...
-  auto later = subscriber(a->port(), "t2", "c2");
+  auto later = subscriber(a->port(), "t2", "c2", -1);
   REQUIRE(b->log_has("CLUSTER: a member wants t2/c2: no topic t2 here yet"));
   bool has_t2 = true;
   channels_of(b->http_port(), "t2", &has_t2);

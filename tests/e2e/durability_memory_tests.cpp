@@ -20,7 +20,7 @@ using namespace e2e::durability;
 
 namespace {
 
-constexpr size_t body_size = 512 * 1024;
+constexpr size_t big_body_size = 512 * 1024;
 constexpr size_t per_mpub = 8; // 4 MiB: below the default --max-body-size of 5 MiB
 constexpr size_t total_bytes = size_t{1} << 30;
 constexpr long bound_kb = 256 * 1024;
@@ -39,8 +39,8 @@ TEST_CASE("durability: RSS stays bounded while 1 GiB passes a topic with no cons
 
   std::vector<std::string> batch;
   for (size_t i = 0; i < per_mpub; ++i)
-    batch.push_back(padded_body("big-" + std::to_string(i), body_size));
-  const size_t batches = total_bytes / (body_size * per_mpub);
+    batch.push_back(padded_body("big-" + std::to_string(i), big_body_size));
+  const size_t batches = total_bytes / (big_body_size * per_mpub);
   long max_rss = *baseline;
   {
     raw_client producer{nsqd.port()};

@@ -6,7 +6,7 @@
 
 using namespace nsq;
 using namespace std::string_literals;
-using status = deflate_decoder::status;
+using inflate_status = deflate_decoder::status;
 
 namespace {
 
@@ -26,14 +26,14 @@ std::string random_bytes(std::mt19937& rng, size_t n, bool compressible) {
 }
 
 /// Inflates all of `in` with at most `max_out` per call; returns the final status.
-status inflate_all(deflate_decoder& dec, std::string_view in, std::string& out,
-                   size_t max_out) {
+inflate_status inflate_all(deflate_decoder& dec, std::string_view in, std::string& out,
+                           size_t max_out) {
   for (;;) {
     size_t before = out.size();
     auto r = dec.feed(in, out, max_out);
     REQUIRE(out.size() - before <= max_out);
     in.remove_prefix(r.consumed);
-    if (r.st != status::output_full)
+    if (r.st != inflate_status::output_full)
       return r.st;
   }
 }
@@ -60,7 +60,7 @@ TEST_CASE("zlib at level 6 encodes the OK frame validly, not byte-identical to G
   CHECK(first.substr(first.size() - 4) == deflate_framing::sync_marker);
   auto dec = deflate_decoder::create();
   std::string out;
-  CHECK(inflate_all(*dec, first + second, out, 1 << 20) == status::ok);
+  CHECK(inflate_all(*dec, first + second, out, 1 << 20) == inflate_status::ok);
   CHECK(out == ok_frame + ok_frame);
 }
 
@@ -68,9 +68,9 @@ TEST_CASE("nsqd's observed deflate bytes decode to two OK frames") {
   auto dec = deflate_decoder::create();
   REQUIRE(dec);
   std::string out;
-  CHECK(inflate_all(*dec, observed_ok, out, 1 << 20) == status::ok);
+  CHECK(inflate_all(*dec, observed_ok, out, 1 << 20) == inflate_status::ok);
   CHECK(out == ok_frame);
-  CHECK(inflate_all(*dec, observed_second_ok, out, 1 << 20) == status::ok);
+  CHECK(inflate_all(*dec, observed_second_ok, out, 1 << 20) == inflate_status::ok);
   CHECK(out == ok_frame + ok_frame);
 }
 
@@ -82,7 +82,7 @@ TEST_CASE("every append ends with a sync flush, so the peer can decode it at onc
     std::string wire = compress(*enc, msg);
     CHECK(wire.substr(wire.size() - 4) == deflate_framing::sync_marker);
     decoded.clear();
-    CHECK(inflate_all(*dec, wire, decoded, 1 << 20) == status::ok);
+    CHECK(inflate_all(*dec, wire, decoded, 1 << 20) == inflate_status::ok);
     CHECK(decoded == msg);
   }
 }
@@ -118,7 +118,7 @@ TEST_CASE("random data in random pieces round-trips at every level") {
     while (pos < wire.size()) {
       size_t n = std::min(piece(rng), wire.size() - pos);
       REQUIRE(inflate_all(*dec, std::string_view(wire).substr(pos, n), out, cap(rng)) ==
-              status::ok);
+              inflate_status::ok);
       pos += n;
     }
     CHECK(out == plain);
@@ -132,7 +132,7 @@ TEST_CASE("a decompression bomb yields at most max_out per call") {
   auto dec = deflate_decoder::create();
   std::string out;
   auto r = dec->feed(wire, out, 4096);
-  CHECK(r.st == status::output_full);
+  CHECK(r.st == inflate_status::output_full);
   CHECK(out.size() == 4096);
   CHECK(r.consumed < wire.size());
   SECTION("and the caller can keep pulling in bounded steps") {
@@ -144,7 +144,7 @@ TEST_CASE("a decompression bomb yields at most max_out per call") {
       rest.remove_prefix(r.consumed);
       CHECK(out.size() <= 65536);
       total += out.size();
-      REQUIRE(r.st == status::output_full);
+      REQUIRE(r.st == inflate_status::output_full);
     }
   }
 }
@@ -155,9 +155,9 @@ TEST_CASE("pending output is delivered on a call with no new input") {
   auto dec = deflate_decoder::create();
   std::string out;
   auto r = dec->feed(wire, out, 10);
-  CHECK(r.st == status::output_full);
+  CHECK(r.st == inflate_status::output_full);
   std::string_view rest = std::string_view(wire).substr(r.consumed);
-  CHECK(inflate_all(*dec, rest, out, 10) == status::ok);
+  CHECK(inflate_all(*dec, rest, out, 10) == inflate_status::ok);
   CHECK(out == std::string(1000, 'a'));
 }
 
@@ -166,9 +166,9 @@ TEST_CASE("garbage is an error and the stream stays dead") {
   std::string out;
   // BTYPE 11 is reserved.
   auto r = dec->feed("\x07\x00\x00"s, out, 1024);
-  CHECK(r.st == status::error);
+  CHECK(r.st == inflate_status::error);
   r = dec->feed(observed_ok, out, 1024);
-  CHECK(r.st == status::error);
+  CHECK(r.st == inflate_status::error);
   CHECK(r.consumed == 0);
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("a back-reference before the start of the stream is an error") {
   auto dec = deflate_decoder::create();
   std::string out;
   // The observed second OK frame refers to 10 bytes nobody sent on this stream.
-  CHECK(inflate_all(*dec, observed_second_ok, out, 1024) == status::error);
+  CHECK(inflate_all(*dec, observed_second_ok, out, 1024) == inflate_status::error);
 }
 
 TEST_CASE("a truncated stream waits for the rest") {
@@ -187,9 +187,9 @@ TEST_CASE("a truncated stream waits for the rest") {
     auto dec = deflate_decoder::create();
     std::string out;
     CHECK(inflate_all(*dec, std::string_view(wire).substr(0, cut), out, 1 << 20) ==
-          status::ok);
+          inflate_status::ok);
     CHECK(inflate_all(*dec, std::string_view(wire).substr(cut), out, 1 << 20) ==
-          status::ok);
+          inflate_status::ok);
     CHECK(out == msg);
   }
 }
@@ -200,16 +200,16 @@ TEST_CASE("a final block ends the stream, bytes after it are not consumed") {
   auto dec = deflate_decoder::create();
   std::string out;
   auto r = dec->feed(wire, out, 1024);
-  CHECK(r.st == status::end);
+  CHECK(r.st == inflate_status::end);
   CHECK(out == "hi");
   CHECK(r.consumed == 7);
-  CHECK(dec->feed("more", out, 1024).st == status::end);
+  CHECK(dec->feed("more", out, 1024).st == inflate_status::end);
 }
 
 TEST_CASE("max_out of zero consumes nothing") {
   auto dec = deflate_decoder::create();
   std::string out;
   auto r = dec->feed(observed_ok, out, 0);
-  CHECK(r.st == status::output_full);
+  CHECK(r.st == inflate_status::output_full);
   CHECK(out.empty());
 }

@@ -8,7 +8,7 @@
 
 using namespace nsq;
 using namespace std::string_literals;
-using status = snappy_decoder::status;
+using snappy_status = snappy_decoder::status;
 
 namespace {
 
@@ -44,7 +44,7 @@ std::string random_bytes(std::mt19937& rng, size_t n, bool compressible) {
 
 struct decoded {
   std::string out;
-  status st = status::ok;
+  snappy_status st = snappy_status::ok;
   size_t max_buffered = 0;
 };
 
@@ -62,7 +62,7 @@ decoded decode_in_random_pieces(const std::string& wire, std::mt19937& rng) {
   return r;
 }
 
-std::string decode_all(const std::string& wire, status expect) {
+std::string decode_all(const std::string& wire, snappy_status expect) {
   snappy_decoder dec;
   std::string out;
   CHECK(dec.feed(wire, out) == expect);
@@ -102,11 +102,11 @@ TEST_CASE("compressible data is written as a compressed chunk") {
   REQUIRE(out.size() > 14);
   CHECK(static_cast<uint8_t>(out[10]) == 0x00);
   CHECK(out.size() < 100);
-  CHECK(decode_all(out, status::ok) == data);
+  CHECK(decode_all(out, snappy_status::ok) == data);
 }
 
 TEST_CASE("the observed OK stream decodes to the OK frame") {
-  CHECK(decode_all(observed_ok, status::ok) == ok_frame);
+  CHECK(decode_all(observed_ok, snappy_status::ok) == ok_frame);
 }
 
 TEST_CASE("inputs over 64 KiB are split into chunks of at most 64 KiB") {
@@ -128,7 +128,7 @@ TEST_CASE("inputs over 64 KiB are split into chunks of at most 64 KiB") {
   }
   CHECK(pos == out.size());
   CHECK(chunks == 4);
-  CHECK(decode_all(out, status::ok) == data);
+  CHECK(decode_all(out, snappy_status::ok) == data);
 }
 
 TEST_CASE("random data in random pieces round-trips") {
@@ -143,7 +143,7 @@ TEST_CASE("random data in random pieces round-trips") {
       plain += part;
     }
     auto r = decode_in_random_pieces(wire, rng);
-    CHECK(r.st == status::ok);
+    CHECK(r.st == snappy_status::ok);
     CHECK(r.out == plain);
     CHECK(r.max_buffered <= 4 + snappy_framing::max_chunk_length);
   }
@@ -153,7 +153,7 @@ TEST_CASE("a stream fed one byte at a time decodes") {
   snappy_decoder dec;
   std::string out;
   for (char c : observed_ok + uncompressed_chunk("more"))
-    REQUIRE(dec.feed(std::string_view(&c, 1), out) == status::ok);
+    REQUIRE(dec.feed(std::string_view(&c, 1), out) == snappy_status::ok);
   CHECK(out == ok_frame + "more");
   CHECK(dec.buffered() == 0);
 }
@@ -163,11 +163,11 @@ TEST_CASE("a corrupt checksum fails the stream") {
   wire[14] ^= 0x01;
   snappy_decoder dec;
   std::string out;
-  CHECK(dec.feed(wire, out) == status::corrupt);
+  CHECK(dec.feed(wire, out) == snappy_status::corrupt);
   CHECK(out.empty());
   CHECK(dec.error_text() == "snappy chunk checksum mismatch");
   SECTION("and stays failed") {
-    CHECK(dec.feed(observed_ok, out) == status::corrupt);
+    CHECK(dec.feed(observed_ok, out) == snappy_status::corrupt);
     CHECK(out.empty());
   }
 }
@@ -178,7 +178,7 @@ TEST_CASE("a corrupt checksum of a compressed chunk fails the stream") {
   enc.append(wire, std::string(1000, 'z'));
   REQUIRE(static_cast<uint8_t>(wire[10]) == 0x00);
   wire[15] ^= 0x10;
-  CHECK(decode_all(wire, status::corrupt).empty());
+  CHECK(decode_all(wire, snappy_status::corrupt).empty());
 }
 
 TEST_CASE("a corrupt snappy block fails the stream") {
@@ -186,7 +186,7 @@ TEST_CASE("a corrupt snappy block fails the stream") {
   std::string block = "\x05\x01\x05"s;
   std::string wire = std::string(snappy_framing::stream_identifier) +
                      chunk(0x00, le(snappy_checksum("aaaaa"), 4) + block);
-  CHECK(decode_all(wire, status::corrupt).empty());
+  CHECK(decode_all(wire, snappy_status::corrupt).empty());
 }
 
 TEST_CASE("a compressed block announcing more than 64 KiB is refused before decoding") {
@@ -196,7 +196,7 @@ TEST_CASE("a compressed block announcing more than 64 KiB is refused before deco
       std::string(snappy_framing::stream_identifier) + chunk(0x00, le(0, 4) + block);
   snappy_decoder dec;
   std::string out;
-  CHECK(dec.feed(wire, out) == status::corrupt);
+  CHECK(dec.feed(wire, out) == snappy_status::corrupt);
   CHECK(dec.error_text() == "snappy block larger than 64 KiB");
 }
 
@@ -205,9 +205,9 @@ TEST_CASE("a truncated stream waits for the rest and produces nothing yet") {
   for (size_t cut = 0; cut < wire.size(); ++cut) {
     snappy_decoder dec;
     std::string out;
-    CHECK(dec.feed(wire.substr(0, cut), out) == status::ok);
+    CHECK(dec.feed(wire.substr(0, cut), out) == snappy_status::ok);
     CHECK(out.empty());
-    CHECK(dec.feed(wire.substr(cut), out) == status::ok);
+    CHECK(dec.feed(wire.substr(cut), out) == snappy_status::ok);
     CHECK(out == ok_frame);
   }
 }
@@ -215,33 +215,33 @@ TEST_CASE("a truncated stream waits for the rest and produces nothing yet") {
 TEST_CASE("a stream not starting with the identifier is corrupt") {
   snappy_decoder dec;
   std::string out;
-  CHECK(dec.feed(uncompressed_chunk("x"), out) == status::corrupt);
+  CHECK(dec.feed(uncompressed_chunk("x"), out) == snappy_status::corrupt);
   CHECK(out.empty());
 }
 
 TEST_CASE("a bad stream identifier is corrupt") {
-  CHECK(decode_all("\xff\x06\x00\x00sNaPpZ"s, status::corrupt).empty());
-  CHECK(decode_all("\xff\x05\x00\x00sNaPp"s, status::corrupt).empty());
+  CHECK(decode_all("\xff\x06\x00\x00sNaPpZ"s, snappy_status::corrupt).empty());
+  CHECK(decode_all("\xff\x05\x00\x00sNaPp"s, snappy_status::corrupt).empty());
 }
 
 TEST_CASE("a repeated stream identifier is accepted") {
   std::string wire = observed_ok + std::string(snappy_framing::stream_identifier) +
                      uncompressed_chunk("x");
-  CHECK(decode_all(wire, status::ok) == ok_frame + "x");
+  CHECK(decode_all(wire, snappy_status::ok) == ok_frame + "x");
 }
 
 TEST_CASE("padding and reserved skippable chunks are skipped") {
   std::string wire = std::string(snappy_framing::stream_identifier) +
                      chunk(0xfe, std::string(100, '\0')) + uncompressed_chunk("a") +
                      chunk(0x80, "ignored") + chunk(0xfd, "") + uncompressed_chunk("b");
-  CHECK(decode_all(wire, status::ok) == "ab");
+  CHECK(decode_all(wire, snappy_status::ok) == "ab");
 }
 
 TEST_CASE("reserved unskippable chunk types are unsupported") {
   for (int type : {0x02, 0x42, 0x7f}) {
     std::string wire = std::string(snappy_framing::stream_identifier) +
                        chunk(static_cast<uint8_t>(type), "data");
-    CHECK(decode_all(wire, status::unsupported).empty());
+    CHECK(decode_all(wire, snappy_status::unsupported).empty());
   }
 }
 
@@ -250,7 +250,7 @@ TEST_CASE("an oversized chunk is refused from its header, before buffering") {
   snappy_decoder dec;
   std::string out;
   CHECK(dec.feed(std::string(snappy_framing::stream_identifier) + header, out) ==
-        status::unsupported);
+        snappy_status::unsupported);
   CHECK(dec.buffered() == 0);
 }
 
@@ -258,12 +258,12 @@ TEST_CASE("an uncompressed chunk over 64 KiB is corrupt") {
   std::string data(65537, 'q');
   std::string wire =
       std::string(snappy_framing::stream_identifier) + uncompressed_chunk(data);
-  CHECK(decode_all(wire, status::corrupt).empty());
+  CHECK(decode_all(wire, snappy_status::corrupt).empty());
 }
 
 TEST_CASE("a data chunk shorter than its checksum is corrupt") {
   std::string wire = std::string(snappy_framing::stream_identifier) + chunk(0x01, "abc");
-  CHECK(decode_all(wire, status::corrupt).empty());
+  CHECK(decode_all(wire, snappy_status::corrupt).empty());
 }
 
 TEST_CASE("a small snappy bomb stays bounded by 64 KiB per chunk") {
@@ -274,6 +274,6 @@ TEST_CASE("a small snappy bomb stays bounded by 64 KiB per chunk") {
   CHECK(wire.size() < 4000);
   snappy_decoder dec;
   std::string out;
-  CHECK(dec.feed(wire, out) == status::ok);
+  CHECK(dec.feed(wire, out) == snappy_status::ok);
   CHECK(out.size() == 65536);
 }

@@ -33,7 +33,8 @@ std::string journal_of(const temp_dir& dir) {
   return journal_path(dir.path(), "t:c");
 }
 
-uint64_t size_of(const std::string& path) {
+/// A file's size, 0 while it does not exist.
+uint64_t size_or_zero(const std::string& path) {
   return std::filesystem::exists(path) ? std::filesystem::file_size(path) : 0;
 }
 
@@ -58,7 +59,7 @@ TEST_CASE("FinishedRecordsAboveAnUnfinishedOneAreNotReadAgainAfterACrash") {
     CHECK(q->confirm_above_floor({3}) == 0);       // already journaled
     q->sync_if_due();
     CHECK(q->sync_error().is_ok());
-    CHECK(size_of(journal_of(dir)) == 3 * confirm_journal::entry_size);
+    CHECK(size_or_zero(journal_of(dir)) == 3 * confirm_journal::entry_size);
   } // SIGKILL
   auto q = open_queue(o);
   CHECK(indices(drain(*q)) == without(range(0, 10), {1, 3, 4}));
@@ -127,7 +128,7 @@ TEST_CASE("OnlyTheUnconfirmedAndTheUnreadComeBackWhateverTheConfirmOrder") {
       INFO("round " << round);
       REQUIRE(q->journal().live() <= q->unconfirmed());
       REQUIRE(q->journal().file_entries() <= 2 * q->journal().live() + 64);
-      REQUIRE(size_of(journal_of(dir)) ==
+      REQUIRE(size_or_zero(journal_of(dir)) ==
               q->journal().file_entries() * confirm_journal::entry_size);
       largest_file = std::max(largest_file, q->journal().file_entries());
     }
@@ -151,7 +152,7 @@ TEST_CASE("TheJournalIsEmptiedOnceTheReadPositionPassesIt") {
   q->confirm(5); // the first one is finished: the floor passes all of them
   CHECK(q->journal().live() == 0);
   CHECK(q->journal().file_entries() == 0);
-  CHECK(size_of(journal_of(dir)) == 0);
+  CHECK(size_or_zero(journal_of(dir)) == 0);
 }
 
 TEST_CASE("ATornJournalTailIsIgnoredAndOnlyItsRecordsComeBack") {
@@ -241,7 +242,7 @@ TEST_CASE("ARebuiltMetaDropsTheJournal") {
   std::filesystem::remove(meta_path(dir.path(), "t:c"));
   auto q = open_queue(o);
   CHECK(q->stats().meta_rebuilds == 1);
-  CHECK(size_of(journal_of(dir)) == 0);
+  CHECK(size_or_zero(journal_of(dir)) == 0);
   CHECK(indices(drain(*q)) == range(0, 10));
 }
 
@@ -252,7 +253,7 @@ TEST_CASE("EmptyAndRemoveTakeTheJournalWithThem") {
   confirm_out_of_order(*q, {1, 2});
   REQUIRE(q->empty().is_ok());
   CHECK(q->journal().live() == 0);
-  CHECK(size_of(journal_of(dir)) == 0);
+  CHECK(size_or_zero(journal_of(dir)) == 0);
   put_many(*q, 10, 13);
   pop_n(*q, 2);
   q->confirm_above_floor({1});

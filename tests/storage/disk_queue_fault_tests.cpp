@@ -15,8 +15,7 @@ using namespace nsq::storage::test;
 
 namespace {
 
-constexpr uint64_t rec = record_format::header_size + 20; // 36 bytes on disk
-constexpr int per_file = 28;                              // 1024 / 36
+constexpr int per_file = 28; // 1024 / 36
 
 std::string seg(const temp_dir& dir, uint64_t n) {
   return segment_path(dir.path(), "t:c", n);

@@ -17,8 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr uint64_t rec = record_format::header_size + 20; // 36 bytes on disk
-
 queue_meta meta_on_disk(const std::string& dir) {
   queue_meta m;
   REQUIRE(decode_queue_meta(read_file(meta_path(dir, "t:c")), m).is_ok());

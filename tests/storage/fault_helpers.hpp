@@ -5,6 +5,7 @@
 // bad disk would, so the tests can read it back and count what survived.
 
 #include "storage/queue_meta.hpp"
+#include "storage/record_format.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -15,6 +16,9 @@
 #include <string>
 
 namespace nsq::storage::test {
+
+/// Bytes on disk of one record with a 20-byte body, the size these tests write.
+inline constexpr uint64_t rec = record_format::header_size + 20;
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

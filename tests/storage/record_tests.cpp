@@ -72,8 +72,6 @@ std::vector<std::string> read_all(const std::string& path, collecting_reporter& 
   return out;
 }
 
-constexpr uint64_t rec = record_format::header_size + 20;
-
 } // namespace
 
 TEST_CASE("RecordsRoundTrip") {
