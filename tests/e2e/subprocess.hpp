@@ -86,8 +86,9 @@ public:
       ::kill(pid_, sig);
   }
 
-  /// Waits up to `timeout` for the process to exit; returns its exit code
-  /// (128 + signal number when killed by a signal), or nothing on timeout.
+  /// Waits up to `timeout` for the process to exit, then for the rest of its
+  /// output; returns its exit code (128 + signal number when killed by a
+  /// signal), or nothing on timeout.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!status_) {
@@ -95,6 +96,10 @@ public:
       pid_t rc = ::waitpid(pid_, &status, WNOHANG);
       if (rc == pid_) {
         status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        // The pipe can still hold the child's last lines: a caller reads
+        // text() next and must see them. EOF follows the exit at once.
+        std::unique_lock<std::mutex> guard{mtx_};
+        cv_.wait_for(guard, std::chrono::seconds(5), [&] { return eof_; });
         break;
       }
       if (std::chrono::steady_clock::now() >= deadline)
