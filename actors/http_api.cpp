@@ -196,8 +196,8 @@ http_response config(const http_context& c, const http_call& call) {
 /// topic, then run `check` (defer validation comes after creation), then
 /// publish.
 void publish(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
-             std::string topic, std::vector<std::string> bodies,
-             std::optional<std::string> defer, http_reply reply) {
+             std::string topic, body_batch bodies, std::optional<std::string> defer,
+             http_reply reply) {
   // The broker is a spawn argument: CAF 0.17.6 dereferences a null argument
   // tuple when a function actor is spawned without any (UBSan finds it).
   auto broker = ctx->broker;
@@ -263,10 +263,8 @@ void pub(caf::actor_system& sys, std::shared_ptr<const http_context> ctx, http_c
   std::optional<std::string> defer;
   if (auto* d = find_param(*q, "defer"))
     defer = *d;
-  std::vector<std::string> bodies;
-  bodies.push_back(std::move(call.body));
-  publish(sys, std::move(ctx), std::get<std::string>(topic), std::move(bodies),
-          std::move(defer), std::move(reply));
+  publish(sys, std::move(ctx), std::get<std::string>(topic),
+          body_batch::single(std::move(call.body)), std::move(defer), std::move(reply));
 }
 
 void mpub(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
@@ -284,7 +282,7 @@ void mpub(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
   auto& bodies = std::get<std::vector<std::string>>(split);
   if (bodies.empty())
     return reply(nsq_text("OK")); // nothing to publish (nsqd creates the topic)
-  publish(sys, std::move(ctx), std::get<std::string>(topic), std::move(bodies),
+  publish(sys, std::move(ctx), std::get<std::string>(topic), body_batch::of(bodies),
           std::nullopt, std::move(reply));
 }
 

@@ -20,6 +20,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<consumer_info>("nsq_consumer_info");
   cfg.add_message_type<tls_details>("nsq_tls_details");
   cfg.add_message_type<client_error>("nsq_client_error");
+  cfg.add_message_type<body_batch>("nsq_body_batch");
   cfg.add_message_type<command>("nsq_command");
   cfg.add_message_type<std::vector<command>>("nsq_command_batch");
   cfg.add_message_type<message_id>("nsq_message_id");

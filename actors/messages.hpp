@@ -13,7 +13,9 @@
 #include <caf/atom.hpp>
 #include <caf/cow_tuple.hpp>
 #include <caf/fwd.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
 
 #include <cstdint>
 #include <string>
@@ -82,6 +84,19 @@ typename Inspector::result_type inspect(Inspector& f, client_error& x) {
   return f(caf::meta::type_name("nsq_client_error"), x.code, x.text, x.fatal);
 }
 
+/// A batch read from another node is refused unless its messages lie inside
+/// its buffer (operator[] does not check).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, body_batch& x) {
+  return f(caf::meta::type_name("nsq_body_batch"), x.buffer_, x.spans_,
+           caf::meta::load_callback([&]() -> caf::error {
+             if (x.spans_inside())
+               return caf::none;
+             x.clear();
+             return caf::sec::invalid_argument;
+           }));
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, command& x) {
   return f(caf::meta::type_name("nsq_command"), x.name, x.params, x.body, x.messages,
@@ -105,9 +120,10 @@ using tls_up_atom = caf::atom_constant<caf::atom("tls_up")>;
 using get_topic_atom = caf::atom_constant<caf::atom("get_topic")>;
 /// (get_channel_atom, std::string name) → caf::actor: get-or-create a channel.
 using get_channel_atom = caf::atom_constant<caf::atom("get_chan")>;
-/// (publish_atom, std::vector<std::string> bodies, caf::timespan defer)
-///   → std::string: empty on success, else the failure reason nsqd puts after
-///   "E_PUB_FAILED PUB failed " (e.g. "exiting").
+/// (publish_atom, body_batch bodies, caf::timespan defer) → std::string:
+///   empty on success, else the failure reason nsqd puts after
+///   "E_PUB_FAILED PUB failed " (e.g. "exiting"). A topic also takes
+///   std::vector<std::string> bodies (the embedding API; copied into a batch).
 using publish_atom = caf::atom_constant<caf::atom("publish")>;
 
 // -- topic ↔ channel --------------------------------------------------------

@@ -29,7 +29,7 @@ namespace nsq {
 /// (pub_grant_atom, uint64_t n): topic → session, n more messages may be sent
 /// on credit.
 using pub_grant_atom = caf::atom_constant<caf::atom("pub_grant")>;
-/// (pub_credited_atom, std::vector<std::string> bodies, caf::timespan defer):
+/// (pub_credited_atom, body_batch bodies, caf::timespan defer):
 /// session → topic, within credit; never refused, never answered.
 using pub_credited_atom = caf::atom_constant<caf::atom("pub_cred")>;
 /// (pub_revoke_atom): topic → session, give back all credit (the topic stops).

@@ -66,12 +66,16 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       on_exit(self, em);
   });
   return {
-      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer) {
+      [=](publish_atom, const body_batch& bodies, caf::timespan defer) {
         return publish_any(self, bodies, defer);
       },
-      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer,
-          pub_grant_atom) { return publish_for_session(self, bodies, defer); },
-      [=](pub_credited_atom, std::vector<std::string>& bodies, caf::timespan defer) {
+      [=](publish_atom, const std::vector<std::string>& bodies, caf::timespan defer) {
+        return publish_any(self, body_batch::of(bodies), defer);
+      },
+      [=](publish_atom, const body_batch& bodies, caf::timespan defer, pub_grant_atom) {
+        return publish_for_session(self, bodies, defer);
+      },
+      [=](pub_credited_atom, const body_batch& bodies, caf::timespan defer) {
         publish_credited(self, bodies, defer);
       },
       [=](pub_return_atom) { publisher_returned(self); },

@@ -101,8 +101,8 @@ int64_t now_ns() {
       .count();
 }
 
-std::string publish(topic_actor* self, std::vector<std::string>& bodies,
-                    caf::timespan defer, bool credited) {
+std::string publish(topic_actor* self, const body_batch& bodies, caf::timespan defer,
+                    bool credited) {
   auto& st = self->state;
   auto n = bodies.size();
   auto cap = capacity_of(st);
@@ -123,11 +123,11 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
   refs.reserve(direct);
   st.message_count += n;
   for (size_t i = 0; i < n; ++i) {
-    auto& body = bodies[i];
+    auto body = bodies[i];
     st.message_bytes += body.size();
     auto id = st.ids.next(now);
     if (i < direct)
-      refs.emplace_back(message_data{id, now, std::move(body)});
+      refs.emplace_back(message_data{id, now, std::string{body}});
     else if (credited || st.held.size() < cap)
       st.held.push(id, now, body, defer);
     // else: an ephemeral topic drops its newest overflow (nsqd)
@@ -137,7 +137,7 @@ std::string publish(topic_actor* self, std::vector<std::string>& bodies,
   return {};
 }
 
-caf::result<std::string> publish_any(topic_actor* self, std::vector<std::string>& bodies,
+caf::result<std::string> publish_any(topic_actor* self, const body_batch& bodies,
                                      caf::timespan defer, bool credited) {
   if (self->state.disk.enabled())
     return publish_durable(self, bodies, defer, credited);

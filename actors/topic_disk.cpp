@@ -40,10 +40,10 @@ uint64_t outstanding_of(const topic_state& st) {
 
 /// Returns the disk record of a message the topic holds or spills (a DPUB
 /// keeps its relative defer: the delay starts when it reaches a channel, §8.7).
-std::string record_of(message_data data, caf::timespan defer) {
+std::string record_of(const message_view& message, caf::timespan defer) {
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(defer).count();
-  storage::queue_record r;
-  r.message = std::move(data);
+  storage::queue_record_view r;
+  r.message = message;
   r.deliver_at = ns > 0 ? -ns : 0;
   std::string out;
   storage::append_queue_record(out, r);
@@ -201,8 +201,7 @@ caf::result<std::string> spill(topic_actor* self, std::vector<std::string> paylo
 /// publisher is answered only when the write is confirmed (or failed). The
 /// memory queue keeps the room promised to publishers with credit; a batch
 /// sent on credit takes that room.
-caf::result<std::string> publish_durable(topic_actor* self,
-                                         std::vector<std::string>& bodies,
+caf::result<std::string> publish_durable(topic_actor* self, const body_batch& bodies,
                                          caf::timespan defer, bool credited) {
   auto& st = self->state;
   if (st.exiting) {
@@ -237,17 +236,17 @@ caf::result<std::string> publish_durable(topic_actor* self,
   std::vector<std::string> payloads;
   uint64_t spilled_bytes = 0;
   for (size_t i = 0; i < n; ++i) {
-    auto& body = bodies[i];
+    auto body = bodies[i];
     auto id = st.ids.next(now);
     if (i >= accepted) { // counted once the disk confirms it
       spilled_bytes += body.size();
-      payloads.push_back(record_of(message_data{id, now, std::move(body)}, defer));
+      payloads.push_back(record_of(message_view{id, now, 0, body}, defer));
       continue;
     }
     ++st.message_count;
     st.message_bytes += body.size();
     if (i < direct)
-      refs.emplace_back(message_data{id, now, std::move(body)});
+      refs.emplace_back(message_data{id, now, std::string{body}});
     else
       st.held.push(id, now, body, defer);
   }

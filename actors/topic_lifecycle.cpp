@@ -37,8 +37,7 @@ void persist(topic_actor* self) {
       --skip;
       return;
     }
-    payloads.push_back(
-        record_of(message_data{r.id, r.timestamp, std::string{r.body}}, r.defer));
+    payloads.push_back(record_of(message_view{r.id, r.timestamp, 0, r.body}, r.defer));
   });
   st.held.clear();
   if (keep)

@@ -59,8 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     require(same(got[i], expected[i]));
   for (const auto& cmd : got) {
     require(cmd.body.size() <= static_cast<size_t>(cfg.max_body_size));
-    for (const auto& m : cmd.messages)
-      require(m.size() <= static_cast<size_t>(cfg.max_msg_size));
+    for (size_t i = 0; i < cmd.messages.size(); ++i)
+      require(cmd.messages[i].size() <= static_cast<size_t>(cfg.max_msg_size));
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "protocol/body_batch.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/message.hpp"
 
@@ -20,7 +21,7 @@ struct command {
   /// two allocations per message.
   std::optional<message_id> id;
   std::string body;                  ///< IDENTIFY JSON, AUTH secret, PUB/DPUB message
-  std::vector<std::string> messages; ///< MPUB: the messages, split
+  body_batch messages; ///< MPUB: its body, with where each message lies in it
   /// Set when reading the body failed (bad size prefix, bad MPUB element...).
   /// The session reports it after the checks nsqd makes before reading the
   /// body (state, params, names), so the answer is the one nsqd gives.

@@ -31,36 +31,39 @@ std::string fmt_d(int64_t x) {
   return std::to_string(x);
 }
 
-/// Splits an MPUB body into `cmd.messages`, or returns the first element error.
+/// Moves an MPUB body into `cmd.messages`, marking each message, or returns
+/// the first element error.
 std::optional<client_error> split_mpub(command& cmd, int64_t max_msg_size,
                                        int64_t max_count) {
-  std::string_view body = cmd.body;
-  if (body.size() < size_prefix)
+  body_batch batch{std::move(cmd.body)};
+  std::string_view whole = batch.buffer();
+  if (whole.size() < size_prefix)
     return fatal_error(codes::bad_body, "MPUB failed to read message count");
-  int32_t count = read_be_i32(body);
-  body.remove_prefix(size_prefix);
+  int32_t count = read_be_i32(whole);
+  size_t pos = size_prefix;
   if (count <= 0 || count > max_count)
     return fatal_error(codes::bad_body, "MPUB invalid message count " + fmt_d(count));
   // Each element needs at least 5 bytes; do not let the count alone size the vector.
-  cmd.messages.reserve(std::min<size_t>(static_cast<size_t>(count), body.size() / 5));
+  batch.reserve(std::min<size_t>(static_cast<size_t>(count), whole.size() / 5));
   for (int32_t i = 0; i < count; ++i) {
-    if (body.size() < size_prefix)
+    if (whole.size() - pos < size_prefix)
       return fatal_error(codes::bad_message,
                          "MPUB failed to read message(" + fmt_d(i) + ") body size");
-    int32_t size = read_be_i32(body);
-    body.remove_prefix(size_prefix);
+    int32_t size = read_be_i32(whole.substr(pos));
+    pos += size_prefix;
     if (size <= 0)
       return fatal_error(codes::bad_message, "MPUB invalid message(" + fmt_d(i) +
                                                  ") body size " + fmt_d(size));
     if (size > max_msg_size)
       return fatal_error(codes::bad_message, "MPUB message too big " + fmt_d(size) +
                                                  " > " + fmt_d(max_msg_size));
-    if (body.size() < static_cast<size_t>(size))
+    if (whole.size() - pos < static_cast<size_t>(size))
       return fatal_error(codes::bad_message, "MPUB failed to read message body");
-    cmd.messages.emplace_back(body.substr(0, static_cast<size_t>(size)));
-    body.remove_prefix(static_cast<size_t>(size));
+    batch.add(pos, static_cast<size_t>(size));
+    pos += static_cast<size_t>(size);
   }
-  return std::nullopt; // trailing bytes inside the body are ignored
+  cmd.messages = std::move(batch); // trailing bytes inside the body are ignored
+  return std::nullopt;
 }
 
 /// The body-size check of each verb, in that verb's order (reference §5).

@@ -109,7 +109,7 @@ checked<publish_args> parse_pub(command&& cmd, const settings&) {
     return cmd.body_error;
   publish_args args;
   args.topic = std::move(cmd.params[0]);
-  args.bodies.push_back(std::move(cmd.body));
+  args.bodies = body_batch::single(std::move(cmd.body));
   return args;
 }
 
@@ -131,7 +131,7 @@ checked<publish_args> parse_dpub(command&& cmd, const settings& cfg) {
   if (cmd.has_body_error())
     return cmd.body_error;
   args.topic = std::move(cmd.params[0]);
-  args.bodies.push_back(std::move(cmd.body));
+  args.bodies = body_batch::single(std::move(cmd.body));
   return args;
 }
 

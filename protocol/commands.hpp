@@ -29,7 +29,7 @@ std::optional<client_error> check_before_body(const command& cmd, const settings
 /// PUB, MPUB and DPUB all produce this: the topic and the bodies to enqueue.
 struct publish_args {
   std::string topic;
-  std::vector<std::string> bodies;
+  body_batch bodies;
   std::chrono::milliseconds defer{0};
 };
 

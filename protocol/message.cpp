@@ -34,13 +34,17 @@ std::optional<message_id> make_message_id(std::string_view s) {
   return id;
 }
 
-void append_message_payload(std::string& out, const message_data& msg,
-                            uint16_t attempts) {
+void append_message_payload(std::string& out, const message_view& msg) {
   out.reserve(out.size() + message_header_size + msg.body.size());
   append_be(out, static_cast<uint64_t>(msg.timestamp), 8);
-  append_be(out, attempts, 2);
+  append_be(out, msg.attempts, 2);
   out.append(msg.id.data(), msg.id.size());
   out += msg.body;
+}
+
+void append_message_payload(std::string& out, const message_data& msg,
+                            uint16_t attempts) {
+  append_message_payload(out, message_view{msg.id, msg.timestamp, attempts, msg.body});
 }
 
 void append_message_frame(std::string& out, const message_data& msg, uint16_t attempts) {

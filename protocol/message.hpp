@@ -58,4 +58,7 @@ struct message_view {
 /// shorter than the header.
 std::optional<message_view> view_message_payload(std::string_view payload);
 
+/// Appends the §3.3 payload of a message given as views (its attempts included).
+void append_message_payload(std::string& out, const message_view& msg);
+
 } // namespace nsq

@@ -22,7 +22,7 @@ uint64_t read_u64(std::string_view in, size_t at) {
 
 } // namespace
 
-void append_queue_record(std::string& out, const queue_record& record) {
+void append_queue_record(std::string& out, const queue_record_view& record) {
   out.reserve(out.size() + queue_record_prefix_size + origin_size + message_header_size +
               record.message.body.size());
   out += record.origin ? message_with_origin : message_v1;
@@ -31,7 +31,14 @@ void append_queue_record(std::string& out, const queue_record& record) {
     append_u64(out, record.origin->offset);
   }
   append_u64(out, static_cast<uint64_t>(record.deliver_at));
-  append_message_payload(out, record.message, record.attempts);
+  append_message_payload(out, record.message);
+}
+
+void append_queue_record(std::string& out, const queue_record& record) {
+  const auto& m = record.message;
+  append_queue_record(
+      out, queue_record_view{message_view{m.id, m.timestamp, record.attempts, m.body},
+                             record.deliver_at, record.origin});
 }
 
 status view_queue_record(std::string_view payload, queue_record_view& out) {

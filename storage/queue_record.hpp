@@ -54,6 +54,9 @@ struct queue_record_view {
   std::optional<queue_position> origin;
 };
 
+/// Appends a record given as views, as the overload above.
+void append_queue_record(std::string& out, const queue_record_view& record);
+
 /// Parses a payload into `out`; an unknown kind or a short payload is corruption.
 status decode_queue_record(std::string_view payload, queue_record& out);
 

@@ -26,12 +26,13 @@ caf::behavior fake_publisher(caf::event_based_actor* self, int, publisher_log* l
                              caf::actor topic) {
   return {
       [=](publish_atom, std::vector<std::string>& bodies) {
-        self->request(topic, caf::infinite, publish_atom::value, std::move(bodies),
+        self->request(topic, caf::infinite, publish_atom::value, body_batch::of(bodies),
                       caf::timespan{0}, pub_grant_atom::value)
             .then([=](std::string& reason) { log->replies.push_back(reason); });
       },
       [=](pub_credited_atom, std::vector<std::string>& bodies) {
-        self->send(topic, pub_credited_atom::value, std::move(bodies), caf::timespan{0});
+        self->send(topic, pub_credited_atom::value, body_batch::of(bodies),
+                   caf::timespan{0});
       },
       [=](pub_return_atom) { self->send(topic, pub_return_atom::value); },
       [=](pub_grant_atom, uint64_t n) { log->grants.push_back(n); },

@@ -79,19 +79,18 @@ inline caf::behavior fake_channel(fake_actor* self, fake_world* w) {
 inline caf::behavior fake_topic(fake_actor* self, fake_world* w) {
   self->state.world = w;
   return {
-      [=](publish_atom, std::vector<std::string>& bodies, caf::timespan defer,
-          pub_grant_atom) {
-        w->topic_events.push_back("request " + bodies.front());
-        w->published.push_back(std::move(bodies));
+      [=](publish_atom, const body_batch& bodies, caf::timespan defer, pub_grant_atom) {
+        w->topic_events.push_back("request " + std::string{bodies[0]});
+        w->published.push_back(bodies.to_strings());
         w->defers.push_back(defer);
         if (w->grant > 0) // as the topic does: the grant goes out before the reply
           self->send(caf::actor_cast<caf::actor>(self->current_sender()),
                      pub_grant_atom::value, w->grant);
         return w->publish_reply;
       },
-      [=](pub_credited_atom, std::vector<std::string>& bodies, caf::timespan defer) {
-        w->topic_events.push_back("credited " + bodies.front());
-        w->published.push_back(std::move(bodies));
+      [=](pub_credited_atom, const body_batch& bodies, caf::timespan defer) {
+        w->topic_events.push_back("credited " + std::string{bodies[0]});
+        w->published.push_back(bodies.to_strings());
         w->defers.push_back(defer);
       },
       [=](pub_return_atom) { w->topic_events.push_back("return"); },

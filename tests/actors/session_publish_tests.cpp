@@ -43,7 +43,7 @@ TEST_CASE_METHOD(session_fixture,
   world.grant = 2;
   start();
   auto m = cmd("MPUB", {"t"});
-  m.messages = {"3", "3b"};
+  m.messages = body_batch::of({"3", "3b"});
   send({cmd("PUB", {"t"}, "1"), cmd("PUB", {"t"}, "2"), m, cmd("PUB", {"t"}, "4"),
         cmd("DPUB", {"t", "1500"}, "5")});
   CHECK(take() == response("OK") + response("OK") + response("OK") + response("OK") +
@@ -84,7 +84,7 @@ TEST_CASE_METHOD(session_fixture, "a topic revoking credit gets it back",
 TEST_CASE_METHOD(session_fixture, "MPUB and DPUB", "[session][pub]") {
   start();
   auto m = cmd("MPUB", {"t"});
-  m.messages = {"a", "b"};
+  m.messages = body_batch::of({"a", "b"});
   send({m, cmd("DPUB", {"t", "1500"}, "later")});
   CHECK(take() == response("OK") + response("OK"));
   REQUIRE(world.published.size() == 2);
@@ -104,7 +104,7 @@ TEST_CASE_METHOD(session_fixture, "publish failures are fatal with the verb's co
   }
   SECTION("MPUB") {
     auto m = cmd("MPUB", {"t"});
-    m.messages = {"a"};
+    m.messages = body_batch::of({"a"});
     send({m});
     CHECK(take() == error("E_MPUB_FAILED MPUB failed exiting"));
   }

@@ -223,7 +223,8 @@ caf::behavior late_publisher(caf::event_based_actor* self, int, caf::actor topic
       [=](pub_grant_atom, uint64_t) {},
       [=](const std::string&) {}, // the publish's reply
       [=](pub_revoke_atom) {
-        self->send(topic, pub_credited_atom::value, bodies, caf::timespan{0});
+        self->send(topic, pub_credited_atom::value, body_batch::of(bodies),
+                   caf::timespan{0});
         self->send(topic, pub_return_atom::value);
       },
   };
@@ -241,7 +242,7 @@ TEST_CASE_METHOD(durability_fixture,
   auto pub = sys.spawn(late_publisher, 0, topic, std::vector<std::string>{"c1", "c2"});
   to_stop.push_back(pub);
   // The publisher's first publish earns it credit.
-  caf::send_as(pub, topic, publish_atom::value, std::vector<std::string>{"first"},
+  caf::send_as(pub, topic, publish_atom::value, body_batch::of({"first"}),
                caf::timespan{0}, pub_grant_atom::value);
   sched.run();
   REQUIRE(state_of<topic_state>(topic).credit.held_by(pub.address()) == 100);
@@ -266,7 +267,7 @@ TEST_CASE_METHOD(
   sched.run();
   auto pub = sys.spawn(late_publisher, 0, topic, std::vector<std::string>{});
   to_stop.push_back(pub);
-  caf::send_as(pub, topic, publish_atom::value, std::vector<std::string>{"first"},
+  caf::send_as(pub, topic, publish_atom::value, body_batch::of({"first"}),
                caf::timespan{0}, pub_grant_atom::value);
   sched.run();
   auto& ts = state_of<topic_state>(topic);
@@ -278,8 +279,8 @@ TEST_CASE_METHOD(
   for (int i = 0; i < 75; ++i)
     fill.push_back("f" + std::to_string(i));
   caf::anon_send(topic, publish_atom::value, std::move(fill), caf::timespan{0});
-  caf::send_as(pub, topic, pub_credited_atom::value,
-               std::vector<std::string>{"c1", "c2", "c3"}, caf::timespan{0});
+  caf::send_as(pub, topic, pub_credited_atom::value, body_batch::of({"c1", "c2", "c3"}),
+               caf::timespan{0});
   sched.run();
   // Acknowledged on credit, so kept: 1 + 69 + 3 held, and counted.
   CHECK(ts.held.size() == 73);

@@ -239,3 +239,23 @@ TEST_CASE_METHOD(wire_fixture, "a FIN batch crosses the wire as 16 bytes an ID",
     CHECK(bad(got));
   }
 }
+
+TEST_CASE_METHOD(wire_fixture, "a publish's body batch survives serialization",
+                 "[wire]") {
+  auto out = round_trip(caf::make_message(publish_atom::value,
+                                          body_batch::of({"a", "bc"}), caf::timespan{0}));
+  CHECK(out.get_as<body_batch>(1).to_strings() == std::vector<std::string>{"a", "bc"});
+}
+
+TEST_CASE_METHOD(wire_fixture,
+                 "a body batch whose message lies past its buffer is refused", "[wire]") {
+  body_batch bad{std::string("abc")};
+  bad.add(2, 5);
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  REQUIRE_FALSE(sink(bad));
+  body_batch got = body_batch::of({"left over"});
+  caf::binary_deserializer source{sys, buf};
+  CHECK(source(got) == caf::sec::invalid_argument);
+  CHECK(got.empty());
+}

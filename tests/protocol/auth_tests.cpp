@@ -192,7 +192,7 @@ TEST_CASE("parser: MPUB before any AUTH is refused from its line when auth is on
       std::string("MPUB t\n") + std::string("\0\0\0\x0d\0\0\0\1\0\0\0\5hello", 17);
   CHECK(q.feed(auth + mpub, out) == command_parser::status::ok);
   REQUIRE(out.size() == 2);
-  CHECK(out[1].messages == std::vector<std::string>{"hello"});
+  CHECK(out[1].messages.to_strings() == std::vector<std::string>{"hello"});
 
   // Without auth nothing changes.
   command_parser r(settings{});

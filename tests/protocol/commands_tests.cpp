@@ -79,7 +79,7 @@ TEST_CASE("PUB success moves topic and body, extra params ignored") {
   REQUIRE_FALSE(is_error(result));
   auto& args = std::get<publish_args>(result);
   CHECK(args.topic == "t#ephemeral");
-  CHECK(args.bodies == std::vector<std::string>{"hello"});
+  CHECK(args.bodies.to_strings() == std::vector<std::string>{"hello"});
   CHECK(args.defer.count() == 0);
 }
 
@@ -101,12 +101,12 @@ TEST_CASE("MPUB errors duplicate the topic code in the text") {
 
 TEST_CASE("MPUB success moves the messages") {
   auto cmd = make("MPUB", {"t"});
-  cmd.messages = {"abc", "de"};
+  cmd.messages = body_batch::of({"abc", "de"});
   auto result = parse_mpub(std::move(cmd), settings{});
   REQUIRE_FALSE(is_error(result));
   auto& args = std::get<publish_args>(result);
   CHECK(args.topic == "t");
-  CHECK(args.bodies == std::vector<std::string>{"abc", "de"});
+  CHECK(args.bodies.to_strings() == std::vector<std::string>{"abc", "de"});
 }
 
 TEST_CASE("DPUB errors in nsqd's order") {
@@ -134,7 +134,7 @@ TEST_CASE("DPUB success carries the deferral, 0 and empty allowed") {
   auto result = parse_dpub(make("DPUB", {"t", "3600000"}, "x"), cfg);
   REQUIRE_FALSE(is_error(result));
   CHECK(std::get<publish_args>(result).defer.count() == 3600000);
-  CHECK(std::get<publish_args>(result).bodies == std::vector<std::string>{"x"});
+  CHECK(std::get<publish_args>(result).bodies.to_strings() == std::vector<std::string>{"x"});
   auto zero = parse_dpub(make("DPUB", {"t", ""}, "x"), cfg);
   REQUIRE_FALSE(is_error(zero));
   CHECK(std::get<publish_args>(zero).defer.count() == 0);

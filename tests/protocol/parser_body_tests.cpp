@@ -130,10 +130,21 @@ TEST_CASE("MPUB splits the messages, extra bytes inside the body are ignored") {
       run(magic + "MPUB test\n" + sized(mpub_body({"abc", "de"}) + "junk") + "NOP\n");
   CHECK(r.st == status::ok);
   REQUIRE(r.cmds.size() == 2);
-  CHECK(r.cmds[0].messages == std::vector<std::string>{"abc", "de"});
+  CHECK(r.cmds[0].messages.to_strings() == std::vector<std::string>{"abc", "de"});
   CHECK(r.cmds[0].body.empty());
   CHECK_FALSE(r.cmds[0].has_body_error());
   CHECK(r.cmds[1].name == "NOP");
+}
+
+TEST_CASE("MPUB keeps its body whole: the messages point into it") {
+  auto body = mpub_body({"abc", "de"}) + "junk";
+  auto r = run(magic + "MPUB test\n" + sized(body));
+  REQUIRE(r.cmds.size() == 1);
+  const auto& m = r.cmds[0].messages;
+  CHECK(m.buffer() == body);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0].data() == m.buffer().data() + 8); // after the count and its size
+  CHECK(m[1].data() == m.buffer().data() + 15);
 }
 
 TEST_CASE("the observed MPUB transcript parses") {
@@ -142,7 +153,7 @@ TEST_CASE("the observed MPUB transcript parses") {
                       "de"s;
   auto r = run(magic + bytes);
   REQUIRE(r.cmds.size() == 1);
-  CHECK(r.cmds[0].messages == std::vector<std::string>{"abc", "de"});
+  CHECK(r.cmds[0].messages.to_strings() == std::vector<std::string>{"abc", "de"});
 }
 
 TEST_CASE(

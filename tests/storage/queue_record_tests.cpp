@@ -32,6 +32,19 @@ TEST_CASE("QueueRecordIsKindDeadlineThenTheMessagePayload") {
   CHECK(out.size() == queue_record_prefix_size + message_header_size + 5);
 }
 
+TEST_CASE("QueueRecordFromViewsIsTheSameBytes") {
+  auto r = example(-5);
+  r.origin = queue_position{7, 99};
+  std::string from_data;
+  append_queue_record(from_data, r);
+  std::string from_views;
+  append_queue_record(from_views,
+                      queue_record_view{message_view{r.message.id, r.message.timestamp,
+                                                     r.attempts, r.message.body},
+                                        r.deliver_at, r.origin});
+  CHECK(from_views == from_data);
+}
+
 TEST_CASE("QueueRecordRoundTrips") {
   std::string out;
   append_queue_record(out, example(1700000000123456789));
