@@ -66,16 +66,17 @@ caf::behavior topic_behavior(topic_actor* self, std::string name,
       on_exit(self, em);
   });
   return {
-      [=](publish_atom, const body_batch& bodies, caf::timespan defer) {
+      [=](publish_atom, body_batch& bodies, caf::timespan defer) {
         return publish_any(self, bodies, defer);
       },
       [=](publish_atom, const std::vector<std::string>& bodies, caf::timespan defer) {
-        return publish_any(self, body_batch::of(bodies), defer);
+        auto batch = body_batch::of(bodies);
+        return publish_any(self, batch, defer);
       },
-      [=](publish_atom, const body_batch& bodies, caf::timespan defer, pub_grant_atom) {
+      [=](publish_atom, body_batch& bodies, caf::timespan defer, pub_grant_atom) {
         return publish_for_session(self, bodies, defer);
       },
-      [=](pub_credited_atom, const body_batch& bodies, caf::timespan defer) {
+      [=](pub_credited_atom, body_batch& bodies, caf::timespan defer) {
         publish_credited(self, bodies, defer);
       },
       [=](pub_return_atom) { publisher_returned(self); },

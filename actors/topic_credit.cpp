@@ -67,16 +67,14 @@ uint64_t credit_room(const topic_state& st) {
   return std::min(cap - promised, cap / 2 - reserved);
 }
 
-caf::result<std::string> publish_for_session(topic_actor* self,
-                                             const body_batch& bodies,
+caf::result<std::string> publish_for_session(topic_actor* self, body_batch& bodies,
                                              caf::timespan defer) {
   auto result = publish_any(self, bodies, defer);
   grant(self); // sent before the reply: the session's next PUB can use it
   return result;
 }
 
-void publish_credited(topic_actor* self, const body_batch& bodies,
-                      caf::timespan defer) {
+void publish_credited(topic_actor* self, body_batch& bodies, caf::timespan defer) {
   auto& st = self->state;
   auto sender = caf::actor_cast<caf::actor_addr>(self->current_sender());
   st.credit.consume(sender, bodies.size());

@@ -101,7 +101,7 @@ int64_t now_ns() {
       .count();
 }
 
-std::string publish(topic_actor* self, const body_batch& bodies, caf::timespan defer,
+std::string publish(topic_actor* self, body_batch& bodies, caf::timespan defer,
                     bool credited) {
   auto& st = self->state;
   auto n = bodies.size();
@@ -127,7 +127,7 @@ std::string publish(topic_actor* self, const body_batch& bodies, caf::timespan d
     st.message_bytes += body.size();
     auto id = st.ids.next(now);
     if (i < direct)
-      refs.emplace_back(message_data{id, now, std::string{body}});
+      refs.emplace_back(message_data{id, now, bodies.take(i)});
     else if (credited || st.held.size() < cap)
       st.held.push(id, now, body, defer);
     // else: an ephemeral topic drops its newest overflow (nsqd)
@@ -137,7 +137,7 @@ std::string publish(topic_actor* self, const body_batch& bodies, caf::timespan d
   return {};
 }
 
-caf::result<std::string> publish_any(topic_actor* self, const body_batch& bodies,
+caf::result<std::string> publish_any(topic_actor* self, body_batch& bodies,
                                      caf::timespan defer, bool credited) {
   if (self->state.disk.enabled())
     return publish_durable(self, bodies, defer, credited);

@@ -201,7 +201,7 @@ caf::result<std::string> spill(topic_actor* self, std::vector<std::string> paylo
 /// publisher is answered only when the write is confirmed (or failed). The
 /// memory queue keeps the room promised to publishers with credit; a batch
 /// sent on credit takes that room.
-caf::result<std::string> publish_durable(topic_actor* self, const body_batch& bodies,
+caf::result<std::string> publish_durable(topic_actor* self, body_batch& bodies,
                                          caf::timespan defer, bool credited) {
   auto& st = self->state;
   if (st.exiting) {
@@ -246,7 +246,7 @@ caf::result<std::string> publish_durable(topic_actor* self, const body_batch& bo
     ++st.message_count;
     st.message_bytes += body.size();
     if (i < direct)
-      refs.emplace_back(message_data{id, now, std::string{body}});
+      refs.emplace_back(message_data{id, now, bodies.take(i)});
     else
       st.held.push(id, now, body, defer);
   }

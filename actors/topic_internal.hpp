@@ -24,10 +24,10 @@ void pump(topic_actor* self);
 int64_t now_ns();
 /// Accepts a batch all-or-nothing; returns the refusal reason or "". A
 /// `credited` batch is never refused (its room was reserved by a grant).
-std::string publish(topic_actor* self, const body_batch& bodies,
-                    caf::timespan defer, bool credited = false);
+std::string publish(topic_actor* self, body_batch& bodies, caf::timespan defer,
+                    bool credited = false);
 /// publish() or publish_durable(), whichever the topic's queue needs.
-caf::result<std::string> publish_any(topic_actor* self, const body_batch& bodies,
+caf::result<std::string> publish_any(topic_actor* self, body_batch& bodies,
                                      caf::timespan defer, bool credited = false);
 void drained(topic_actor* self, uint64_t n);
 void channel_wants(topic_actor* self, bool wants);
@@ -36,20 +36,17 @@ void channel_wants(topic_actor* self, bool wants);
 std::string record_of(const message_view& message, caf::timespan defer);
 void release_taken(topic_actor* self);
 void refill(topic_actor* self);
-caf::result<std::string> publish_durable(topic_actor* self,
-                                         const body_batch& bodies,
+caf::result<std::string> publish_durable(topic_actor* self, body_batch& bodies,
                                          caf::timespan defer, bool credited = false);
 
 // topic_credit.cpp (publish credit, actors/publish_credit.hpp)
 /// Messages the memory queue can still promise (0: no credit at all).
 uint64_t credit_room(const topic_state& st);
 /// A session's publish that takes credit: publishes, then grants.
-caf::result<std::string> publish_for_session(topic_actor* self,
-                                             const body_batch& bodies,
+caf::result<std::string> publish_for_session(topic_actor* self, body_batch& bodies,
                                              caf::timespan defer);
 /// A batch sent on credit: accepted whatever the queue's state.
-void publish_credited(topic_actor* self, const body_batch& bodies,
-                      caf::timespan defer);
+void publish_credited(topic_actor* self, body_batch& bodies, caf::timespan defer);
 /// The sender holds no credit any more.
 void publisher_returned(topic_actor* self);
 /// Forgets a publisher that ended; false if `dm` is not about one.
