@@ -9,7 +9,7 @@ namespace nsq {
 
 namespace {
 
-constexpr size_t min_table = 64;
+constexpr size_t min_origin_table = 64;
 
 } // namespace
 
@@ -34,7 +34,7 @@ void disk_origins::resize(size_t table_size) {
 }
 
 void disk_origins::shrink() {
-  auto size = min_table;
+  auto size = min_origin_table;
   while (size < live_ * 4)
     size *= 2;
   resize(size);
@@ -42,7 +42,7 @@ void disk_origins::shrink() {
 
 void disk_origins::add(const message_id& id, uint64_t seq) {
   if ((live_ + 1) * 2 > table_.size())
-    resize(std::max(min_table, table_.size() * 2));
+    resize(std::max(min_origin_table, table_.size() * 2));
   place(slot{id, seq});
   ++live_;
 }
@@ -59,7 +59,7 @@ std::optional<uint64_t> disk_origins::take(const message_id& id) {
         table_, pos, [](const slot& s) { return s.seq == vacant; },
         [this](const slot& s) { return home_of(s.id); }, slot{});
     --live_;
-    if (table_.size() > min_table && live_ * 8 < table_.size())
+    if (table_.size() > min_origin_table && live_ * 8 < table_.size())
       shrink(); // a drained backlog gives its memory back
     return seq;
   }

@@ -20,8 +20,6 @@ namespace nsq {
 
 namespace {
 
-using phase = session_phase;
-
 client_error invalid(std::string text) {
   return fatal_error(codes::invalid, std::move(text));
 }
@@ -56,12 +54,12 @@ std::optional<upgrade_plan> upgrade_of(const client_settings& c) {
 }
 
 bool can_ack(const session_state& st) {
-  return st.phase == phase::subscribed || st.phase == phase::closing;
+  return st.phase == session_phase::subscribed || st.phase == session_phase::closing;
 }
 
 void on_identify(session_actor* self, const command& cmd) {
   auto& st = self->state;
-  if (!check_state(self, st.phase == phase::init, "IDENTIFY"))
+  if (!check_state(self, st.phase == session_phase::init, "IDENTIFY"))
     return;
   if (cmd.has_body_error())
     return answer_error(self, cmd.body_error);
@@ -98,7 +96,7 @@ void on_identify(session_actor* self, const command& cmd) {
 
 void on_auth(session_actor* self, const command& cmd) {
   auto& st = self->state;
-  if (!check_state(self, st.phase == phase::init, "AUTH"))
+  if (!check_state(self, st.phase == session_phase::init, "AUTH"))
     return;
   if (auto err = check_before_body(cmd, *st.cfg))
     return answer_error(self, *err);
@@ -109,7 +107,7 @@ void on_auth(session_actor* self, const command& cmd) {
 
 void on_sub(session_actor* self, const command& cmd) {
   auto& st = self->state;
-  if (!check_state(self, st.phase == phase::init, "SUB"))
+  if (!check_state(self, st.phase == session_phase::init, "SUB"))
     return;
   if (st.client.heartbeat_interval_ms <= 0)
     return answer_error(self, invalid("cannot SUB with heartbeats disabled"));
@@ -125,9 +123,9 @@ void on_sub(session_actor* self, const command& cmd) {
 
 void on_rdy(session_actor* self, const command& cmd) {
   auto& st = self->state;
-  if (st.phase == phase::closing)
+  if (st.phase == session_phase::closing)
     return; // nsqd ignores RDY after CLS without an answer
-  if (!check_state(self, st.phase == phase::subscribed, "RDY"))
+  if (!check_state(self, st.phase == session_phase::subscribed, "RDY"))
     return;
   auto count = parse_rdy(cmd, *st.cfg);
   if (!check(self, count))
@@ -195,13 +193,13 @@ void on_touch(session_actor* self, const command& cmd) {
 
 void on_cls(session_actor* self) {
   auto& st = self->state;
-  if (!check_state(self, st.phase == phase::subscribed, "CLS"))
+  if (!check_state(self, st.phase == session_phase::subscribed, "CLS"))
     return;
   send_pending_fins(self);
   st.counters.ready_count = 0;
   st.channels.set_ready(0);
   apply_ready(self, true); // RDY 0 to every attached channel
-  st.phase = phase::closing;
+  st.phase = session_phase::closing;
   respond(self, "CLOSE_WAIT");
 }
 

@@ -1,5 +1,7 @@
 #include "bench/connection.hpp"
 
+#include "bench/big_endian.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 
@@ -20,12 +22,6 @@ constexpr auto connect_timeout = std::chrono::seconds(10);
 uint32_t read_be32(const char* p) {
   auto b = [p](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(p[i])); };
   return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
-}
-
-void append_be32(std::string& out, uint32_t x) {
-  char b[4] = {static_cast<char>(x >> 24), static_cast<char>(x >> 16),
-               static_cast<char>(x >> 8), static_cast<char>(x)};
-  out.append(b, 4);
 }
 
 } // namespace

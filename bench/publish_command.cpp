@@ -1,18 +1,9 @@
 #include "bench/publish_command.hpp"
 
+#include "bench/big_endian.hpp"
 #include "bench/timestamp_body.hpp"
 
 namespace bench {
-
-namespace {
-
-void append_be32(std::string& out, uint32_t x) {
-  char b[4] = {static_cast<char>(x >> 24), static_cast<char>(x >> 16),
-               static_cast<char>(x >> 8), static_cast<char>(x)};
-  out.append(b, 4);
-}
-
-} // namespace
 
 publish_command::publish_command(const std::string& topic, int64_t count, int64_t size)
     : count_(count), size_(size) {

@@ -2,6 +2,7 @@
 
 #include "actors/lookupd_messages.hpp"
 #include "net/address.hpp"
+#include "net/go_error.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -30,16 +31,6 @@ using error_code = boost::system::error_code;
 
 /// nsqd's lookupPeer deadline for the dial and for every read and write.
 constexpr std::chrono::seconds io_deadline{1};
-
-/// Go prints syscall errors in lower case ("connection refused").
-std::string go_error(const error_code& ec) {
-  if (ec == asio::error::eof)
-    return "EOF";
-  auto text = ec.message();
-  if (!text.empty())
-    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 class lookupd_link : public lookupd_transport,
                      public std::enable_shared_from_this<lookupd_link> {

@@ -2,6 +2,7 @@
 
 #include "actors/log.hpp"
 #include "net/address.hpp"
+#include "net/go_error.hpp"
 #include "net/tcp_connection.hpp"
 
 #include <boost/asio/ip/v6_only.hpp>
@@ -20,14 +21,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-
-/// Returns `ec`'s text starting in lower case, as Go prints errno strings.
-std::string go_error(const error_code& ec) {
-  auto text = ec.message();
-  if (!text.empty())
-    text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 /// Resolves the host part of a listen address to one endpoint. An empty host
 /// means every interface (dual-stack when IPv6 is available, as Go does).

@@ -1,5 +1,6 @@
 #include "protocol/auth_request.hpp"
 
+#include "protocol/ascii_lower.hpp"
 #include "protocol/bounded_json.hpp"
 
 #include <nlohmann/json.hpp>
@@ -33,13 +34,6 @@ void append_pair(std::string& out, const char* key, std::string_view value) {
   out += key;
   out += '=';
   append_query_escaped(out, value);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool all_digits(std::string_view s) {
@@ -109,7 +103,7 @@ bool parse_http_url(std::string_view url, http_url& out) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0)
     return false;
-  out.scheme = lower(url.substr(0, sep));
+  out.scheme = ascii_lower(url.substr(0, sep));
   url.remove_prefix(sep + 3);
   auto hash = url.find('#');
   if (hash != std::string_view::npos)

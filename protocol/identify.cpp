@@ -12,7 +12,7 @@ namespace nsq {
 
 namespace {
 
-using json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;
 
 client_error decode_error() {
   return fatal_error(codes::bad_body, "IDENTIFY failed to decode JSON body");
@@ -32,7 +32,7 @@ bool key_matches(const std::string& key, const char* field) {
 // Each reader leaves `out` untouched on JSON null, as Go does, and fails on a
 // wrong type.
 
-bool read_string(const json& v, std::string& out) {
+bool read_string(const ordered_json& v, std::string& out) {
   if (v.is_null())
     return true;
   if (!v.is_string())
@@ -41,7 +41,7 @@ bool read_string(const json& v, std::string& out) {
   return true;
 }
 
-bool read_bool(const json& v, bool& out) {
+bool read_bool(const ordered_json& v, bool& out) {
   if (v.is_null())
     return true;
   if (!v.is_boolean())
@@ -50,7 +50,7 @@ bool read_bool(const json& v, bool& out) {
   return true;
 }
 
-bool read_int(const json& v, int64_t& out, int64_t lo, int64_t hi) {
+bool read_int(const ordered_json& v, int64_t& out, int64_t lo, int64_t hi) {
   if (v.is_null())
     return true;
   if (v.is_number_unsigned()) {
@@ -69,13 +69,13 @@ bool read_int(const json& v, int64_t& out, int64_t lo, int64_t hi) {
   return true;
 }
 
-bool read_int64(const json& v, int64_t& out) {
+bool read_int64(const ordered_json& v, int64_t& out) {
   return read_int(v, out, std::numeric_limits<int64_t>::min(),
                   std::numeric_limits<int64_t>::max());
 }
 
 /// Returns false when `key` is known and its value has the wrong type.
-bool read_field(const std::string& key, const json& v, identify_request& r) {
+bool read_field(const std::string& key, const ordered_json& v, identify_request& r) {
   if (key_matches(key, "client_id"))
     return read_string(v, r.client_id);
   if (key_matches(key, "hostname"))
@@ -155,7 +155,7 @@ std::optional<client_error> apply_msg_timeout(int64_t v, const settings& cfg,
 } // namespace
 
 checked<identify_request> decode_identify(std::string_view text) {
-  json doc = parse_bounded_json(text);
+  ordered_json doc = parse_bounded_json(text);
   if (doc.is_discarded())
     return decode_error();
   identify_request req;
@@ -212,7 +212,7 @@ std::optional<client_error> apply_identify(const identify_request& req,
 }
 
 std::string encode_identify_response(const client_settings& client, const settings& cfg) {
-  json j = json::object();
+  ordered_json j = ordered_json::object();
   j["max_rdy_count"] = cfg.max_rdy_count;
   j["version"] = nsqd_version;
   j["max_msg_timeout"] = cfg.max_msg_timeout.count();

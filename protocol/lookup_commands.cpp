@@ -1,5 +1,6 @@
 #include "protocol/lookup_commands.hpp"
 
+#include "protocol/ascii_lower.hpp"
 #include "protocol/go_json.hpp"
 #include "protocol/names.hpp"
 
@@ -42,12 +43,6 @@ lookup_reply registration(const std::vector<std::string>& tokens, const std::str
   r.topic = topic;
   r.channel = std::move(channel);
   return r;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 /// Go decodes a string field from a string or null; anything else fails.
@@ -121,7 +116,7 @@ std::string go_utf8(std::string_view s) {
 
 /// Assigns one member; key matching is case-insensitive like Go's.
 bool take_field(const std::string& key, const nlohmann::ordered_json& v, lookup_peer& p) {
-  auto k = lower(key);
+  auto k = ascii_lower(key);
   if (k == "broadcast_address")
     return take_string(v, p.broadcast_address);
   if (k == "hostname")

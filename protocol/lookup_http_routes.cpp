@@ -8,13 +8,13 @@ namespace nsq {
 
 namespace {
 
-struct route_entry {
+struct lookup_route_entry {
   const char* path;
   lookup_endpoint target;
   const char* method;
 };
 
-constexpr route_entry routes[] = {
+constexpr lookup_route_entry routes[] = {
     {"/ping", lookup_endpoint::ping, "GET"},
     {"/info", lookup_endpoint::info, "GET"},
     {"/debug", lookup_endpoint::debug, "GET"},
@@ -29,14 +29,14 @@ constexpr route_entry routes[] = {
     {"/topic/tombstone", lookup_endpoint::topic_tombstone, "POST"},
 };
 
-const route_entry* find_route(const std::string& path) {
+const lookup_route_entry* find_route(const std::string& path) {
   for (auto& r : routes)
     if (path == r.path)
       return &r;
   return nullptr;
 }
 
-std::string allow_of(const route_entry& r) {
+std::string allow_of(const lookup_route_entry& r) {
   // Sorted, OPTIONS always included (httprouter).
   return std::string(r.method) == "GET" ? "GET, OPTIONS" : "OPTIONS, POST";
 }

@@ -1,5 +1,7 @@
 #include "protocol/router_fallback.hpp"
 
+#include "protocol/ascii_lower.hpp"
+
 #include <cctype>
 #include <optional>
 #include <vector>
@@ -36,12 +38,6 @@ std::string clean_path(const std::string& p) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 /// The canonical path of a near miss (doubled slash, trailing slash, case).
 std::optional<std::string> canonical(const route_table_view& routes,
                                      const std::string& method, const std::string& path) {
@@ -51,7 +47,7 @@ std::optional<std::string> canonical(const route_table_view& routes,
     tries.push_back(clean.substr(0, clean.size() - 1));
   else
     tries.push_back(clean + "/");
-  auto low = lower(clean);
+  auto low = ascii_lower(clean);
   tries.push_back(low);
   if (low.size() > 1 && low.back() == '/')
     tries.push_back(low.substr(0, low.size() - 1));

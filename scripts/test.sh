@@ -18,6 +18,9 @@ run_suite build -DCMAKE_BUILD_TYPE=Release
 # Crash/soak harness against the Release binary: random SIGKILL/SIGTERM,
 # a disk-full episode, vanishing consumers (longer runs: scripts/soak.sh 30).
 bash scripts/soak.sh "${SOAK_MINUTES:-2}"
+# The sanitizer build batches every library's files: each directory must
+# compile as one unit, whatever the batches (~1 min, syntax only).
+bash scripts/check_unity.sh
 # CAF's own shared libraries are not instrumented; leaks are checked in our code.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
