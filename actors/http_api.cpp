@@ -275,14 +275,14 @@ void mpub(caf::actor_system& sys, std::shared_ptr<const http_context> ctx,
   if (auto* err = std::get_if<http_response>(&topic))
     return reply(std::move(*err));
   bool binary = mpub_binary_mode(find_param(*q, "binary"));
-  auto split = binary ? split_mpub_binary(call.body, *ctx->cfg)
-                      : split_mpub_text(call.body, *ctx->cfg);
+  auto split = binary ? split_mpub_binary(std::move(call.body), *ctx->cfg)
+                      : split_mpub_text(std::move(call.body), *ctx->cfg);
   if (auto* err = std::get_if<http_error>(&split))
     return reply(nsq_error(static_cast<unsigned>(err->status), err->message));
-  auto& bodies = std::get<std::vector<std::string>>(split);
+  auto& bodies = std::get<body_batch>(split);
   if (bodies.empty())
     return reply(nsq_text("OK")); // nothing to publish (nsqd creates the topic)
-  publish(sys, std::move(ctx), std::get<std::string>(topic), body_batch::of(bodies),
+  publish(sys, std::move(ctx), std::get<std::string>(topic), std::move(bodies),
           std::nullopt, std::move(reply));
 }
 

@@ -22,13 +22,13 @@ std::string be32(uint32_t v) {
 }
 
 void check_text(std::string_view body, const nsq::settings& cfg) {
-  auto r = nsq::split_mpub_text(body, cfg);
+  auto r = nsq::split_mpub_text(std::string{body}, cfg);
   if (auto* err = std::get_if<nsq::http_error>(&r)) {
     require(err->status == 413);
     require(err->message == "BODY_TOO_BIG" || err->message == "MSG_TOO_BIG");
     return;
   }
-  const auto& msgs = std::get<std::vector<std::string>>(r);
+  auto msgs = std::get<nsq::body_batch>(r).to_strings();
   size_t total = 0;
   for (const auto& m : msgs) {
     require(!m.empty() && m.find('\n') == std::string::npos);
@@ -40,13 +40,13 @@ void check_text(std::string_view body, const nsq::settings& cfg) {
 }
 
 void check_binary(std::string_view body, const nsq::settings& cfg) {
-  auto r = nsq::split_mpub_binary(body, cfg);
+  auto r = nsq::split_mpub_binary(std::string{body}, cfg);
   if (auto* err = std::get_if<nsq::http_error>(&r)) {
     require(err->status == 413);
     require(err->message == "BAD_BODY" || err->message == "BAD_MESSAGE");
     return;
   }
-  const auto& msgs = std::get<std::vector<std::string>>(r);
+  auto msgs = std::get<nsq::body_batch>(r).to_strings();
   require(!msgs.empty() && static_cast<int64_t>(msgs.size()) <= cfg.max_mpub_count());
   // Re-encoding the result gives back the body's prefix (trailing bytes ignored).
   std::string again = be32(static_cast<uint32_t>(msgs.size()));

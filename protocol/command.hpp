@@ -20,7 +20,7 @@ struct command {
   /// vector plus a 16-byte string (one past the short-string buffer) were
   /// two allocations per message.
   std::optional<message_id> id;
-  std::string body;                  ///< IDENTIFY JSON, AUTH secret, PUB/DPUB message
+  std::string body;    ///< IDENTIFY JSON, AUTH secret, PUB/DPUB message
   body_batch messages; ///< MPUB: its body, with where each message lies in it
   /// Set when reading the body failed (bad size prefix, bad MPUB element...).
   /// The session reports it after the checks nsqd makes before reading the

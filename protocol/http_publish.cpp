@@ -10,51 +10,54 @@ http_error too_big(const char* what) {
   return http_error{413, what};
 }
 
-/// Reads a big-endian u32 as nsqd does (then used as a signed int32).
-int32_t read_i32(std::string_view& in) {
+/// Reads a big-endian u32 at `pos` as nsqd does (then used as a signed int32).
+int32_t read_i32(std::string_view in, size_t pos) {
   uint32_t x = 0;
-  for (int i = 0; i < 4; ++i)
-    x = (x << 8) | static_cast<unsigned char>(in[static_cast<size_t>(i)]);
-  in.remove_prefix(4);
+  for (size_t i = 0; i < 4; ++i)
+    x = (x << 8) | static_cast<unsigned char>(in[pos + i]);
   return static_cast<int32_t>(x);
 }
 
 } // namespace
 
-http_bodies split_mpub_text(std::string_view body, const settings& cfg) {
+http_bodies split_mpub_text(std::string body, const settings& cfg) {
   if (static_cast<int64_t>(body.size()) > cfg.max_body_size)
     return too_big("BODY_TOO_BIG");
-  std::vector<std::string> out;
-  while (!body.empty()) {
-    auto nl = body.find('\n');
-    auto line = body.substr(0, nl);
-    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
-    if (line.empty())
-      continue;
-    if (static_cast<int64_t>(line.size()) > cfg.max_msg_size)
+  body_batch out{std::move(body)};
+  std::string_view all = out.buffer();
+  for (size_t pos = 0; pos < all.size();) {
+    auto nl = all.find('\n', pos);
+    auto end = nl == std::string_view::npos ? all.size() : nl;
+    if (end > pos && static_cast<int64_t>(end - pos) > cfg.max_msg_size)
       return too_big("MSG_TOO_BIG");
-    out.emplace_back(line);
+    if (end > pos)
+      out.add(pos, end - pos); // empty lines are skipped
+    pos = end + 1;
   }
   return out;
 }
 
-http_bodies split_mpub_binary(std::string_view body, const settings& cfg) {
+http_bodies split_mpub_binary(std::string body, const settings& cfg) {
   if (body.size() < 4)
     return too_big("BAD_BODY");
-  int32_t count = read_i32(body);
+  body_batch out{std::move(body)};
+  std::string_view all = out.buffer();
+  int32_t count = read_i32(all, 0);
   if (count <= 0 || count > cfg.max_mpub_count())
     return too_big("BAD_BODY");
-  std::vector<std::string> out;
   // Every element takes at least 5 bytes: the count alone never sizes the vector.
-  out.reserve(std::min<size_t>(static_cast<size_t>(count), body.size() / 5));
+  out.reserve(std::min<size_t>(static_cast<size_t>(count), all.size() / 5));
+  size_t pos = 4;
   for (int32_t i = 0; i < count; ++i) {
-    if (body.size() < 4)
+    if (all.size() - pos < 4)
       return too_big("BAD_MESSAGE");
-    int32_t size = read_i32(body);
-    if (size <= 0 || size > cfg.max_msg_size || body.size() < static_cast<size_t>(size))
+    int32_t size = read_i32(all, pos);
+    pos += 4;
+    if (size <= 0 || size > cfg.max_msg_size ||
+        all.size() - pos < static_cast<size_t>(size))
       return too_big("BAD_MESSAGE");
-    out.emplace_back(body.substr(0, static_cast<size_t>(size)));
-    body.remove_prefix(static_cast<size_t>(size));
+    out.add(pos, static_cast<size_t>(size));
+    pos += static_cast<size_t>(size);
   }
   return out;
 }

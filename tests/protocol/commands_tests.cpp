@@ -134,7 +134,8 @@ TEST_CASE("DPUB success carries the deferral, 0 and empty allowed") {
   auto result = parse_dpub(make("DPUB", {"t", "3600000"}, "x"), cfg);
   REQUIRE_FALSE(is_error(result));
   CHECK(std::get<publish_args>(result).defer.count() == 3600000);
-  CHECK(std::get<publish_args>(result).bodies.to_strings() == std::vector<std::string>{"x"});
+  CHECK(std::get<publish_args>(result).bodies.to_strings() ==
+        std::vector<std::string>{"x"});
   auto zero = parse_dpub(make("DPUB", {"t", ""}, "x"), cfg);
   REQUIRE_FALSE(is_error(zero));
   CHECK(std::get<publish_args>(zero).defer.count() == 0);

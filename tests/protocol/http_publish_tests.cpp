@@ -21,8 +21,8 @@ http_error error_of(const http_bodies& b) {
 }
 
 std::vector<std::string> bodies_of(const http_bodies& b) {
-  REQUIRE(std::holds_alternative<std::vector<std::string>>(b));
-  return std::get<std::vector<std::string>>(b);
+  REQUIRE(std::holds_alternative<body_batch>(b));
+  return std::get<body_batch>(b).to_strings();
 }
 
 } // namespace
