@@ -11,6 +11,7 @@
 #include "app/hostname.hpp"
 #include "app/id_lease.hpp"
 #include "app/lookupd_start.hpp"
+#include "app/malloc_tuning.hpp"
 #include "app/options.hpp"
 #include "app/statsd_start.hpp"
 #include "app/version.hpp"
@@ -214,6 +215,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
 } // namespace
 
 int main(int argc, char** argv) {
+  nsq::tune_malloc(); // before any thread has an arena
   // A write to a vanished client must fail with EPIPE, not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
   // A file-size limit must fail the disk write (E_PUB_FAILED, /ping NOK), not
