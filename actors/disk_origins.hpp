@@ -1,10 +1,10 @@
 #pragma once
 
+#include "actors/message_id_table.hpp"
 #include "protocol/message.hpp"
 
 #include <cstdint>
 #include <optional>
-#include <vector>
 
 namespace nsq {
 
@@ -15,35 +15,26 @@ namespace nsq {
 /// (the topic re-forwards what it had not confirmed), and each copy's record
 /// must be confirmed once.
 ///
-/// One flat table (linear probing, load ≤ 1/2): a channel draining a backlog
-/// adds and takes every message, and the node-based unordered_multimap this
-/// replaces cost ~16 % of the broker's CPU there (an allocation per record,
-/// a cache miss per lookup, a bucket walk per erase).
+/// A flat table: a channel draining a backlog adds and takes every message,
+/// and the node-based unordered_multimap this replaced cost ~16 % of the
+/// broker's CPU there (an allocation per record, a cache miss per lookup, a
+/// bucket walk per erase).
 class disk_origins {
 public:
-  void add(const message_id& id, uint64_t seq);
+  void add(const message_id& id, uint64_t seq) { table_.add(id, seq); }
   /// Removes one record number of `id`; none if it did not come from disk.
-  std::optional<uint64_t> take(const message_id& id);
+  std::optional<uint64_t> take(const message_id& id) {
+    auto seq = table_.take(id);
+    if (seq)
+      table_.release_slack(); // a drained backlog gives its memory back
+    return seq;
+  }
   /// Forgets every record and gives the memory back.
-  void clear();
-  size_t size() const { return live_; }
+  void clear() { table_.clear(); }
+  size_t size() const { return table_.size(); }
 
 private:
-  static constexpr uint64_t vacant = UINT64_MAX;
-
-  struct slot {
-    message_id id{};
-    uint64_t seq = vacant;
-  };
-
-  size_t home_of(const message_id& id) const;
-  void place(const slot& s);
-  void resize(size_t table_size);
-  /// To a load of about 1/4 (load 1/8 triggers it: no resize per take).
-  void shrink();
-
-  std::vector<slot> table_; ///< empty, or a power of two
-  size_t live_ = 0;
+  message_id_table table_;
 };
 
 } // namespace nsq

@@ -1,6 +1,7 @@
 #include "actors/session_channels.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace nsq {
@@ -28,20 +29,15 @@ bool session_channels::detach(const caf::actor_addr& who) {
   // client that never acknowledges them must not grow the set forever.
   if (orphans_.size() > max_orphans)
     orphans_.clear();
-  for (auto j = owners_.begin(); j != owners_.end();) {
-    if (j->second != serial) {
-      ++j;
-      continue;
-    }
-    orphans_.insert(j->first);
-    j = owners_.erase(j);
-  }
+  owners_.erase_value(serial, [this](const message_id& id) { orphans_.insert(id); });
   if (!multi())
     owners_.clear(); // the local channel answers every ID again
   return true;
 }
 
 bool session_channels::orphaned(const message_id& id, bool done) {
+  if (orphans_.empty())
+    return false; // every FIN asks: no hashing while nothing was orphaned
   auto i = orphans_.find(id);
   if (i == orphans_.end())
     return false;
@@ -205,8 +201,8 @@ void session_channels::tick() {
 
 bool session_channels::delivered(attached_channel& c, const message_id& id) {
   if (multi()) {
-    auto [i, fresh] = owners_.try_emplace(id, c.serial);
-    if (!fresh && i->second != c.serial)
+    bool fresh = false;
+    if (owners_.insert(id, c.serial, fresh) != c.serial)
       return false;
     c.delivered = true;
     if (!c.active) {
@@ -222,13 +218,13 @@ bool session_channels::delivered(attached_channel& c, const message_id& id) {
 attached_channel& session_channels::route(const message_id& id, bool done) {
   auto* owner = &chans_.front();
   if (multi()) {
-    auto i = owners_.find(id);
-    if (i != owners_.end()) {
-      if (auto* c = by_serial(i->second))
-        owner = c;
-      if (done)
-        owners_.erase(i);
-    }
+    std::optional<uint64_t> serial;
+    if (done)
+      serial = owners_.take(id);
+    else if (const auto* found = owners_.find(id))
+      serial = *found;
+    if (auto* c = serial ? by_serial(*serial) : nullptr)
+      owner = c;
   }
   if (done && owner->in_flight > 0)
     --owner->in_flight;
@@ -239,11 +235,9 @@ void session_channels::released(attached_channel& c, const std::vector<message_i
   c.in_flight = std::max<int64_t>(0, c.in_flight - static_cast<int64_t>(ids.size()));
   if (!multi())
     return;
-  for (auto& id : ids) {
-    auto i = owners_.find(id);
-    if (i != owners_.end() && i->second == c.serial)
-      owners_.erase(i);
-  }
+  for (auto& id : ids)
+    if (const auto* serial = owners_.find(id); serial && *serial == c.serial)
+      owners_.erase(id);
 }
 
 } // namespace nsq

@@ -11,6 +11,7 @@
 
 #include "actors/lazy_pool_resource.hpp"
 #include "actors/message_id_hash.hpp"
+#include "actors/message_id_table.hpp"
 #include "protocol/message.hpp"
 
 #include <caf/actor.hpp>
@@ -20,7 +21,6 @@
 #include <cstdint>
 #include <memory_resource>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -135,11 +135,11 @@ private:
   std::vector<int64_t> targets() const;
 
   std::vector<attached_channel> chans_;
-  /// Nodes of the ID maps: one insert and one erase per delivered message,
-  /// so freed nodes are reused instead of going back to malloc.
+  /// In-flight ID → serial of the channel that delivered it: one insert and
+  /// one erase per delivered message.
+  message_id_table owners_;
+  /// Nodes of the orphan set, reused instead of going back to malloc.
   lazy_pool_resource id_nodes_;
-  std::pmr::unordered_map<message_id, uint64_t, message_id_hash, message_id_equal>
-      owners_{&id_nodes_};
   /// IDs in flight from detached channels (bounded: see detach()).
   std::pmr::unordered_set<message_id, message_id_hash, message_id_equal> orphans_{
       &id_nodes_};
