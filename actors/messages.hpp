@@ -97,6 +97,9 @@ typename Inspector::result_type inspect(Inspector& f, body_batch& x) {
            }));
 }
 
+/// A command never leaves its node (its session runs beside the
+/// connection): the inline FIN/TOUCH IDs (`id`, `more_ids`) are not
+/// serialized; the type is registered for its name only.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, command& x) {
   return f(caf::meta::type_name("nsq_command"), x.name, x.params, x.body, x.messages,

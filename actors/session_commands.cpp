@@ -136,14 +136,9 @@ void on_rdy(session_actor* self, const command& cmd) {
   apply_ready(self, true);
 }
 
-void on_fin(session_actor* self, const command& cmd) {
+/// One FIN of a valid ID (the channel answers an ID not in flight).
+void finish_one(session_actor* self, const message_id& mid) {
   auto& st = self->state;
-  if (!check_state(self, can_ack(st), "FIN"))
-    return;
-  auto id = parse_fin(cmd);
-  if (!check(self, id))
-    return;
-  const auto& mid = std::get<message_id>(id);
   if (!st.channels.orphaned(mid, true)) {
     auto& owner = st.channels.route(mid, true);
     // The local channel's FINs are in pending_fins (the single-channel path).
@@ -155,6 +150,22 @@ void on_fin(session_actor* self, const command& cmd) {
   ++st.counters.finish_count;
   st.counters.in_flight = std::max<int64_t>(0, st.counters.in_flight - 1);
   after_ack(self);
+}
+
+void on_fin(session_actor* self, const command& cmd) {
+  auto& st = self->state;
+  if (!check_state(self, can_ack(st), "FIN"))
+    return;
+  auto id = parse_fin(cmd);
+  if (!check(self, id))
+    return;
+  finish_one(self, std::get<message_id>(id));
+  // The FINs merged into this command, each as if it came on its own line.
+  for (const auto& mid : cmd.more_ids) {
+    if (st.dead || !check_state(self, can_ack(st), "FIN"))
+      return;
+    finish_one(self, mid);
+  }
 }
 
 void on_req(session_actor* self, const command& cmd) {

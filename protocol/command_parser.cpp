@@ -27,6 +27,14 @@ bool takes_inline_id(std::string_view name) {
   return name == "FIN"sv || name == "TOUCH"sv;
 }
 
+/// A FIN whose ID the parser keeps inline directly after another such FIN
+/// of this batch: it joins that command's `more_ids`.
+bool joins_fin_run(std::string_view name, const std::vector<command>& out) {
+  using namespace std::string_view_literals;
+  return name == "FIN"sv && !out.empty() && out.back().id &&
+         std::string_view{out.back().name} == "FIN"sv;
+}
+
 std::string fmt_d(int64_t x) {
   return std::to_string(x);
 }
@@ -187,8 +195,13 @@ bool command_parser::on_line(std::string_view line, std::vector<command>& out) {
     auto token = line.substr(space + 1);
     if (token.size() == std::tuple_size_v<message_id> &&
         token.find(' ') == std::string_view::npos) {
-      cmd.id.emplace();
-      token.copy(cmd.id->data(), cmd.id->size());
+      message_id id;
+      token.copy(id.data(), id.size());
+      if (joins_fin_run(cmd.name, out)) {
+        out.back().more_ids.push_back(id);
+        return true;
+      }
+      cmd.id = id;
       out.push_back(std::move(cmd));
       return true;
     }

@@ -1,6 +1,8 @@
 // The session actor (fixture: session_fixture.hpp) as a consumer: FIN, REQ
 // and TOUCH, deliveries written byte-exact, output buffering, write credit.
 
+#include "actors/session_state.hpp"
+#include "delivery_helpers.hpp"
 #include "session_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,6 +29,39 @@ TEST_CASE_METHOD(session_fixture, "FINs of one batch go as one message, in order
                             "requeue 000000000000000c 2500", "finish 000000000000000d",
                             "touch 000000000000000e", "ready 7"});
   CHECK(conn->batches_done == 2);
+}
+
+/// A FIN command as the parser merges a run of FIN lines.
+command fin_run(std::vector<std::string> ids) {
+  command c;
+  c.name = "FIN";
+  c.id = make_message_id(ids.front());
+  for (size_t i = 1; i < ids.size(); ++i)
+    c.more_ids.push_back(*make_message_id(ids[i]));
+  return c;
+}
+
+TEST_CASE_METHOD(session_fixture, "a merged run of FINs acts as its single FINs",
+                 "[session][ack]") {
+  start();
+  subscribe();
+  send({fin_run({"000000000000000a", "000000000000000b", "000000000000000c"}),
+        cmd("REQ", {"000000000000000d", "0"}), fin_run({"000000000000000e"})});
+  CHECK(conn->written.empty());
+  CHECK(world.events == std::vector<std::string>{
+                            "get_topic t", "get_channel c", "subscribe",
+                            "finish 000000000000000a 000000000000000b 000000000000000c",
+                            "requeue 000000000000000d 0", "finish 000000000000000e"});
+  CHECK(state_of<session_state>(session).counters.finish_count == 4);
+}
+
+TEST_CASE_METHOD(session_fixture, "a merged run of FINs before SUB is one fatal error",
+                 "[session][ack]") {
+  start();
+  send({fin_run({"000000000000000a", "000000000000000b"})});
+  CHECK(take() == error("E_INVALID cannot FIN in current state"));
+  CHECK(conn->closed);
+  CHECK(state_of<session_state>(session).counters.finish_count == 0);
 }
 
 TEST_CASE_METHOD(session_fixture, "REQ delay above the maximum is clamped",

@@ -175,6 +175,20 @@ TEST_CASE("an in-flight message times out and is redelivered with attempts 2") {
   expect_nonfatal(consumer, "E_FIN_FAILED FIN " + again.id + " failed ID not in flight");
 }
 
+TEST_CASE("FINs sent in one write are each answered as on their own") {
+  nsqd_process nsqd;
+  auto consumer = subscriber(nsqd.port(), "finrun", "ch", 2);
+  publish(nsqd.port(), "finrun", {"a", "b"});
+  message a = consumer.read_message();
+  message b = consumer.read_message();
+  // One write, so the broker reads the three lines together: the second FIN
+  // of `a` fails alone, and `b` is still finished after it.
+  consumer.send("FIN " + a.id + "\nFIN " + a.id + "\nFIN " + b.id + "\n");
+  expect_nonfatal(consumer, "E_FIN_FAILED FIN " + a.id + " failed ID not in flight");
+  consumer.send("FIN " + b.id + "\n");
+  expect_nonfatal(consumer, "E_FIN_FAILED FIN " + b.id + " failed ID not in flight");
+}
+
 TEST_CASE("IDENTIFY msg_timeout sets the in-flight timeout of the connection") {
   nsqd_process nsqd;
   auto consumer = subscriber(nsqd.port(), "cto", "ch", 1,

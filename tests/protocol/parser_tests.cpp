@@ -53,6 +53,33 @@ TEST_CASE("lines split on every single space, CR stripped once") {
   CHECK(rest.st == status::ok);
 }
 
+TEST_CASE("FINs in a row of one read merge into one command, in order", "[parser]") {
+  auto id = [](char c) { return std::string(15, '0') + c; };
+  auto r = run(magic + "FIN " + id('a') + "\nFIN " + id('b') + "\r\nFIN " + id('c') +
+               "\nTOUCH " + id('d') + "\nFIN " + id('e') + "\nFIN short\nFIN " + id('f') +
+               "\nFIN " + id('g') + "\n");
+  REQUIRE(r.cmds.size() == 5);
+  auto text = [](const message_id& m) { return std::string(m.data(), m.size()); };
+  CHECK(r.cmds[0].name == "FIN");
+  REQUIRE(r.cmds[0].id);
+  CHECK(text(*r.cmds[0].id) == id('a'));
+  REQUIRE(r.cmds[0].more_ids.size() == 2);
+  CHECK(text(r.cmds[0].more_ids[0]) == id('b'));
+  CHECK(text(r.cmds[0].more_ids[1]) == id('c'));
+  // TOUCH ends the run; a FIN the general path takes ends the next one.
+  CHECK(r.cmds[1].name == "TOUCH");
+  CHECK(r.cmds[1].more_ids.empty());
+  REQUIRE(r.cmds[2].id);
+  CHECK(text(*r.cmds[2].id) == id('e'));
+  CHECK(r.cmds[2].more_ids.empty());
+  CHECK(!r.cmds[3].id);
+  CHECK(r.cmds[3].params == std::vector<std::string>{"short"});
+  REQUIRE(r.cmds[4].id);
+  CHECK(text(*r.cmds[4].id) == id('f'));
+  REQUIRE(r.cmds[4].more_ids.size() == 1);
+  CHECK(text(r.cmds[4].more_ids[0]) == id('g'));
+}
+
 TEST_CASE("FIN and TOUCH keep one ID-sized token inline, anything else in params",
           "[parser]") {
   auto r = run(magic + "FIN 0123456789abcdef\nTOUCH 0123456789abcdef\r\n"
