@@ -117,6 +117,11 @@ public:
   /// `c` delivered `id`: false if another channel has that ID in flight (the
   /// session requeues it to `c` and does not deliver it).
   bool delivered(attached_channel& c, const message_id& id);
+  /// Prefetches the ID map's entry of `id` (several channels attached).
+  void prefetch(const message_id& id) const {
+    if (multi())
+      owners_.prefetch(id);
+  }
   /// The channel that owns `id`, or the local one (which answers nsqd's
   /// error for an ID not in flight); `done` (FIN, REQ) forgets the ID.
   attached_channel& route(const message_id& id, bool done);

@@ -159,6 +159,8 @@ void on_fin(session_actor* self, const command& cmd) {
   auto id = parse_fin(cmd);
   if (!check(self, id))
     return;
+  for (const auto& mid : cmd.more_ids)
+    st.channels.prefetch(mid);
   finish_one(self, std::get<message_id>(id));
   // The FINs merged into this command, each as if it came on its own line.
   for (const auto& mid : cmd.more_ids) {

@@ -106,6 +106,8 @@ void deliver_mapped(session_actor* self, attached_channel& c,
 /// in runs, skipping the duplicates admit() sends back.
 void deliver_frames(session_actor* self, attached_channel& c, std::string_view frames) {
   auto& st = self->state;
+  for_each_message_frame(
+      frames, [&](std::string_view frame) { st.channels.prefetch(id_in_frame(frame)); });
   int64_t n = 0;
   size_t run = 0; // start of the frames not yet copied
   size_t at = 0;
