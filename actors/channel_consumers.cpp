@@ -94,6 +94,9 @@ int64_t wall_ns() {
 
 void finish(channel_actor* self, const std::vector<message_id>& ids) {
   auto& st = self->state;
+  for (bool deep : {false, true})
+    for (auto& id : ids)
+      st.in_flight.prefetch(id, deep);
   for (auto& id : ids) {
     auto* e = owned_by_sender(self, id, "FIN", codes::fin_failed);
     if (e == nullptr)

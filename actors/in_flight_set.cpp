@@ -129,6 +129,16 @@ bool in_flight_set::insert(const message_id& id, entry e) {
   return true;
 }
 
+void in_flight_set::prefetch(const message_id& id, bool deep) const {
+  if (table_.empty())
+    return;
+  const auto& home = table_[tag_of(id) & (table_.size() - 1)];
+  if (!deep)
+    __builtin_prefetch(&home);
+  else if (home != empty_cell)
+    __builtin_prefetch(&nodes_[slot_of(home)]);
+}
+
 const in_flight_set::entry* in_flight_set::find(const message_id& id) const {
   auto pos = position_of(id);
   return pos == none ? nullptr : &*nodes_[slot_of(table_[pos])].value;

@@ -41,6 +41,12 @@ public:
   /// next call of a non-const member.
   const entry* find(const message_id& id) const;
 
+  /// Starts loading the table cell where `id`'s probe begins; with `deep`,
+  /// also the entry that cell names (read from the cell, so call it after a
+  /// first pass without: a FIN batch then waits for memory a few times in
+  /// all instead of twice per ID).
+  void prefetch(const message_id& id, bool deep) const;
+
   /// Removes `id` and returns its entry; `id` must be in flight.
   entry take(const message_id& id);
 

@@ -35,9 +35,7 @@ bool session_channels::detach(const caf::actor_addr& who) {
   return true;
 }
 
-bool session_channels::orphaned(const message_id& id, bool done) {
-  if (orphans_.empty())
-    return false; // every FIN asks: no hashing while nothing was orphaned
+bool session_channels::orphaned_slow(const message_id& id, bool done) {
   auto i = orphans_.find(id);
   if (i == orphans_.end())
     return false;

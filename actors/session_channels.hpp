@@ -132,9 +132,13 @@ public:
   /// the channel was deleted there): the client's FIN/REQ/TOUCH of it has no
   /// owner to reach and is dropped without an error (the message comes back
   /// on its node). `done` (FIN, REQ) forgets it.
-  bool orphaned(const message_id& id, bool done);
+  bool orphaned(const message_id& id, bool done) {
+    // Every FIN asks: no hashing while nothing was orphaned.
+    return !orphans_.empty() && orphaned_slow(id, done);
+  }
 
 private:
+  bool orphaned_slow(const message_id& id, bool done);
   attached_channel* by_serial(uint64_t serial);
   void choose_holders();
   std::vector<int64_t> targets() const;
