@@ -15,7 +15,7 @@ std::string pack_frames(const std::vector<delivery>& items) {
   std::string out;
   out.reserve(total);
   for (auto& d : items)
-    append_message_frame(out, data_of(d.msg), d.attempts);
+    append_message_frame(out, view_of(data_of(d.msg), d.attempts));
   return out;
 }
 

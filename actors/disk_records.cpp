@@ -9,9 +9,8 @@ namespace nsq {
 
 std::string encode_disk_message(const message_ref& msg, uint16_t attempts,
                                 int64_t deliver_at) {
-  storage::queue_record r;
-  r.message = data_of(msg); // one body copy: the record is built in memory anyway
-  r.attempts = attempts;
+  storage::queue_record_view r;
+  r.message = view_of(data_of(msg), attempts);
   r.deliver_at = deliver_at;
   std::string out;
   storage::append_queue_record(out, r);
@@ -19,11 +18,11 @@ std::string encode_disk_message(const message_ref& msg, uint16_t attempts,
 }
 
 bool decode_disk_message(std::string_view payload, disk_message& out) {
-  storage::queue_record r;
-  if (!storage::decode_queue_record(payload, r).is_ok())
+  storage::queue_record_view r;
+  if (!storage::view_queue_record(payload, r).is_ok())
     return false;
-  out.msg = message_ref{std::move(r.message)};
-  out.attempts = r.attempts;
+  out.msg = message_ref{r.message.id, r.message.timestamp, r.message.body};
+  out.attempts = r.message.attempts;
   out.deliver_at = r.deliver_at;
   return true;
 }

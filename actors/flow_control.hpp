@@ -43,7 +43,7 @@ constexpr uint64_t report_step = credit_step;
 
 /// Returns the bytes a delivery of `msg` takes in the socket: the frame header
 /// (size, type), the message header (timestamp, attempts, ID) and the body.
-inline int64_t delivery_cost(const message_data& msg) {
+inline int64_t delivery_cost(const message_block& msg) {
   return static_cast<int64_t>(8 + message_header_size + msg.body.size());
 }
 

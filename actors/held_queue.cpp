@@ -126,7 +126,7 @@ held_record held_queue::front() const {
 
 message_ref held_queue::pop_front() {
   auto r = front();
-  message_ref msg{message_data{r.id, r.timestamp, std::string{r.body}}};
+  message_ref msg{r.id, r.timestamp, r.body};
   drop_front();
   return msg;
 }

@@ -2,16 +2,16 @@
 
 // The vocabulary between actors (and from net/ into sessions): atoms,
 // payload types and their inspect() overloads. Every payload is shareable
-// without copying locally (cow_tuple / vectors of them) and serializable, so
+// without copying locally (message_ref / vectors of them) and serializable, so
 // the same messages can later cross nodes through CAF's middleman.
 
 #include "actors/admin_messages.hpp"
+#include "actors/message_ref.hpp"
 #include "protocol/command.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/message.hpp"
 
 #include <caf/atom.hpp>
-#include <caf/cow_tuple.hpp>
 #include <caf/fwd.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
@@ -22,15 +22,6 @@
 #include <vector>
 
 namespace nsq {
-
-/// A published message: allocated once by its topic, shared immutably by
-/// every channel and session that holds it (refcounted, copy-on-write).
-using message_ref = caf::cow_tuple<message_data>;
-
-/// Returns the shared data of `m`.
-inline const message_data& data_of(const message_ref& m) {
-  return caf::get<0>(m);
-}
 
 /// A message handed to a consumer, with this channel's attempt count.
 struct delivery {

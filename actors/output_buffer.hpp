@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/message_ref.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/message.hpp"
 
@@ -20,8 +21,8 @@ public:
   }
 
   /// Appends one message frame.
-  void append_message(const message_data& msg, uint16_t attempts) {
-    append_message_frame(data_, msg, attempts);
+  void append_message(const message_block& msg, uint16_t attempts) {
+    append_message_frame(data_, view_of(msg, attempts));
   }
 
   /// Appends frames built elsewhere (message frames from another node).

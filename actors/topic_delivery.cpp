@@ -127,7 +127,7 @@ std::string publish(topic_actor* self, body_batch& bodies, caf::timespan defer,
     st.message_bytes += body.size();
     auto id = st.ids.next(now);
     if (i < direct)
-      refs.emplace_back(message_data{id, now, bodies.take(i)});
+      refs.emplace_back(id, now, body);
     else if (credited || st.held.size() < cap)
       st.held.push(id, now, body, defer);
     // else: an ephemeral topic drops its newest overflow (nsqd)

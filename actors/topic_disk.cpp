@@ -246,7 +246,7 @@ caf::result<std::string> publish_durable(topic_actor* self, body_batch& bodies,
     ++st.message_count;
     st.message_bytes += body.size();
     if (i < direct)
-      refs.emplace_back(message_data{id, now, bodies.take(i)});
+      refs.emplace_back(id, now, body);
     else
       st.held.push(id, now, body, defer);
   }

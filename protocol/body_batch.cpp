@@ -27,12 +27,6 @@ body_batch body_batch::of(const std::vector<std::string>& bodies) {
   return result;
 }
 
-std::string body_batch::take(size_t i) {
-  if (spans_.size() == 1 && spans_[0] == static_cast<uint32_t>(buffer_.size()))
-    return std::move(buffer_); // offset 0, the whole buffer
-  return std::string{(*this)[i]};
-}
-
 std::vector<std::string> body_batch::to_strings() const {
   std::vector<std::string> result;
   result.reserve(size());

@@ -47,11 +47,6 @@ public:
   /// The whole buffer, messages and whatever lies between them.
   std::string_view buffer() const noexcept { return buffer_; }
 
-  /// Returns message `i` as a string of its own. A PUB's batch (one message,
-  /// the whole buffer) gives its buffer away instead of copying it: views of
-  /// that message are invalid afterwards.
-  std::string take(size_t i);
-
   /// Returns every message as its own string.
   std::vector<std::string> to_strings() const;
 

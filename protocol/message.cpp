@@ -57,15 +57,19 @@ void append_message_payload(std::string& out, const message_data& msg,
   append_message_payload(out, message_view{msg.id, msg.timestamp, attempts, msg.body});
 }
 
-void append_message_frame(std::string& out, const message_data& msg, uint16_t attempts) {
+void append_message_frame(std::string& out, const message_view& msg) {
   size_t payload = message_header_size + msg.body.size();
   char header[8 + message_header_size];
   put_be(header, 4 + payload, 4);
   put_be(header + 4, static_cast<uint32_t>(frame_type::message), 4);
-  put_message_header(header + 8, message_view{msg.id, msg.timestamp, attempts, {}});
+  put_message_header(header + 8, msg);
   out.reserve(out.size() + 8 + payload);
   out.append(header, sizeof header);
   out += msg.body;
+}
+
+void append_message_frame(std::string& out, const message_data& msg, uint16_t attempts) {
+  append_message_frame(out, message_view{msg.id, msg.timestamp, attempts, msg.body});
 }
 
 std::optional<message_view> view_message_payload(std::string_view payload) {

@@ -58,6 +58,9 @@ struct message_view {
 /// shorter than the header.
 std::optional<message_view> view_message_payload(std::string_view payload);
 
+/// Appends a complete message frame of `msg` (size, type 2, header, body).
+void append_message_frame(std::string& out, const message_view& msg);
+
 /// Appends the §3.3 payload of a message given as views (its attempts included).
 void append_message_payload(std::string& out, const message_view& msg);
 

@@ -29,7 +29,9 @@ struct consumer_log {
   /// Returns the ID of the i-th delivery.
   message_id id(size_t i) const { return data_of(delivered.at(i).msg).id; }
   /// Returns the body of the i-th delivery.
-  std::string body(size_t i) const { return data_of(delivered.at(i).msg).body; }
+  std::string body(size_t i) const {
+    return std::string{data_of(delivered.at(i).msg).body};
+  }
 };
 
 /// Plays a session: forwards the channel verbs the test sends it to

@@ -430,8 +430,8 @@ TEST_CASE_METHOD(
   caf::anon_send(remote, 1);
   sched.run();
   std::string expected;
-  append_message_frame(expected, data_of(theirs[0].msg), 1);
-  append_message_frame(expected, data_of(theirs[2].msg), 2);
+  append_message_frame(expected, view_of(data_of(theirs[0].msg), 1));
+  append_message_frame(expected, view_of(data_of(theirs[2].msg), 2));
   CHECK(conn->written == expected); // 7 is in flight from the local channel
   CHECK(log.requeued == std::vector<message_id>{encode_id(7)});
   conn->written.clear();

@@ -156,7 +156,7 @@ inline message_id mid(const std::string& s) {
 
 inline delivery make_delivery(const std::string& id, int64_t ts, const std::string& body,
                               uint16_t attempts) {
-  return delivery{caf::make_cow_tuple(message_data{mid(id), ts, body}), attempts};
+  return delivery{message_ref{mid(id), ts, body}, attempts};
 }
 
 /// Also records each write separately, to see how frames were coalesced.

@@ -144,7 +144,7 @@ TEST_CASE_METHOD(wire_fixture, "a delivery batch crosses the wire as one blob",
   // It arrives as the frames a client reads, byte for byte.
   std::string expected;
   for (auto& d : batch.items)
-    append_message_frame(expected, data_of(d.msg), d.attempts);
+    append_message_frame(expected, view_of(data_of(d.msg), d.attempts));
   CHECK(got.frames == expected);
   CHECK(got.items.empty());
   auto items = deliveries_of(got);

@@ -47,22 +47,3 @@ TEST_CASE("body_batch: a message past the buffer's end is caught") {
   CHECK(b.empty());
   CHECK(b.buffer().empty());
 }
-
-TEST_CASE("body_batch: a PUB's body is given away, an MPUB's messages are copied") {
-  std::string big(4096, 'p');
-  const char* bytes = big.data();
-  auto one = body_batch::single(std::move(big));
-  auto taken = one.take(0);
-  CHECK(taken.data() == bytes); // moved, not copied
-  CHECK(taken.size() == 4096);
-
-  auto many = body_batch::of({"first", "second"});
-  CHECK(many.take(1) == "second");
-  CHECK(many[0] == "first"); // the batch is intact
-  CHECK(many.take(0) == "first");
-
-  body_batch inner{std::string("xxabc")}; // one message, not the whole buffer
-  inner.add(2, 3);
-  CHECK(inner.take(0) == "abc");
-  CHECK(inner.buffer() == "xxabc");
-}
