@@ -3,8 +3,6 @@
 #include "actors/linear_probing.hpp"
 #include "actors/message_id_hash.hpp"
 
-#include <algorithm>
-
 namespace nsq {
 
 namespace {
@@ -59,15 +57,18 @@ uint64_t message_id_table::insert(const message_id& id, uint64_t value, bool& in
   return value;
 }
 
+std::vector<message_id_table::slot> message_id_table::live_entries() const {
+  std::vector<slot> live;
+  live.reserve(live_);
+  for (auto& s : table_)
+    if (s.value != vacant)
+      live.push_back(s);
+  return live;
+}
+
 void message_id_table::add(const message_id& id, uint64_t value) {
-  if ((live_ + 1) * 2 > table_.size()) {
-    std::vector<slot> old;
-    old.swap(table_);
-    table_.assign(std::max(min_id_table, old.size() * 2), slot{});
-    for (auto& s : old)
-      if (s.value != vacant)
-        place(s);
-  }
+  if ((live_ + 1) * 2 > table_.size())
+    rebuild(live_entries()); // at load 1/2: twice the size
   place(slot{id, value});
   ++live_;
 }
@@ -104,12 +105,7 @@ void message_id_table::erase_at(size_t pos) {
 void message_id_table::release_slack() {
   if (table_.size() <= min_id_table || live_ * 8 >= table_.size())
     return;
-  std::vector<slot> kept;
-  kept.reserve(live_);
-  for (auto& s : table_)
-    if (s.value != vacant)
-      kept.push_back(s);
-  rebuild(kept);
+  rebuild(live_entries());
 }
 
 void message_id_table::clear() {

@@ -66,6 +66,8 @@ private:
   size_t home_of(const message_id& id) const;
   size_t position_of(const message_id& id) const; ///< table_.size() if absent
   void place(const slot& s);
+  std::vector<slot> live_entries() const;
+  /// Places `entries` into a new table at a load of at most 1/4.
   void rebuild(const std::vector<slot>& entries);
   void erase_at(size_t pos);
 
