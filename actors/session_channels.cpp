@@ -224,7 +224,10 @@ attached_channel& session_channels::route(const message_id& id, bool done) {
     if (auto* c = serial ? by_serial(*serial) : nullptr)
       owner = c;
   }
-  if (done && owner->in_flight > 0)
+  // Counted out even if the ID turns out not in flight there: the channel's
+  // E_FIN_FAILED / E_REQ_FAILED counts it back in (the session's
+  // on_op_failed), so a bogus FIN leaves the count exact.
+  if (done)
     --owner->in_flight;
   return *owner;
 }

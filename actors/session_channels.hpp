@@ -36,8 +36,10 @@ struct attached_channel {
   /// Most RDY it may still act on: a lowered share counts only once the
   /// channel confirmed it (its deliveries sent before are then here).
   int64_t cap = 0;
-  int64_t lowering = 0;   ///< lowerings sent and not yet confirmed
-  int64_t in_flight = 0;  ///< delivered, not FIN'd, REQ'd or released
+  int64_t lowering = 0; ///< lowerings sent and not yet confirmed
+  /// Delivered, not FIN'd, REQ'd or released (one lower while a FIN or REQ
+  /// of an ID not in flight here waits for its error, see route()).
+  int64_t in_flight = 0;
   int64_t granted = 0;    ///< write credit given, its initial window included
   int64_t charged = 0;    ///< its charge for what it delivered
   bool holder = false;    ///< RDY < channels: it holds one of the RDY slots

@@ -317,13 +317,22 @@ void send_pending_fins(session_actor* self) {
 void on_op_failed(session_actor* self, const client_error& err) {
   auto& st = self->state;
   // The FIN or REQ did not take the message out of flight after all.
+  bool undone = false;
   if (err.code == codes::fin_failed && st.counters.finish_count > 0) {
     --st.counters.finish_count;
     ++st.counters.in_flight;
+    undone = true;
   } else if (err.code == codes::req_failed && st.counters.requeue_count > 0) {
     --st.counters.requeue_count;
     ++st.counters.in_flight;
+    undone = true;
   }
+  // Nor at the channel it was routed to, which counted it out (an ID in
+  // flight nowhere goes to the local channel): keep its RDY share exact.
+  if (undone)
+    if (auto* c =
+            st.channels.find(caf::actor_cast<caf::actor_addr>(self->current_sender())))
+      ++c->in_flight;
   answer_error(self, err);
 }
 

@@ -385,10 +385,14 @@ TEST_CASE_METHOD(attach_fixture, "FIN, REQ and TOUCH go to the channel that deli
   CHECK(only_consumer(local).finish_count == 1);
   send({cmd("FIN", {id_of(201)})});
   CHECK(only_consumer(remotes[0]).finish_count == 1);
-  // An ID in flight nowhere: the local channel's exact error.
+  // An ID in flight nowhere: the local channel's exact error, and its count
+  // of messages in flight (100, requeued and delivered again) stays right.
+  auto& local_entry = session_st().channels.all().front();
+  REQUIRE(local_entry.in_flight == 1);
   auto unknown = id_of(999);
   send({cmd("FIN", {unknown}), cmd("REQ", {unknown, "0"}), cmd("TOUCH", {unknown})});
   take_ids();
+  CHECK(local_entry.in_flight == 1);
   CHECK(errors == std::vector<std::string>{
                       "E_FIN_FAILED FIN " + unknown + " failed ID not in flight",
                       "E_REQ_FAILED REQ " + unknown + " failed ID not in flight",
