@@ -8,6 +8,7 @@
 
 CLUSTER_PIDS=()
 CLUSTER_ADDRS=()
+CLUSTER_DATA=()
 
 # cluster_node <flags...>: starts one node (start_nsqd) and keeps its PID and
 # address; the last one started is NSQD_PID/ADDR as usual.
@@ -15,6 +16,7 @@ cluster_node() {
   start_nsqd $BIG_QUEUE "$@"
   CLUSTER_PIDS+=("$NSQD_PID")
   CLUSTER_ADDRS+=("$ADDR")
+  CLUSTER_DATA+=("$DATA")
 }
 
 # cluster_start: A, then B and C joining A (each its own --node-id, as a
@@ -22,7 +24,7 @@ cluster_node() {
 # waits (bounded) until C sees both.
 cluster_start() {
   local a_cluster="" log
-  CLUSTER_PIDS=() CLUSTER_ADDRS=()
+  CLUSTER_PIDS=() CLUSTER_ADDRS=() CLUSTER_DATA=()
   cluster_node --cluster-address=127.0.0.1:0 --node-id=1
   a_cluster=$(grep -o 'CLUSTER: listening on 127.0.0.1:[0-9]*' "$DATA/nsqd.log" | head -1 |
     sed 's/.*on //')
@@ -39,7 +41,7 @@ cluster_start() {
 
 # plain_start: A and B as two ordinary brokers (no cluster): the baseline.
 plain_start() {
-  CLUSTER_PIDS=() CLUSTER_ADDRS=()
+  CLUSTER_PIDS=() CLUSTER_ADDRS=() CLUSTER_DATA=()
   cluster_node
   cluster_node
 }
@@ -50,7 +52,7 @@ cluster_stop() {
     NSQD_PID=$pid
     stop_nsqd
   done
-  CLUSTER_PIDS=() CLUSTER_ADDRS=()
+  CLUSTER_PIDS=() CLUSTER_ADDRS=() CLUSTER_DATA=()
 }
 
 # at <node index> <bench args...>: caf-nsq-bench against that node.
@@ -60,19 +62,37 @@ at() {
   ADDR=${CLUSTER_ADDRS[$i]} bench "$@"
 }
 
-# cluster_fill <messages per node>: MPUB 200 into topic t on A and on B.
+# cluster_fill <messages per node> [pre]: MPUB 200 into topic t on A and on
+# B; with "pre", topic t and channel c are created on both first.
 cluster_fill() {
+  if [[ ${2:-} == pre ]]; then
+    local i
+    for i in 0 1; do
+      DATA=${CLUSTER_DATA[$i]} http_post "/topic/create?topic=t" &&
+        DATA=${CLUSTER_DATA[$i]} http_post "/channel/create?topic=t&channel=c" || return 1
+    done
+  fi
   at 0 "$WORK/wa.log" writer "$FIXED" --messages="$1" --topic=t --size=200 --batch-size=200 &&
     at 1 "$WORK/wb.log" writer "$FIXED" --messages="$1" --topic=t --size=200 --batch-size=200
 }
-
 sc_cluster() {
   [[ $WHO == ours ]] || return 0
-  local half=$((CLUSTER_N / 2)) rpid ok=1
-  # Directly: A and B without a cluster, one reader on each at once (in a
-  # cluster each would take the other's messages too); their rates add up.
+  # As a consumer meets a backlog: channel c is made by the reader's SUB
+  # (the topic then hands it its messages), and with the channels created
+  # before the fill, so both ways only consume (docs/performance.md).
+  cluster_direct cluster ""
+  cluster_via cluster ""
+  cluster_direct cluster.pre pre
+  cluster_via cluster.pre pre
+  cluster_latency 0 direct
+  cluster_latency 2 via
+}
+# cluster_direct <key prefix> [pre]: A and B without a cluster, one reader on
+# each at once (in a cluster each would take the other's messages too).
+cluster_direct() {
+  local key=$1 pre=$2 half=$((CLUSTER_N / 2)) rpid ok=1
   plain_start
-  if cluster_fill "$half"; then
+  if cluster_fill "$half" "$pre"; then
     at 0 "$WORK/ra.log" reader "$FIXED" --messages="$half" --topic=t --channel=c --rdy=2500 &
     rpid=$!
     at 1 "$WORK/rb.log" reader "$FIXED" --messages="$half" --topic=t --channel=c --rdy=2500 || ok=""
@@ -81,37 +101,38 @@ sc_cluster() {
       # Both messages over the longer of the two runs (they start together):
       # a sum of the two rates would count the time after the first reader
       # finished (the other then has both cores) twice.
-      put cluster.direct "$(awk -v n="$((2 * half))" -v a="$(seconds_of "$WORK/ra.log")" \
+      put "$key.direct" "$(awk -v n="$((2 * half))" -v a="$(seconds_of "$WORK/ra.log")" \
         -v b="$(seconds_of "$WORK/rb.log")" 'BEGIN {printf "%.0f", n / (a > b ? a : b)}')"
     else
-      failed "cluster direct" "$WORK/rb.log"
+      failed "$key direct" "$WORK/rb.log"
     fi
   else
-    failed "cluster fill" "$WORK/wb.log"
+    failed "$key fill" "$WORK/wb.log"
   fi
   cluster_stop
-  # Through C: one reader on C gets A's and B's messages.
+}
+# cluster_via <key prefix> [pre]: one reader on C gets A's and B's messages;
+# the ratio is against the direct run just before.
+cluster_via() {
+  local key=$1 pre=$2 half=$((CLUSTER_N / 2))
   cluster_start
-  if cluster_fill "$half"; then
+  if cluster_fill "$half" "$pre"; then
     if at 2 "$WORK/rc.log" reader --runfor=180s --messages="$CLUSTER_N" --topic=t --channel=c \
       --rdy=2500; then
       local via direct
       via=$(ops_of "$WORK/rc.log")
-      put cluster.via "$via"
-      direct=$(vals "$THREADS" cluster.direct "$WHO" | awk '{print $NF}')
-      [[ -n $direct ]] && put cluster.ratio "$(awk -v v="$via" -v d="$direct" \
+      put "$key.via" "$via"
+      direct=$(vals "$THREADS" "$key.direct" "$WHO" | awk '{print $NF}')
+      [[ -n $direct ]] && put "$key.ratio" "$(awk -v v="$via" -v d="$direct" \
         'BEGIN {printf "%.0f", 100 * v / d}')"
     else
-      failed "cluster through C" "$WORK/rc.log"
+      failed "$key through C" "$WORK/rc.log"
     fi
   else
-    failed "cluster fill" "$WORK/wb.log"
+    failed "$key fill" "$WORK/wb.log"
   fi
   cluster_stop
-  cluster_latency 0 direct
-  cluster_latency 2 via
 }
-
 # cluster_latency <reader node> <key>: e2e latency at 1,000 msg/s of 100 B
 # messages published on A, read on the given node (RDY 2500 split by C).
 # Read on A, the cluster is off (A's own reader, no remote channels).
@@ -150,6 +171,12 @@ define_cluster_rows() {
     "caf-nsq-bench reader --messages=$((CLUSTER_N / 2)) on A and on B at once (all messages / the longer run)"
   def cluster cluster.ratio pct "… through C as a share of direct (each run against the direct run before it)" \
     "—" ">=70" "cluster.via / cluster.direct"
+  def cluster cluster.pre.via rate "cluster, channel c created on A and B before the fill: consume through C" \
+    "—" "" "as above, after POST /channel/create?topic=t&channel=c on A and B"
+  def cluster cluster.pre.direct rate "… the same consumed directly from A and B" "—" "" \
+    "as above, after POST /channel/create?topic=t&channel=c on A and B"
+  def cluster cluster.pre.ratio pct "… through C as a share of direct" "—" ">=70" \
+    "cluster.pre.via / cluster.pre.direct"
   local key what
   for key in direct via; do
     what="read on A (no cluster)"

@@ -99,7 +99,7 @@ queued-rss   RSS with 1,000,000 x 100 B queued
 idle-conn    RSS per idle connection (10,000 connections; IDENTIFY done, and subscribed)
 idle-topics  1,000 topics x 2 channels: RSS, idle CPU, restart time
 sweep        MPUB 200 throughput by message size (16 B .. 16 KiB)
-cluster      3 nodes: 1M messages published on A and B consumed through C vs directly; hop latency
+cluster      3 nodes: 1M messages published on A and B consumed through C vs directly (channel made by the SUB, and made first); hop latency
 groups: batch1 = pub1 pub16 gonsq; memory = idle-rss queued-rss idle-conn idle-topics;
         throughput = pub .. fanout; all
 EOF
