@@ -9,7 +9,7 @@ const {test} = require('node:test')
 const assert = require('node:assert')
 const nsq = require('nsqjs')
 const h = require('./lib/nsqd')
-const {freePort, startNode, waitForAlive, publishAll} = require('./lib/cluster')
+const {startNode, waitForAlive, publishAll} = require('./lib/cluster')
 
 const PER_NODE = 15000
 
@@ -34,10 +34,9 @@ const received = (counts, bodies) => bodies.filter((b) => counts.has(b)).length
 const duplicated = (counts, bodies) => bodies.filter((b) => counts.get(b) > 1)
 
 test('a Reader on C receives all 30,000 messages published on A and B', {timeout: 120000}, async () => {
-  const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()]
-  const a = await startNode(pa)
-  const b = await startNode(pb, pa)
-  const c = await startNode(pc, pa)
+  const a = await startNode()
+  const b = await startNode(a)
+  const c = await startNode(a)
   let reader
   try {
     await waitForAlive(c, 2)
@@ -65,20 +64,22 @@ test('a Reader on C receives all 30,000 messages published on A and B', {timeout
       assert.strictEqual(ch.message_count, PER_NODE, 'each owner delivered its own messages')
       assert.strictEqual(ch.depth + ch.in_flight_count, 0)
     }
-  } finally {
-    if (reader) await h.closeReader(reader)
+    await h.closeReader(reader)
+    reader = undefined
     for (const node of [a, b, c]) assert.strictEqual(await node.stop(), 0)
+  } catch (err) {
+    throw h.withLogs(err, {a, b, c})
+  } finally {
+    await h.cleanUp([reader], [a, b, c])
   }
 })
 
 test('B is SIGKILLed mid-stream: A goes on; after its restart the rest of B arrives', {timeout: 150000}, async () => {
-  const [pa, pb, pc] = [await freePort(), await freePort(), await freePort()]
-  const btcp = await freePort()
-  const durable = ['--mem-queue-size=0', '--sync-every=1', `--tcp-address=127.0.0.1:${btcp}`]
+  const durable = ['--mem-queue-size=0', '--sync-every=1']
   const bData = h.makeDataDir()
-  const a = await startNode(pa)
-  let b = await startNode(pb, pa, durable, {dataPath: bData})
-  const c = await startNode(pc, pa)
+  const a = await startNode()
+  let b = await startNode(a, durable, {dataPath: bData})
+  const c = await startNode(a)
   let reader
   try {
     await waitForAlive(c, 2)
@@ -97,7 +98,11 @@ test('B is SIGKILLed mid-stream: A goes on; after its restart the rest of B arri
     assert.ok(received(r.counts, fromB) < PER_NODE, 'B was killed before it was drained')
     // A's messages keep arriving without B.
     await h.waitUntil(() => received(r.counts, fromA) === PER_NODE, 60000, `all of A on C without B`)
-    b = await startNode(pb, pa, durable, {dataPath: bData})
+    // Back on the same addresses, as a restarted member.
+    b = await startNode(a, [...durable, `--tcp-address=127.0.0.1:${b.port}`], {
+      dataPath: bData,
+      clusterPort: b.clusterPort,
+    })
     await h.waitUntil(() => received(r.counts, fromB) === PER_NODE, 60000, 'the rest of B after its restart')
     // C's session attached to the new B without a reconnect: B lists it as
     // its channel's consumer, with the Reader's address.
@@ -116,9 +121,10 @@ test('B is SIGKILLed mid-stream: A goes on; after its restart the rest of B arri
     // The dead node's messages acknowledged by the Reader are dropped by C
     // without an error (they come back from B).
     assert.deepStrictEqual(reader.errors, [])
+  } catch (err) {
+    throw h.withLogs(err, {a, b, c})
   } finally {
-    if (reader) await h.closeReader(reader)
-    for (const node of [a, b, c]) await node.stop()
+    await h.cleanUp([reader], [a, b, c])
     h.removeDataDir(bData)
   }
 })

@@ -77,9 +77,13 @@ test('the consumer-side node dies: the owner requeues its in-flight messages at 
     assert.ok(elapsed < 8000, `requeued ${elapsed} ms after the kill`)
     reader.close() // it would retry C forever
     await drainOnA(a, topic, bodies)
-  } finally {
     reader.close()
     assert.strictEqual(await a.stop(), 0)
+  } catch (err) {
+    throw h.withLogs(err, {a, c})
+  } finally {
+    reader.close()
+    await h.cleanUp([], [a])
     await c.kill()
   }
 })
@@ -103,9 +107,13 @@ test('the consumer-side node freezes past --cluster-timeout: A requeues at once,
       assert.strictEqual(after.depth, HELD, 'A requeued what the frozen node held')
       await drainOnA(a, topic, bodies) // while C is still frozen
     })
-  } finally {
     reader.close()
     assert.strictEqual(await a.stop(), 0)
+  } catch (err) {
+    throw h.withLogs(err, {a, c})
+  } finally {
+    reader.close()
+    await h.cleanUp([], [a])
     await c.kill()
   }
 })
@@ -131,9 +139,13 @@ test('a topic created on A after a Reader on C subscribed reaches it without a r
     assert.deepStrictEqual(reader.errors, [])
     const ch = await h.waitForChannel(a, topic, 'ch', (x) => x && x.depth + x.in_flight_count === 0, 5000)
     assert.strictEqual(ch.message_count, bodies.length)
-  } finally {
-    if (reader) await h.closeReader(reader)
+    await h.closeReader(reader)
+    reader = undefined
     assert.strictEqual(await a.stop(), 0)
     assert.strictEqual(await c.stop(), 0)
+  } catch (err) {
+    throw h.withLogs(err, {a, c})
+  } finally {
+    await h.cleanUp([reader], [a, c])
   }
 })

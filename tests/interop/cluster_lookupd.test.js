@@ -60,10 +60,14 @@ test('a lookupd Reader on two members gets each message exactly once', {timeout:
     const nodes = await l.lookupdGet(lookupd, '/nodes')
     assert.strictEqual(nodes.json.producers.length, 2)
     for (const p of nodes.json.producers) assert.deepStrictEqual(p.topics, [topic])
-  } finally {
-    if (reader) reader.close()
+    reader.close()
     assert.strictEqual(await a.stop(), 0)
     assert.strictEqual(await b.stop(), 0)
     assert.strictEqual(await lookupd.stop(), 0)
+  } catch (err) {
+    throw h.withLogs(err, {a, b})
+  } finally {
+    if (reader) reader.close()
+    await h.cleanUp([], [a, b, lookupd])
   }
 })

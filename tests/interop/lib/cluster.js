@@ -1,24 +1,29 @@
 'use strict'
 // Helpers for the cluster tests (docs/cluster.md): nodes on free loopback
 // ports joined into a cluster, and waiting until they see each other.
-const net = require('node:net')
 const assert = require('node:assert')
 const h = require('./nsqd')
 
-/** Returns a loopback port that was free a moment ago. */
-async function freePort() {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+const CLUSTER_LISTENING = /CLUSTER: listening on 127\.0\.0\.1:(\d+)/
 
-/** Starts a cluster node on `clusterPort`, joining `peerPort` if given. */
-function startNode(clusterPort, peerPort, extraFlags = [], options = {}) {
-  const flags = [`--cluster-address=127.0.0.1:${clusterPort}`, ...extraFlags]
-  if (peerPort) flags.push(`--cluster-peer=127.0.0.1:${peerPort}`)
-  return h.startNsqd(flags, options)
+/**
+ * Starts a cluster node, joining `peer` (a node started here) if given. The
+ * node binds the ports it is told (`options.clusterPort`, a
+ * `--tcp-address` flag: for a restart on the same address) or else port 0,
+ * and `clusterPort` is learned from its log: a port picked free beforehand
+ * could be taken by another node's port-0 listener before it is bound.
+ */
+async function startNode(peer, extraFlags = [], options = {}) {
+  const flags = [`--cluster-address=127.0.0.1:${options.clusterPort || 0}`, ...extraFlags]
+  if (peer) flags.push(`--cluster-peer=127.0.0.1:${peer.clusterPort}`)
+  const node = await h.startNsqd(flags, options)
+  // The cluster listener comes up after the TCP one.
+  await h.waitUntil(() => CLUSTER_LISTENING.test(node.log()) || node.exitCode() !== null, 10000,
+    'the CLUSTER listening line')
+  const m = CLUSTER_LISTENING.exec(node.log())
+  if (!m) throw new Error(`caf-nsqd exited before its cluster listener:\n${node.log()}`)
+  node.clusterPort = Number(m[1])
+  return node
 }
 
 /** GET /cluster of `node`, parsed. */
@@ -42,9 +47,8 @@ async function waitForAlive(node, n, ms = 30000) {
 
 /** Starts two members (the second joining the first) and waits until both see the other. */
 async function startPair(flags = []) {
-  const [p1, p2] = [await freePort(), await freePort()]
-  const first = await startNode(p1, null, flags)
-  const second = await startNode(p2, p1, flags).catch(async (err) => {
+  const first = await startNode(null, flags)
+  const second = await startNode(first, flags).catch(async (err) => {
     await first.kill()
     throw err
   })
@@ -63,4 +67,4 @@ async function publishAll(node, topic, bodies, batch = 500) {
   }
 }
 
-module.exports = {freePort, startNode, startPair, clusterView, waitForAlive, publishAll}
+module.exports = {startNode, startPair, clusterView, waitForAlive, publishAll}

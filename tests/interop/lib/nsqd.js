@@ -85,6 +85,8 @@ async function startNsqd(flags = [], options = {}) {
     pid: child.pid,
     dataPath,
     log: () => log,
+    /** The exit code (128 after a signal), or null while it runs. */
+    exitCode: () => exited,
     /** SIGKILL (nothing persisted at exit); resolves once the process is gone. */
     async kill() {
       if (exited !== null) return exited
@@ -164,6 +166,28 @@ async function closeReader(reader) {
   const closed = once(reader, 'nsqd_closed')
   reader.close()
   await withTimeout(closed, 5000, 'Reader close')
+}
+
+/**
+ * Closes `readers` and stops `servers` (each may be undefined), never
+ * throwing: for `finally` blocks, where a throw would hide the test's own
+ * error and a server left running would keep the test process alive.
+ */
+async function cleanUp(readers, servers) {
+  for (const reader of readers) {
+    if (reader) await closeReader(reader).catch((err) => console.error(`clean-up: ${err.message}`))
+  }
+  for (const server of servers) {
+    if (server) await server.stop().catch((err) => console.error(`clean-up: ${err.message}`))
+  }
+}
+
+/** Returns `err` with the tail of each named server's log appended. */
+function withLogs(err, servers) {
+  for (const [name, server] of Object.entries(servers)) {
+    if (server) err.message += `\n--- ${name}'s log (tail) ---\n${server.log().slice(-4000)}`
+  }
+  return err
 }
 
 /** Resolves when `predicate()` holds, polling every 20 ms, bounded by `ms`. */
@@ -256,6 +280,8 @@ module.exports = {
   publish,
   deferPublish,
   waitUntil,
+  cleanUp,
+  withLogs,
   withTimeout,
   sleep,
   numbered,
