@@ -20,6 +20,7 @@ const fs = require('node:fs')
 const net = require('node:net')
 const path = require('node:path')
 const nsq = require('nsqjs')
+const {seededRandom, openWriter, publishBatch, closeWriter} = require('./common')
 
 const seconds = Number(process.argv[2] || 120)
 const binary = process.env.NSQD_BINARY
@@ -34,15 +35,7 @@ const THREAD_LIMIT = 64
 const TOPICS = ['soak_a', 'soak_b', 'soak_c']
 const CHANNELS = ['c1', 'c2']
 
-// A seeded PRNG (mulberry32): a failing run can be replayed with SOAK_SEED.
-let seed = Number(process.env.SOAK_SEED || Date.now() % 1e9)
-const initialSeed = seed
-function random() {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const {initialSeed, random} = seededRandom()
 const pick = (list) => list[Math.floor(random() * list.length)]
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const log = (...args) => console.log(`[soak +${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...args)
@@ -141,33 +134,16 @@ const nextBody = (topic) => `${topic}:${++seq}:${'x'.repeat(Math.floor(random() 
 
 async function nsqjsProducer(topic) {
   while (producing) {
-    const writer = new nsq.Writer('127.0.0.1', tcpPort)
-    writer.on('error', () => {})
-    const up = await new Promise((resolve) => {
-      writer.once('ready', () => resolve(true))
-      writer.once('closed', () => resolve(false))
-      writer.connect()
-    })
-    let open = up
-    writer.once('closed', () => (open = false))
-    while (producing && open) {
+    const conn = await openWriter(tcpPort)
+    while (producing && conn && conn.isOpen()) {
       const batch = random() < 0.5 ? [nextBody(topic)] : Array.from({length: 10}, () => nextBody(topic))
-      const ok = await new Promise((resolve) => {
-        try {
-          writer.publish(topic, batch.length === 1 ? batch[0] : batch, (err) => resolve(!err))
-        } catch {
-          resolve(false)
-        }
-      })
-      if (ok) {
+      if (await publishBatch(conn.writer, topic, batch)) {
         for (const b of batch) acked.get(topic).add(b)
         counters.published += batch.length
       } else counters.pubFailed += batch.length
       await sleep(5 + random() * 15)
     }
-    try {
-      writer.close()
-    } catch {}
+    if (conn) closeWriter(conn.writer)
     await sleep(200)
   }
 }
