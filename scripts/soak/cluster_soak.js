@@ -5,7 +5,7 @@
 // `ch` through C and through A (one channel, shared cluster-wide) and channel
 // `c2` through B. Meanwhile a member (one time in five two at once) is
 // SIGKILLed (or, 30 % of the time, SIGTERMed) and restarted on the same
-// ports and data. At the end it proves:
+// ports and data, or (one time in five) frozen for 0.5-3 s. At the end it proves:
 //   * every message acknowledged to a publisher was FINed on both channels
 //     (the owner keeps it on disk; the sessions attach again after a
 //     restart without a client reconnect, or the Reader reconnects);
@@ -22,7 +22,8 @@ const {startNode, waitForAlive} = require('../../tests/interop/lib/cluster')
 const seconds = Number(process.argv[2] || 60)
 const TOPIC = 'cluster_soak'
 const CHANNELS = ['ch', 'c2']
-const DURABLE = ['--mem-queue-size=0', '--sync-every=1']
+// A frozen member is dropped after 1 s.
+const DURABLE = ['--mem-queue-size=0', '--sync-every=1', '--cluster-timeout=1s']
 
 const {initialSeed, random} = seededRandom()
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -31,7 +32,7 @@ const log = (...args) => console.log(`[cluster-soak +${((Date.now() - t0) / 1000
 
 const acked = new Set() // bodies acknowledged to a publisher
 const finned = new Map(CHANNELS.map((c) => [c, new Set()]))
-const counters = {published: 0, pubFailed: 0, delivered: 0, finnedBack: 0, kills: 0, terms: 0}
+const counters = {published: 0, pubFailed: 0, delivered: 0, finnedBack: 0, kills: 0, terms: 0, freezes: 0}
 const badExits = [] // a SIGTERM that did not exit 0
 
 // --- the members ------------------------------------------------------------------
@@ -109,6 +110,18 @@ async function channelsEmpty() {
   return ''
 }
 
+/**
+ * Freezes `member` (SIGSTOP) for `ms`: past --cluster-timeout the others drop
+ * it (requeuing what its sessions held) and take it back when it thaws.
+ */
+async function freeze(member, ms) {
+  log(`SIGSTOP ${member.name} for ${Math.round(ms)} ms (published ${counters.published}, missing ${missing()})`)
+  process.kill(member.node.pid, 'SIGSTOP')
+  await sleep(ms)
+  process.kill(member.node.pid, 'SIGCONT')
+  counters.freezes++
+}
+
 /** SIGTERM (`graceful`: it must exit 0) or SIGKILL `member`. */
 async function takeDown(member, graceful) {
   const what = `${graceful ? 'SIGTERM' : 'SIGKILL'} ${member.name}`
@@ -142,8 +155,13 @@ async function main() {
   const end = t0 + seconds * 1000
   while (Date.now() < end - 3000) {
     await sleep(1500 + random() * 3000)
-    // Mostly one member; one time in five two at once (the third goes on).
+    // A freeze one time in five; else mostly one member down, one time in
+    // five two at once (the third goes on).
     const first = Math.floor(random() * members.length)
+    if (random() < 0.2) {
+      await freeze(members[first], 500 + random() * 2500)
+      continue
+    }
     const victims = random() < 0.2 ? [members[first], members[(first + 1) % members.length]] : [members[first]]
     for (const victim of victims) await takeDown(victim, random() < 0.3)
     await sleep(200 + random() * 1500)
