@@ -18,11 +18,15 @@ async function startNode(peer, extraFlags = [], options = {}) {
   if (peer) flags.push(`--cluster-peer=127.0.0.1:${peer.clusterPort}`)
   const node = await h.startNsqd(flags, options)
   // The cluster listener comes up after the TCP one.
-  await h.waitUntil(() => CLUSTER_LISTENING.test(node.log()) || node.exitCode() !== null, 10000,
-    'the CLUSTER listening line')
-  const m = CLUSTER_LISTENING.exec(node.log())
-  if (!m) throw new Error(`caf-nsqd exited before its cluster listener:\n${node.log()}`)
-  node.clusterPort = Number(m[1])
+  const listening = () => CLUSTER_LISTENING.exec(node.log())
+  const seen = await h
+    .waitUntil(() => listening() || node.exitCode() !== null, 10000, 'the CLUSTER listening line')
+    .then(listening, () => null)
+  if (!seen) {
+    await node.kill()
+    throw new Error(`caf-nsqd has no cluster listener:\n${node.log()}`)
+  }
+  node.clusterPort = Number(seen[1])
   return node
 }
 
