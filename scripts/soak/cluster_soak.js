@@ -10,7 +10,7 @@
 //     (the owner keeps it on disk; the sessions attach again after a
 //     restart without a client reconnect, or the Reader reconnects);
 //   * the members' channels end empty (nothing left in flight or queued);
-//   * every SIGTERM exited 0.
+//   * no member exited on its own, and every SIGTERM exited 0.
 // A FINed message may come back in this harness: a FIN crosses a member
 // that may die before passing it on, and FINs are not journaled. Counted.
 // Usage: node cluster_soak.js <seconds>   (env: NSQD_BINARY, SOAK_SEED)
@@ -33,7 +33,7 @@ const log = (...args) => console.log(`[cluster-soak +${((Date.now() - t0) / 1000
 const acked = new Set() // bodies acknowledged to a publisher
 const finned = new Map(CHANNELS.map((c) => [c, new Set()]))
 const counters = {published: 0, pubFailed: 0, delivered: 0, finnedBack: 0, kills: 0, terms: 0, freezes: 0}
-const badExits = [] // a SIGTERM that did not exit 0
+const badExits = [] // a member that exited on its own, a SIGTERM that did not exit 0
 
 // --- the members ------------------------------------------------------------------
 // Each: {name, dataPath, node (running or dead), ports once first started}.
@@ -110,11 +110,20 @@ async function channelsEmpty() {
   return ''
 }
 
+/** Whether `member` runs; if it exited on its own (a crash), that is recorded. */
+function stillRunning(member) {
+  const code = member.node.exitCode()
+  if (code === null) return true
+  badExits.push(`${member.name} exited on its own (${code}):\n${member.node.log().slice(-4000)}`)
+  return false
+}
+
 /**
  * Freezes `member` (SIGSTOP) for `ms`: past --cluster-timeout the others drop
  * it (requeuing what its sessions held) and take it back when it thaws.
  */
 async function freeze(member, ms) {
+  if (!stillRunning(member)) return start(member)
   log(`SIGSTOP ${member.name} for ${Math.round(ms)} ms (published ${counters.published}, missing ${missing()})`)
   process.kill(member.node.pid, 'SIGSTOP')
   await sleep(ms)
@@ -124,6 +133,7 @@ async function freeze(member, ms) {
 
 /** SIGTERM (`graceful`: it must exit 0) or SIGKILL `member`. */
 async function takeDown(member, graceful) {
+  stillRunning(member)
   const what = `${graceful ? 'SIGTERM' : 'SIGKILL'} ${member.name}`
   log(`${what} (published ${counters.published}, delivered ${counters.delivered}, missing ${missing()})`)
   if (graceful) {
@@ -183,6 +193,7 @@ async function main() {
   for (const r of readers) r.close()
   const logs = Object.fromEntries(members.map((m) => [m.name, m.node]))
   const codes = []
+  for (const m of members) stillRunning(m)
   for (const m of members) codes.push(await m.node.stop().catch((err) => err.message))
   for (const m of members) h.removeDataDir(m.dataPath)
 
@@ -192,7 +203,7 @@ async function main() {
   if (lost > 0) failures.push(`${lost} acknowledged deliveries never arrived, e.g. ${examples.join(', ')}`)
   if (leftover) failures.push(`a channel did not end empty: ${leftover}`)
   if (codes.some((code) => code !== 0)) failures.push(`final SIGTERM exit codes ${codes.join(' ')}`)
-  if (badExits.length > 0) failures.push(`SIGTERM did not exit 0: ${badExits.join('\n')}`)
+  if (badExits.length > 0) failures.push(`a crash, or a SIGTERM that did not exit 0: ${badExits.join('\n')}`)
   if (counters.published === 0) failures.push('nothing was published')
   if (failures.length > 0) {
     console.log(h.withLogs(new Error(`cluster soak: FAILED\n${failures.join('\n')}`), logs).message)
