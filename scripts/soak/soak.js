@@ -12,7 +12,7 @@
 //     FIN_GRACE_MS of that FIN (a FIN has no acknowledgement) or was killed
 //     (SIGKILL) after it (FINs are not journaled; counted in the summary);
 //   * the broker's RSS and thread count stayed under their bounds;
-//   * every SIGTERM exited 0.
+//   * the broker never exited on its own, and every SIGTERM exited 0.
 // Usage: node soak.js <seconds>   (env: NSQD_BINARY, SOAK_DATA, SOAK_TMPFS=1, SOAK_SEED,
 //        SOAK_MEMORY_EPOCHS=0 to run only the crash-safe epochs)
 const {spawn} = require('node:child_process')
@@ -99,6 +99,10 @@ async function waitHealthy() {
 }
 
 async function stopBroker(signal) {
+  const {exitCode, signalCode} = broker.child
+  if (exitCode !== null || signalCode !== null) {
+    violation(`the broker exited on its own (${exitCode ?? signalCode}):\n${broker.stderr()}`)
+  }
   restarts.push({at: Date.now(), kill: signal === 'SIGKILL'})
   broker.child.kill(signal)
   const timer = setTimeout(() => broker.child.kill('SIGKILL'), 20000)
