@@ -32,5 +32,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # and line, and this build takes half as long as at -O2 -g.
 run_suite build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNSQ_SANITIZE=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
+# The cluster's failure paths (kills, SIGTERMs, freezes) under the sanitizers.
+NSQD_BINARY=$PWD/build-asan/caf-nsqd bash scripts/cluster_soak.sh "${ASAN_CLUSTER_SOAK_SECONDS:-30}"
 # Fuzz every untrusted input briefly (libFuzzer, clang, build-fuzz).
 FUZZ_SECONDS=${FUZZ_SECONDS:-20} bash scripts/fuzz.sh
