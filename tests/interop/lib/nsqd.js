@@ -184,6 +184,7 @@ async function cleanUp(readers, servers) {
 
 /** Returns `err` with the tail of each named server's log appended. */
 function withLogs(err, servers) {
+  if (!(err instanceof Error)) return err
   for (const [name, server] of Object.entries(servers)) {
     if (server) err.message += `\n--- ${name}'s log (tail) ---\n${server.log().slice(-4000)}`
   }
