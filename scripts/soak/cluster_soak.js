@@ -13,7 +13,9 @@
 //   * no member exited on its own, and every SIGTERM exited 0.
 // A FINed message may come back in this harness: a FIN crosses a member
 // that may die before passing it on, and FINs are not journaled. Counted.
-// Usage: node cluster_soak.js <seconds>   (env: NSQD_BINARY, SOAK_SEED)
+// Usage: node cluster_soak.js <seconds>   (env: NSQD_BINARY, SOAK_SEED,
+//        CLUSTER_SOAK_TLS=1 for TLS between the members)
+const {execFileSync} = require('node:child_process')
 const nsq = require('nsqjs')
 const {seededRandom, openWriter, publishBatch, closeWriter} = require('./common')
 const h = require('../../tests/interop/lib/nsqd')
@@ -24,6 +26,25 @@ const TOPIC = 'cluster_soak'
 const CHANNELS = ['ch', 'c2']
 // A frozen member is dropped after 1 s.
 const DURABLE = ['--mem-queue-size=0', '--sync-every=1', '--cluster-timeout=1s']
+// CLUSTER_SOAK_TLS=1: the members talk TLS (caf_openssl), one certificate
+// from a throw-away CA for all three.
+const tlsDir = process.env.CLUSTER_SOAK_TLS === '1' ? makeClusterCertificates() : null
+if (tlsDir) {
+  DURABLE.push(`--cluster-tls-cert=${tlsDir}/member.pem`, `--cluster-tls-key=${tlsDir}/member.key`,
+    `--cluster-tls-ca=${tlsDir}/ca.pem`)
+}
+
+/** A CA and a member certificate it signed, made with the openssl CLI; returns their directory. */
+function makeClusterCertificates() {
+  const dir = h.makeDataDir()
+  const openssl = (args) => execFileSync('openssl', args, {cwd: dir, stdio: 'ignore'})
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=soak-ca'])
+  openssl(['req', ...ec, '-keyout', 'member.key', '-out', 'member.csr', '-subj', '/CN=member'])
+  openssl(['x509', '-req', '-in', 'member.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', 'member.pem', '-days', '2'])
+  return dir
+}
 
 const {initialSeed, random} = seededRandom()
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -54,6 +75,7 @@ async function start(member) {
     dataPath: member.dataPath,
     clusterPort: member.clusterPort,
   })
+  if (tlsDir && !/CLUSTER: listening on .* \(TLS\)/.test(node.log())) throw new Error(`${member.name} is not on TLS`)
   Object.assign(member, {node, clusterPort: node.clusterPort, tcpPort: node.port, httpPort: node.httpPort})
   return node
 }
@@ -196,8 +218,9 @@ async function main() {
   for (const m of members) stillRunning(m)
   for (const m of members) codes.push(await m.node.stop().catch((err) => err.message))
   for (const m of members) h.removeDataDir(m.dataPath)
+  if (tlsDir) h.removeDataDir(tlsDir)
 
-  const summary = {seed: initialSeed, seconds, ...counters, acked: acked.size, lost, leftover, codes}
+  const summary = {seed: initialSeed, seconds, tls: Boolean(tlsDir), ...counters, acked: acked.size, lost, leftover, codes}
   log('summary', JSON.stringify(summary))
   const failures = []
   if (lost > 0) failures.push(`${lost} acknowledged deliveries never arrived, e.g. ${examples.join(', ')}`)
