@@ -18,8 +18,8 @@ run_suite build -DCMAKE_BUILD_TYPE=Release
 # Crash/soak harness against the Release binary: random SIGKILL/SIGTERM,
 # a disk-full episode, vanishing consumers (longer runs: scripts/soak.sh 30).
 bash scripts/soak.sh "${SOAK_MINUTES:-2}"
-# The same for a three-member cluster: SIGKILLs of one member at a time
-# (longer runs: scripts/cluster_soak.sh 600).
+# The same for a three-member cluster: members SIGKILLed, SIGTERMed or
+# frozen under load (longer runs: scripts/cluster_soak.sh 600).
 bash scripts/cluster_soak.sh "${CLUSTER_SOAK_SECONDS:-45}"
 # The sanitizer build batches every library's files: each directory must
 # compile as one unit, whatever the batches (~1 min, syntax only).
