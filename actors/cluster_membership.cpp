@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 
 namespace nsq {
 
@@ -36,6 +37,7 @@ struct membership_state {
   std::map<std::string, target> targets;       ///< by cluster address
   std::vector<caf::actor> watchers;
   caf::actor directory; ///< this node's channel directory, once it introduced itself
+  std::minstd_rand random{std::random_device{}()}; ///< for the retries' jitter
   static inline const char* name = "cluster_membership";
 };
 
@@ -64,10 +66,21 @@ void set_state(membership_actor* self, member_entry& m, member_state s) {
 
 void connect(membership_actor* self, const std::string& address);
 
+/// The back-off plus its random jitter (`retry_jitter`).
+caf::timespan jittered(membership_actor* self, caf::timespan backoff) {
+  auto share = self->state.cfg.retry_jitter;
+  if (share <= 0)
+    return backoff;
+  std::uniform_real_distribution<double> extra{0, share};
+  return backoff +
+         std::chrono::duration_cast<caf::timespan>(backoff * extra(self->state.random));
+}
+
 /// Schedules the next attempt to reach `address` and doubles its back-off.
 void schedule_retry(membership_actor* self, const std::string& address) {
   auto& t = self->state.targets[address];
-  self->delayed_send(self, t.backoff, cl_retry_atom::value, address, ++t.gen);
+  self->delayed_send(self, jittered(self, t.backoff), cl_retry_atom::value, address,
+                     ++t.gen);
   t.backoff = std::min(t.backoff * 2, self->state.cfg.retry_max);
 }
 

@@ -37,6 +37,11 @@ struct membership_config {
   caf::timespan retry_min{std::chrono::milliseconds(250)}; ///< first back-off
   caf::timespan retry_max{std::chrono::seconds(5)};        ///< back-off cap
   caf::timespan ask_timeout{std::chrono::seconds(5)};      ///< per connect and per join
+  /// Each retry waits its back-off plus up to this share of it more, at
+  /// random: two members that lost each other at the same moment would
+  /// otherwise retry in lockstep and their connects cross again and again.
+  /// 0 (the tests' default) keeps the delays exact.
+  double retry_jitter = 0;
 };
 
 /// Spawns the membership actor. It joins its seeds once told who it is:

@@ -125,6 +125,7 @@ cluster_start start_cluster(caf::actor_system& sys, const settings& opts,
   mc.broker = broker;
   mc.tls = tls;
   mc.node_id = opts.node_id;
+  mc.retry_jitter = 0.25;
   mc.connector = tls ? caf::actor_cast<caf::actor>(sys.openssl_manager().actor_handle())
                      : caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
   auto membership = spawn_membership(sys, std::move(mc));

@@ -66,11 +66,13 @@ struct cluster_fixture : test::actor_fixture {
   }
 
   caf::actor spawn_node(const std::string& address, std::vector<std::string> seeds,
-                        int64_t incarnation = 1, caf::actor broker = caf::actor{}) {
+                        int64_t incarnation = 1, caf::actor broker = caf::actor{},
+                        double retry_jitter = 0) {
     membership_config mc;
     mc.seeds = std::move(seeds);
     mc.connector = connector;
     mc.broker = broker;
+    mc.retry_jitter = retry_jitter;
     auto a = spawn_membership(sys, std::move(mc));
     spawned.push_back(a);
     dir.nodes[address] = a;
@@ -196,6 +198,30 @@ TEST_CASE_METHOD(cluster_fixture, "reconnecting backs off, doubling up to the ca
   advance(5s);
   advance(5s);
   CHECK(dir.connects == after_death + 7); // capped at 5 s
+}
+
+TEST_CASE_METHOD(cluster_fixture,
+                 "with jitter each retry waits its back-off and at most a quarter more",
+                 "[cluster]") {
+  auto a = spawn_node("h:1", {}, 1, caf::actor{}, 0.25);
+  auto b = spawn_node("h:2", {"h:1"});
+  kill(b, "h:2");
+  int after_death = dir.connects; // one immediate attempt, refused
+  // The test clock in 1 ms steps: when do the first two retries come?
+  std::vector<int> retry_at_ms;
+  for (int ms = 1; ms <= 1000 && retry_at_ms.size() < 2; ++ms) {
+    advance(1ms);
+    if (dir.connects > after_death + static_cast<int>(retry_at_ms.size()))
+      retry_at_ms.push_back(ms);
+  }
+  REQUIRE(retry_at_ms.size() == 2);
+  auto first = retry_at_ms[0];
+  auto second = retry_at_ms[1] - retry_at_ms[0];
+  CHECK((first >= 250 && first <= 313));   // 250 ms + up to 25 %
+  CHECK((second >= 499 && second <= 626)); // 500 ms + up to 25 %
+  // Not both exact: without jitter they would be 250 and 500 (both within
+  // a millisecond of that by chance: about 1 in 8,000).
+  CHECK((first > 251 || second > 501));
 }
 
 TEST_CASE_METHOD(cluster_fixture,
