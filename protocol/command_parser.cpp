@@ -106,7 +106,8 @@ std::optional<client_error> check_body_size(const std::string& verb, int32_t siz
 } // namespace
 
 command_parser::command_parser(const settings& cfg)
-    : limits_(cfg), max_mpub_count_(cfg.max_mpub_count()) {}
+    : limits_{cfg.max_msg_size, cfg.max_body_size, cfg.max_mpub_count(),
+              cfg.max_req_timeout, cfg.auth_required} {}
 
 size_t command_parser::buffered() const {
   return pending_.size();
@@ -223,7 +224,7 @@ bool command_parser::on_line(std::string_view line, std::vector<command>& out) {
   // nsqd checks MPUB's auth before its body: without any AUTH the answer is
   // E_AUTH_FIRST, so do not wait for a body (reference §5.11).
   bool auth_first = cmd.name == "MPUB" && limits_.auth_required && !auth_seen_;
-  if (refused_by_state || auth_first || check_before_body(cmd, limits_)) {
+  if (refused_by_state || auth_first || check_before_body(cmd, limits_.max_req_timeout)) {
     stop(std::move(cmd), out); // the session answers the exact error
     return false;
   }
@@ -250,7 +251,7 @@ void command_parser::on_body(std::vector<command>& out) {
   stage_ = stage::line;
   body_size_ = 0;
   if (current_.name == "MPUB") {
-    auto err = split_mpub(current_, limits_.max_msg_size, max_mpub_count_);
+    auto err = split_mpub(current_, limits_.max_msg_size, limits_.max_mpub_count);
     current_.body = std::string(); // the messages now hold the bytes
     if (err) {
       current_.messages.clear();
@@ -277,7 +278,7 @@ void command_parser::finish(std::vector<command>& out) {
   } else if (verb == "MPUB") {
     // nsqd reads MPUB element by element: what is there tells which read failed.
     current_.body = std::move(pending_);
-    auto err = split_mpub(current_, limits_.max_msg_size, max_mpub_count_);
+    auto err = split_mpub(current_, limits_.max_msg_size, limits_.max_mpub_count);
     current_.body = std::string();
     if (!err) {
       out.push_back(std::move(current_));

@@ -58,8 +58,16 @@ private:
   void on_body(std::vector<command>& out);
   void stop(command&& cmd, std::vector<command>& out);
 
-  settings limits_; ///< the size limits and max-req-timeout of the server
-  int64_t max_mpub_count_;
+  /// The few settings the parser reads (a whole `settings` copy per
+  /// connection was 1.1 KB of every idle connection's RSS).
+  struct limits {
+    int64_t max_msg_size;
+    int64_t max_body_size;
+    int64_t max_mpub_count;
+    settings::ms max_req_timeout;
+    bool auth_required;
+  };
+  limits limits_;
   /// A SUB line was seen: the connection is subscribed (or the SUB failed and
   /// the connection closes). nsqd refuses IDENTIFY and AUTH there before it
   /// reads their body, so the parser must not wait for one.

@@ -44,7 +44,7 @@ std::optional<client_error> check_mpub(const command& cmd) {
 }
 
 /// DPUB line checks; stores the deferral in `defer` when they pass.
-std::optional<client_error> check_dpub(const command& cmd, const settings& cfg,
+std::optional<client_error> check_dpub(const command& cmd, milliseconds max_req_timeout,
                                        milliseconds& defer) {
   if (cmd.params.size() < 2)
     return invalid("DPUB insufficient number of parameters");
@@ -55,9 +55,9 @@ std::optional<client_error> check_dpub(const command& cmd, const settings& cfg,
   if (!ms)
     return invalid("DPUB could not parse timeout " + cmd.params[1]);
   int64_t ns = go_duration_ns(*ms);
-  if (ns < 0 || ns > to_ns(cfg.max_req_timeout))
+  if (ns < 0 || ns > to_ns(max_req_timeout))
     return invalid("DPUB timeout " + std::to_string(*ms) + " out of range 0-" +
-                   std::to_string(cfg.max_req_timeout.count()));
+                   std::to_string(max_req_timeout.count()));
   defer = milliseconds(ns / static_cast<int64_t>(nanos_per_ms));
   return std::nullopt;
 }
@@ -89,13 +89,18 @@ bool takes_body(std::string_view name) {
 }
 
 std::optional<client_error> check_before_body(const command& cmd, const settings& cfg) {
+  return check_before_body(cmd, cfg.max_req_timeout);
+}
+
+std::optional<client_error> check_before_body(const command& cmd,
+                                              milliseconds max_req_timeout) {
   if (cmd.name == "PUB")
     return check_pub(cmd);
   if (cmd.name == "MPUB")
     return check_mpub(cmd);
   if (cmd.name == "DPUB") {
     milliseconds defer{0};
-    return check_dpub(cmd, cfg, defer);
+    return check_dpub(cmd, max_req_timeout, defer);
   }
   if (cmd.name == "AUTH")
     return check_auth(cmd);
@@ -126,7 +131,7 @@ checked<publish_args> parse_mpub(command&& cmd, const settings&) {
 
 checked<publish_args> parse_dpub(command&& cmd, const settings& cfg) {
   publish_args args;
-  if (auto err = check_dpub(cmd, cfg, args.defer))
+  if (auto err = check_dpub(cmd, cfg.max_req_timeout, args.defer))
     return *err;
   if (cmd.has_body_error())
     return cmd.body_error;

@@ -25,6 +25,9 @@ bool takes_body(std::string_view name);
 /// (params count, topic name, DPUB timeout, AUTH params), or nothing. The
 /// parser uses it to decide whether to read the body at all.
 std::optional<client_error> check_before_body(const command& cmd, const settings& cfg);
+/// The same with the one setting it reads (DPUB's bound, --max-req-timeout).
+std::optional<client_error> check_before_body(const command& cmd,
+                                              std::chrono::milliseconds max_req_timeout);
 
 /// PUB, MPUB and DPUB all produce this: the topic and the bodies to enqueue.
 struct publish_args {

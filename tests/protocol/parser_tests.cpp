@@ -236,3 +236,16 @@ TEST_CASE("IDENTIFY and AUTH after SUB are emitted without waiting for a body",
   REQUIRE(r.cmds.size() == 2);
   CHECK(r.cmds[0].body == "{}");
 }
+
+TEST_CASE("the parser holds its limits, not a copy of every setting") {
+  // Every connection holds a parser: a whole `settings` inside it was
+  // 1.1 KB of each idle connection's RSS (docs/performance.md, "Session 15").
+  CHECK(sizeof(command_parser) < sizeof(settings) / 2);
+  settings cfg;
+  cfg.max_msg_size = 10;
+  command_parser parser{cfg};
+  std::vector<command> out;
+  CHECK(parser.feed("  V2PUB t\n\x00\x00\x00\x0b"s, out) == status::stopped);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].body_error.code == "E_BAD_MESSAGE");
+}
