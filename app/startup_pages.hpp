@@ -9,7 +9,8 @@ namespace nsq {
 /// the dynamic loader read in full at startup). They are clean copies of their
 /// files: whatever the broker still runs faults back in from the page cache,
 /// so an idle broker keeps only the pages idling uses. Writable segments
-/// (data, relocated RELRO) are never touched. Returns the bytes advised.
+/// (data, relocated RELRO) and segments holding a private copy of any page
+/// (text relocations, breakpoints) are left alone. Returns the bytes advised.
 /// Measured in docs/performance.md ("Session 15").
 std::size_t release_startup_pages();
 

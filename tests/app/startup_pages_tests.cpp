@@ -5,6 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -26,6 +31,23 @@ long status_kb(const std::string& field) {
   return -1;
 }
 
+/// pagemap: present (bit 63) and not a file page (bit 61): a private copy.
+bool is_private_copy(const void* addr) {
+  auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  std::uint64_t entry = 0;
+  auto offset = static_cast<off_t>(reinterpret_cast<std::uintptr_t>(addr) / page * 8);
+  auto got = ::pread(fd, &entry, sizeof entry, offset);
+  ::close(fd);
+  REQUIRE(got == static_cast<ssize_t>(sizeof entry));
+  return (entry >> 63 & 1) != 0 && (entry >> 61 & 1) == 0;
+}
+
+__attribute__((noinline)) int some_code_of_ours(int x) {
+  return x * 7 + 3;
+}
+
 } // namespace
 
 TEST_CASE("release_startup_pages drops read-only file pages and keeps data") {
@@ -44,4 +66,23 @@ TEST_CASE("release_startup_pages drops read-only file pages and keeps data") {
   CHECK(std::strcmp(startup_pages_relocated_table[second], "second") == 0);
   // Code and constants fault back in from the files as they are used.
   CHECK(std::to_string(12345) == "12345");
+}
+
+TEST_CASE("a read-only segment holding a private copy of a page is left whole") {
+  // What a debugger's breakpoint or a text relocation does: the page of our
+  // code becomes a private copy (here with the same bytes). Dropping it would
+  // bring back the file's page and lose the change.
+  auto page_size = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto code = reinterpret_cast<std::uintptr_t>(&some_code_of_ours);
+  auto* page = reinterpret_cast<char*>(code & ~(page_size - 1));
+  REQUIRE(::mprotect(page, page_size, PROT_READ | PROT_WRITE | PROT_EXEC) == 0);
+  volatile char* byte = page;
+  *byte = *byte;
+  REQUIRE(::mprotect(page, page_size, PROT_READ | PROT_EXEC) == 0);
+  REQUIRE(is_private_copy(page));
+
+  nsq::release_startup_pages();
+
+  CHECK(is_private_copy(page));
+  CHECK(some_code_of_ours(5) == 38);
 }
