@@ -23,9 +23,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -183,6 +181,9 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   auto statsd =
       nsq::start_statsd(sys, broker, shared, http_on ? http.port() : 0, start_ns);
 
+  // The pages only startup needed (the loader's tables, flag parsing, the
+  // actor system's setup) need not stay resident while the broker idles.
+  nsq::startup_pages_release startup_pages{ioc};
   auto work = asio::make_work_guard(ioc);
   // Polling 50 us after each event before blocking catches most answers from
   // the actors without a wake-up: PUB batch-1 round trip ~87 -> ~56 us on this
@@ -191,15 +192,6 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   // on their own thread now, so the io thread has nothing to wait for and
   // spinning only burned CPU per request (docs/performance.md, "PUB
   // request/reply path": 20-30 us -> 10-14 us broker CPU per PUB).
-  // The pages only startup needed (the loader's tables, flag parsing, the
-  // actor system's setup) need not stay resident while the broker idles.
-  // Startup's last work on the workers ends within ~100 ms of the listeners
-  // opening on this VM; released earlier, it faults much back in.
-  asio::steady_timer startup_settled(ioc, std::chrono::milliseconds(250));
-  startup_settled.async_wait([](const boost::system::error_code& ec) {
-    if (!ec)
-      nsq::release_startup_pages();
-  });
   std::thread io([&] { ioc.run(); });
 
   auto signo = signalled.get_future().get();
@@ -218,7 +210,7 @@ int serve(const nsq::settings& opts, std::shared_ptr<asio::ssl::context> tls,
   broker = nullptr;
   sys.await_all_actors_done(); // sessions quit once their sockets closed
   server.abort_all();          // sockets still waiting for their peer's EOF
-  asio::post(ioc, [&] { startup_settled.cancel(); }); // on the timer's thread
+  startup_pages.cancel();
   work.reset();
   io.join();
   nsq::log_info("bye");

@@ -1,5 +1,7 @@
 #include "app/startup_pages.hpp"
 
+#include <boost/asio/post.hpp>
+
 #include <fcntl.h>
 #include <link.h>
 #include <sys/auxv.h>
@@ -87,6 +89,19 @@ std::size_t release_startup_pages() {
   ::dl_iterate_phdr(release_object, &st);
   ::close(st.pagemap);
   return st.advised;
+}
+
+startup_pages_release::startup_pages_release(boost::asio::io_context& ioc,
+                                             std::chrono::milliseconds delay)
+    : ioc_(ioc), timer_(ioc, delay) {
+  timer_.async_wait([](const boost::system::error_code& ec) {
+    if (!ec)
+      release_startup_pages();
+  });
+}
+
+void startup_pages_release::cancel() {
+  boost::asio::post(ioc_, [this] { timer_.cancel(); }); // on the timer's thread
 }
 
 } // namespace nsq

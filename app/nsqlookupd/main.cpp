@@ -7,6 +7,7 @@
 #include "actors/lookupd/lookup_session.hpp"
 #include "app/hostname.hpp"
 #include "app/nsqlookupd/lookupd_options.hpp"
+#include "app/startup_pages.hpp"
 #include "net/io_loop.hpp"
 #include "net/lookupd/lookup_http_server.hpp"
 #include "net/lookupd/lookup_tcp_server.hpp"
@@ -89,6 +90,8 @@ int serve(const nsq::lookupd_settings& opts) {
   http.start();
 
   auto work = asio::make_work_guard(ioc);
+  // As in caf-nsqd: the pages only startup needed leave the RSS.
+  nsq::startup_pages_release startup_pages{ioc};
   std::thread io([&] { nsq::run_io_loop(ioc, std::chrono::microseconds(50)); });
   auto signo = signalled.get_future().get();
   nsq::log_info("signal " + std::to_string(signo) + " received - shutting down");
@@ -96,6 +99,7 @@ int serve(const nsq::lookupd_settings& opts) {
   http.stop();
   stop_registry();
   sys.await_all_actors_done();
+  startup_pages.cancel();
   work.reset();
   io.join();
   return 0;

@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 // Outside an anonymous namespace and read through a volatile index, so the
@@ -21,18 +20,20 @@ extern const char* const startup_pages_relocated_table[];
 const char* const startup_pages_relocated_table[] = {"first", "second"};
 int startup_pages_written_counter = 1;
 
+// A constant of ours in a read-only segment (.rodata). The kernel maps up to
+// 64 KiB of neighbouring pages with each page fault (fault-around), so the
+// page under test lies in a 64 KiB block nothing but this test reads.
+constexpr std::size_t fault_around_block = 64 * 1024;
+extern const char startup_pages_constant[3 * fault_around_block];
+alignas(fault_around_block) const
+    char startup_pages_constant[3 * fault_around_block] = {1, 2, 3};
+
 namespace {
 
-long status_kb(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(field + ":", 0) == 0)
-      return std::stol(line.substr(field.size() + 1));
-  return -1;
-}
+enum class page_state { absent, file, private_copy };
 
-/// pagemap: present (bit 63) and not a file page (bit 61): a private copy.
-bool is_private_copy(const void* addr) {
+/// From /proc/self/pagemap: bit 63 present, bit 61 a file page.
+page_state state_of(const void* addr) {
   auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   int fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   REQUIRE(fd >= 0);
@@ -41,7 +42,16 @@ bool is_private_copy(const void* addr) {
   auto got = ::pread(fd, &entry, sizeof entry, offset);
   ::close(fd);
   REQUIRE(got == static_cast<ssize_t>(sizeof entry));
-  return (entry >> 63 & 1) != 0 && (entry >> 61 & 1) == 0;
+  if ((entry >> 63 & 1) == 0)
+    return page_state::absent;
+  return (entry >> 61 & 1) != 0 ? page_state::file : page_state::private_copy;
+}
+
+/// Reads a page in the constant's middle block, which makes it resident.
+const char* touch_constant() {
+  volatile const char* page = startup_pages_constant + fault_around_block + 4096;
+  (void)*page;
+  return startup_pages_constant + fault_around_block + 4096;
 }
 
 __attribute__((noinline)) int some_code_of_ours(int x) {
@@ -52,15 +62,15 @@ __attribute__((noinline)) int some_code_of_ours(int x) {
 
 TEST_CASE("release_startup_pages drops read-only file pages and keeps data") {
   startup_pages_written_counter = 42;
-  auto file_before = status_kb("RssFile");
-  REQUIRE(file_before > 0);
+  auto* constant = touch_constant();
+  REQUIRE(state_of(constant) == page_state::file);
 
   auto advised = nsq::release_startup_pages();
 
-  auto file_after = status_kb("RssFile");
   CHECK(advised > 0);
-  // Reading /proc faults a little code back in; most stays out.
-  CHECK(file_after < file_before / 2);
+  CHECK(state_of(constant) == page_state::absent);
+  CHECK(touch_constant()[0] == 0); // back from the file
+  CHECK(startup_pages_constant[1] == 2);
   CHECK(startup_pages_written_counter == 42);
   volatile int second = 1;
   CHECK(std::strcmp(startup_pages_relocated_table[second], "second") == 0);
@@ -79,10 +89,28 @@ TEST_CASE("a read-only segment holding a private copy of a page is left whole") 
   volatile char* byte = page;
   *byte = *byte;
   REQUIRE(::mprotect(page, page_size, PROT_READ | PROT_EXEC) == 0);
-  REQUIRE(is_private_copy(page));
+  REQUIRE(state_of(page) == page_state::private_copy);
 
   nsq::release_startup_pages();
 
-  CHECK(is_private_copy(page));
+  CHECK(state_of(page) == page_state::private_copy);
   CHECK(some_code_of_ours(5) == 38);
+}
+
+TEST_CASE("startup_pages_release releases on the io thread after its delay") {
+  boost::asio::io_context ioc;
+  nsq::startup_pages_release release{ioc, std::chrono::milliseconds(0)};
+  auto* constant = touch_constant();
+  REQUIRE(state_of(constant) == page_state::file);
+  ioc.run(); // returns once the release ran
+  CHECK(state_of(constant) == page_state::absent);
+}
+
+TEST_CASE("a cancelled startup_pages_release lets the io_context stop at once") {
+  boost::asio::io_context ioc;
+  nsq::startup_pages_release release{ioc, std::chrono::hours(1)};
+  release.cancel();
+  auto start = std::chrono::steady_clock::now();
+  ioc.run(); // without the cancel: an hour
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
