@@ -20,21 +20,31 @@ std::string pack_frames(const std::vector<delivery>& items) {
 }
 
 std::vector<delivery> deliveries_of(const delivery_batch& batch) {
-  if (batch.frames.empty())
+  if (!batch.has_frames())
     return batch.items;
   std::vector<delivery> out;
-  for_each_message_frame(batch.frames, [&](std::string_view frame) {
+  for_each_message_frame(batch.frames(), [&](std::string_view frame) {
     auto m = decode_message_frame(frame);
     out.push_back(delivery{message_ref{std::move(m.data)}, m.attempts});
   });
   return out;
 }
 
-caf::error check_frames(const std::string& frames) {
-  if (count_message_frames(frames))
-    return caf::none;
-  return caf::make_error(caf::sec::invalid_argument,
-                         "malformed delivery batch: not whole message frames");
+caf::error delivery_batch::set_frames(std::string frames) {
+  frames_.clear();
+  frame_ids_.clear();
+  if (!index_message_frames(frames, frame_ids_)) {
+    frame_ids_.clear();
+    return caf::make_error(caf::sec::invalid_argument,
+                           "malformed delivery batch: not whole message frames");
+  }
+  frames_ = std::move(frames);
+  return caf::none;
+}
+
+std::string delivery_batch::release_frames() {
+  frame_ids_.clear();
+  return std::exchange(frames_, std::string{});
 }
 
 } // namespace nsq

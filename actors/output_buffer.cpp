@@ -11,7 +11,25 @@ constexpr size_t max_reserve = 64 * 1024;
 
 } // namespace
 
+void output_buffer::append_whole(std::string frames) {
+  if (frames.empty())
+    return;
+  if (!data_.empty()) {
+    whole_bytes_ += data_.size();
+    whole_.push_back(std::move(data_));
+    data_ = std::string{};
+  }
+  whole_bytes_ += frames.size();
+  whole_.push_back(std::move(frames));
+}
+
 std::string output_buffer::take() {
+  if (!whole_.empty()) {
+    std::string all;
+    all.reserve(size());
+    drain([&](std::string s) { all += s; });
+    return all;
+  }
   std::string out;
   out.swap(data_);
   // The connection keeps the old storage; start the next batch at a similar

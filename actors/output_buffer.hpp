@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nsq {
 
@@ -28,16 +29,36 @@ public:
   /// Appends frames built elsewhere (message frames from another node).
   void append_frames(std::string_view frames) { data_.append(frames); }
 
+  /// Appends frames built elsewhere without copying them: `frames` is
+  /// written as its own string (a relayed delivery batch is large).
+  void append_whole(std::string frames);
+
   /// Returns whether nothing is buffered.
-  bool empty() const { return data_.empty(); }
+  bool empty() const { return size() == 0; }
 
   /// Returns how many bytes are buffered.
-  size_t size() const { return data_.size(); }
+  size_t size() const { return whole_bytes_ + data_.size(); }
 
-  /// Returns everything buffered and leaves the buffer empty.
+  /// Calls write(std::string) with everything buffered, in order, as one or
+  /// more strings (one unless append_whole was used), and leaves the buffer
+  /// empty.
+  template <class Write> void drain(Write&& write) {
+    for (auto& s : whole_)
+      write(std::move(s));
+    whole_.clear();
+    whole_bytes_ = 0;
+    if (!data_.empty())
+      write(take());
+  }
+
+  /// Returns everything buffered as one string and leaves the buffer empty.
   std::string take();
 
 private:
+  /// Strings appended whole, and data_ before them sealed: all of them go
+  /// out before data_.
+  std::vector<std::string> whole_;
+  size_t whole_bytes_ = 0;
   std::string data_;
 };
 

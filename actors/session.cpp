@@ -75,7 +75,7 @@ caf::behavior session(session_actor* self, std::shared_ptr<connection> conn,
           finish(self);
       },
       [=](tls_up_atom, tls_details& tls) { self->state.tls_info = std::move(tls); },
-      [=](deliver_atom, const delivery_batch& batch) { deliver(self, batch); },
+      [=](deliver_atom, delivery_batch& batch) { deliver(self, batch); },
       [=](op_failed_atom, const client_error& err) { on_op_failed(self, err); },
       [=](flush_atom) {
         self->state.flush_scheduled = false;

@@ -15,7 +15,7 @@ void flush(session_actor* self) {
   if (st.out.empty())
     return;
   count_written_to_conn(st, st.out.size());
-  st.conn->write(st.out.take());
+  st.out.drain([&](std::string bytes) { st.conn->write(std::move(bytes)); });
 }
 
 void flush_soon(session_actor* self) {
@@ -102,27 +102,35 @@ void deliver_mapped(session_actor* self, attached_channel& c,
   count_delivered(st, n);
 }
 
-/// Frames from a channel on another node: copied to the output as they are,
-/// in runs, skipping the duplicates admit() sends back.
-void deliver_frames(session_actor* self, attached_channel& c, std::string_view frames) {
+/// Frames from a channel on another node, IDs indexed on arrival: passed to
+/// the connection whole (not copied) unless admit() sends some back; then
+/// the others are copied, frame by frame.
+void deliver_frames(session_actor* self, attached_channel& c, delivery_batch& batch) {
   auto& st = self->state;
-  for_each_message_frame(
-      frames, [&](std::string_view frame) { st.channels.prefetch(id_in_frame(frame)); });
-  int64_t n = 0;
-  size_t run = 0; // start of the frames not yet copied
-  size_t at = 0;
+  const auto& ids = batch.frame_ids();
+  for (const auto& id : ids)
+    st.channels.prefetch(id);
+  c.charged += static_cast<int64_t>(batch.frames().size()); // delivery_cost
+  std::vector<size_t> refused;                              // indexes, ascending
+  for (size_t i = 0; i < ids.size(); ++i)
+    if (!admit(self, c, ids[i]))
+      refused.push_back(i);
+  count_delivered(st, static_cast<int64_t>(ids.size() - refused.size()));
+  if (refused.empty()) {
+    st.out.append_whole(batch.release_frames());
+    return;
+  }
+  std::string_view frames = batch.frames();
+  size_t index = 0;
+  size_t next_refused = 0;
   for_each_message_frame(frames, [&](std::string_view frame) {
-    c.charged += static_cast<int64_t>(frame.size()); // delivery_cost
-    if (admit(self, c, id_in_frame(frame))) {
-      ++n;
-    } else {
-      st.out.append_frames(frames.substr(run, at - run));
-      run = at + frame.size();
-    }
-    at += frame.size();
+    bool keep = next_refused == refused.size() || refused[next_refused] != index;
+    if (keep)
+      st.out.append_frames(frame);
+    else
+      ++next_refused;
+    ++index;
   });
-  st.out.append_frames(frames.substr(run));
-  count_delivered(st, n);
 }
 
 /// One channel (the fast path): no lookup, no ID map.
@@ -139,11 +147,11 @@ void deliver_single(session_actor* self, const std::vector<delivery>& batch) {
 
 } // namespace
 
-void deliver(session_actor* self, const delivery_batch& batch) {
+void deliver(session_actor* self, delivery_batch& batch) {
   auto& st = self->state;
   if (st.dead || st.channels.empty())
     return;
-  bool remote = !batch.frames.empty();
+  bool remote = batch.has_frames();
   if (!st.channels.multi() && !remote) {
     deliver_single(self, batch.items);
     flush_soon(self);
@@ -153,7 +161,7 @@ void deliver(session_actor* self, const delivery_batch& batch) {
   // From a channel detached meanwhile: dropped, it times them out.
   if (auto* c = st.channels.find(sender)) {
     if (remote)
-      deliver_frames(self, *c, batch.frames);
+      deliver_frames(self, *c, batch);
     else
       deliver_mapped(self, *c, batch.items);
   }

@@ -161,7 +161,7 @@ void respond(session_actor* self, std::string_view data);
 /// Appends a non-fatal error frame, or answers a fatal one and closes.
 void answer_error(session_actor* self, const client_error& err);
 /// Appends the message frames of `batch`.
-void deliver(session_actor* self, const delivery_batch& batch);
+void deliver(session_actor* self, delivery_batch& batch);
 /// Writes the whole buffer to the connection now.
 void flush(session_actor* self);
 /// Flushes when the buffer is full, else makes sure a flush_atom is on its way.

@@ -54,6 +54,12 @@ caf::error save_blob(caf::serializer& f, std::string& blob) {
   return save_any(f, blob);
 }
 
+caf::error save_blob(caf::serializer& f, const std::string& blob) {
+  // A serializer only reads what apply_raw points it at; CAF 0.17 has no
+  // const overload.
+  return save_any(f, const_cast<std::string&>(blob));
+}
+
 caf::error load_blob(caf::deserializer& f, std::vector<char>& blob) {
   return load_any(f, blob);
 }

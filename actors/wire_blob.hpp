@@ -21,6 +21,7 @@ namespace nsq {
 /// Writes `blob` as one sequence of raw bytes.
 caf::error save_blob(caf::serializer& f, std::vector<char>& blob);
 caf::error save_blob(caf::serializer& f, std::string& blob);
+caf::error save_blob(caf::serializer& f, const std::string& blob);
 
 /// Reads what save_blob wrote, growing `blob` only as bytes actually arrive
 /// (a huge length from the wire fails at the end of the input instead of

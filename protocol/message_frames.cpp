@@ -18,21 +18,38 @@ uint32_t be32(const char* p) {
 
 } // namespace
 
-std::optional<size_t> count_message_frames(std::string_view frames) {
-  size_t count = 0;
+namespace {
+
+/// Calls f(frame) for each frame while `frames` is whole message frames;
+/// returns whether it was, to the end.
+template <class F> bool walk_checked(std::string_view frames, F&& f) {
   while (!frames.empty()) {
     if (frames.size() < message_frame_head)
-      return std::nullopt;
+      return false;
     // The size field counts the type and the payload, not itself.
     auto size = be32(frames.data());
     if (size < 4 + message_header_size || size > frames.size() - 4)
-      return std::nullopt;
+      return false;
     if (be32(frames.data() + 4) != static_cast<uint32_t>(frame_type::message))
-      return std::nullopt;
+      return false;
+    f(frames.substr(0, 4 + size));
     frames.remove_prefix(4 + size);
-    ++count;
   }
+  return true;
+}
+
+} // namespace
+
+std::optional<size_t> count_message_frames(std::string_view frames) {
+  size_t count = 0;
+  if (!walk_checked(frames, [&](std::string_view) { ++count; }))
+    return std::nullopt;
   return count;
+}
+
+bool index_message_frames(std::string_view frames, std::vector<message_id>& ids) {
+  return walk_checked(frames,
+                      [&](std::string_view frame) { ids.push_back(id_in_frame(frame)); });
 }
 
 size_t first_frame_size(std::string_view frames) {

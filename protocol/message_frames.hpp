@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace nsq {
 
@@ -19,6 +20,11 @@ inline constexpr size_t message_frame_head = 8 + message_header_size;
 /// Returns how many frames `frames` holds, or nothing unless it is complete
 /// message frames back to back (each at least a header, none cut short).
 std::optional<size_t> count_message_frames(std::string_view frames);
+
+/// Appends the ID of each frame to `ids` and returns true if `frames` is
+/// complete message frames back to back (as count_message_frames); false
+/// otherwise (`ids` then holds the IDs of the frames before the fault).
+bool index_message_frames(std::string_view frames, std::vector<message_id>& ids);
 
 /// Returns the length of the frame at the start of `frames` (checked run).
 size_t first_frame_size(std::string_view frames);

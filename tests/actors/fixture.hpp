@@ -64,8 +64,14 @@ struct recording_connection : connection {
   bool aborted = false;
   int batches_done = 0;
   std::chrono::milliseconds write_timeout{0};
+  std::vector<size_t> write_sizes;        ///< each write's length, in order
+  std::vector<const char*> write_buffers; ///< and where its bytes were
 
-  void write(std::string bytes) override { written += bytes; }
+  void write(std::string bytes) override {
+    write_sizes.push_back(bytes.size());
+    write_buffers.push_back(bytes.data());
+    written += bytes;
+  }
   void close() override { closed = true; }
   void abort() override { aborted = true; }
   void commands_done() override { ++batches_done; }

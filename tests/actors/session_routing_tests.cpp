@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct remote_log {
   caf::actor session;
   std::vector<message_id> finished;
   std::vector<message_id> requeued;
+  const char* sent_buffer = nullptr; ///< where the last batch's frames were
 };
 
 /// Stands in for a remote channel: (int) sends `frames` to the session as a
@@ -37,7 +39,9 @@ caf::behavior frames_channel(caf::event_based_actor* self, remote_log* log,
       [](unsubscribe_atom) {},
       [=](int) {
         delivery_batch batch;
-        batch.frames = frames;
+        if (batch.set_frames(frames))
+          throw std::runtime_error("frames_channel: malformed frames");
+        log->sent_buffer = batch.frames().data();
         self->send(log->session, deliver_atom::value, std::move(batch));
       },
       [=](finish_atom, const id_batch& ids) {
@@ -129,6 +133,34 @@ TEST_CASE_METHOD(
   fin({id_of(8), id_of(7)});
   CHECK(log.finished == std::vector<message_id>{encode_id(8)});
   CHECK(only_consumer(local).finish_count == 1);
+  CHECK(errors.empty());
+}
+
+TEST_CASE_METHOD(
+    attach_fixture,
+    "frames from another node go to the connection as one write of their own",
+    "[session][attach]") {
+  subscribe();
+  std::vector<delivery> theirs{{make_test_message(8, "m8"), 1},
+                               {make_test_message(9, "m9"), 2}};
+  auto frames = pack_frames(theirs);
+  remote_log log{session, {}, {}};
+  auto remote = sys.spawn(frames_channel, &log, frames);
+  to_stop.push_back(remote);
+  attach(remote, "n2");
+  send({cmd("RDY", {"5"})});
+  conn->written.clear();
+  conn->write_sizes.clear();
+  conn->write_buffers.clear();
+  caf::anon_send(remote, 1);
+  sched.run();
+  CHECK(conn->written == frames);
+  CHECK(conn->write_sizes == std::vector<size_t>{frames.size()});
+  // The very bytes the batch arrived in: moved along, never copied.
+  CHECK(conn->write_buffers == std::vector<const char*>{log.sent_buffer});
+  in_flight += 2;
+  fin({id_of(9), id_of(8)});
+  CHECK(log.finished == std::vector<message_id>{encode_id(9), encode_id(8)});
   CHECK(errors.empty());
 }
 
