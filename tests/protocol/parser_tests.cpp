@@ -80,6 +80,18 @@ TEST_CASE("FINs in a row of one read merge into one command, in order", "[parser
   CHECK(text(r.cmds[4].more_ids[0]) == id('g'));
 }
 
+TEST_CASE("a FIN of an ID's length with a space in it does not join a run", "[parser]") {
+  auto id = std::string(16, '7');
+  auto spaced = std::string("0123456 89abcdef"); // 16 bytes, two tokens
+  auto r = run(magic + "FIN " + id + "\nFIN " + spaced + "\nFIN  " + id.substr(1) + "\n");
+  REQUIRE(r.cmds.size() == 3);
+  CHECK(r.cmds[0].more_ids.empty());
+  CHECK(!r.cmds[1].id);
+  CHECK(r.cmds[1].params == std::vector<std::string>{"0123456", "89abcdef"});
+  CHECK(!r.cmds[2].id);
+  CHECK(r.cmds[2].params == std::vector<std::string>{"", id.substr(1)});
+}
+
 TEST_CASE("FIN and TOUCH keep one ID-sized token inline, anything else in params",
           "[parser]") {
   auto r = run(magic + "FIN 0123456789abcdef\nTOUCH 0123456789abcdef\r\n"
