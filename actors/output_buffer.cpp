@@ -23,13 +23,7 @@ void output_buffer::append_whole(std::string frames) {
   whole_.push_back(std::move(frames));
 }
 
-std::string output_buffer::take() {
-  if (!whole_.empty()) {
-    std::string all;
-    all.reserve(size());
-    drain([&](std::string s) { all += s; });
-    return all;
-  }
+std::string output_buffer::take_data() {
   std::string out;
   out.swap(data_);
   // The connection keeps the old storage; start the next batch at a similar

@@ -12,7 +12,7 @@
 namespace nsq {
 
 /// The frames a session has produced but not yet handed to its connection.
-/// Frames are appended whole, so any prefix cut at a take() is a sequence of
+/// Frames are appended whole, so whatever a drain() hands over is a sequence of
 /// complete frames. The session decides when to flush (§8.6).
 class output_buffer {
 public:
@@ -48,13 +48,13 @@ public:
     whole_.clear();
     whole_bytes_ = 0;
     if (!data_.empty())
-      write(take());
+      write(take_data());
   }
 
-  /// Returns everything buffered as one string and leaves the buffer empty.
-  std::string take();
-
 private:
+  /// Returns data_ and leaves it empty.
+  std::string take_data();
+
   /// Strings appended whole, and data_ before them sealed: all of them go
   /// out before data_.
   std::vector<std::string> whole_;

@@ -18,11 +18,7 @@ uint32_t be32(const char* p) {
 
 } // namespace
 
-namespace {
-
-/// Calls f(frame) for each frame while `frames` is whole message frames;
-/// returns whether it was, to the end.
-template <class F> bool walk_checked(std::string_view frames, F&& f) {
+bool index_message_frames(std::string_view frames, std::vector<message_id>& ids) {
   while (!frames.empty()) {
     if (frames.size() < message_frame_head)
       return false;
@@ -32,24 +28,10 @@ template <class F> bool walk_checked(std::string_view frames, F&& f) {
       return false;
     if (be32(frames.data() + 4) != static_cast<uint32_t>(frame_type::message))
       return false;
-    f(frames.substr(0, 4 + size));
+    ids.push_back(id_in_frame(frames));
     frames.remove_prefix(4 + size);
   }
   return true;
-}
-
-} // namespace
-
-std::optional<size_t> count_message_frames(std::string_view frames) {
-  size_t count = 0;
-  if (!walk_checked(frames, [&](std::string_view) { ++count; }))
-    return std::nullopt;
-  return count;
-}
-
-bool index_message_frames(std::string_view frames, std::vector<message_id>& ids) {
-  return walk_checked(frames,
-                      [&](std::string_view frame) { ids.push_back(id_in_frame(frame)); });
 }
 
 size_t first_frame_size(std::string_view frames) {

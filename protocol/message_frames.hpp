@@ -8,7 +8,6 @@
 #include "protocol/message.hpp"
 
 #include <cstddef>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -17,13 +16,10 @@ namespace nsq {
 /// Bytes of a message frame before its body: size, type and the header.
 inline constexpr size_t message_frame_head = 8 + message_header_size;
 
-/// Returns how many frames `frames` holds, or nothing unless it is complete
-/// message frames back to back (each at least a header, none cut short).
-std::optional<size_t> count_message_frames(std::string_view frames);
-
 /// Appends the ID of each frame to `ids` and returns true if `frames` is
-/// complete message frames back to back (as count_message_frames); false
-/// otherwise (`ids` then holds the IDs of the frames before the fault).
+/// complete message frames back to back (each at least a header, none cut
+/// short); false otherwise (`ids` then holds the IDs of the frames before the
+/// fault).
 bool index_message_frames(std::string_view frames, std::vector<message_id>& ids);
 
 /// Returns the length of the frame at the start of `frames` (checked run).
