@@ -35,6 +35,33 @@ grep -Eq '^\| PUB batch 1, 1 connection, .*\| [0-9.]+k? msg/s, [0-9.]+ (ns|µs)/
   fail "no compare row with both figures, ratio and CPU ratio"
 [[ $(grep -c '^<!-- bench/run.sh results: begin -->$' "$OUT") == 1 ]] || fail "compare touched the results section"
 
+# Publish + consume records how idle the CPUs were, and its published row is
+# met by CPU per message alone when they were saturated: with every idle share
+# counted as saturated, the verdict must follow the run's CPU figure.
+SATURATED_IDLE=100 timeout 120 "$SRC/bench/run.sh" "$BUILD" --only pubsub --reps 1 --runfor 1s \
+  --quick --out "$OUT"
+grep -Eq '^\| … all CPUs idle during that run \(every process\) \|.*\| [0-9.]+ % \|' "$OUT" ||
+  fail "no idle row for publish + consume"
+row=$(grep -E '^\| publish \+ consume 1 × 1: published \|' "$OUT") || fail "no publish + consume row"
+[[ $row == *"or, CPUs ≤ 100 % idle, ≤ 1171 ns/msg"* ]] || fail "no saturated alternative in the target"
+# That figure is the larger of the CPU per published and per delivered.
+delivered=$(grep -E '^\| publish \+ consume 1 × 1: delivered \|' "$OUT") || fail "no delivered row"
+cpu_of() { sed -E 's/.* msg\/s, ([0-9.]+ (ns|µs))\/msg \|.*/\1/' <<<"$1"; }
+ns_of() { awk '{ print ($2 == "µs") ? $1 * 1000 : $1 }' <<<"$1"; }
+cpu_text=$(cpu_of "$row")
+if awk -v d="$(ns_of "$(cpu_of "$delivered")")" -v p="$(ns_of "$cpu_text")" 'BEGIN { exit !(d > p) }'; then
+  cpu_text=$(cpu_of "$delivered")
+fi
+cpu_ns=$(ns_of "$cpu_text")
+case $row in
+*"| yes (CPUs saturated, $cpu_text/msg) |") awk -v c="$cpu_ns" 'BEGIN { exit !(c <= 1171) }' ||
+  fail "met by a CPU figure above 1171 ns/msg" ;;
+*"| yes |") [[ $row =~ \|\ [0-9.]+M\ msg/s ]] || fail "met below 1M msg/s" ;; # ≥ 3.0M, shown rounded
+*"| **no** |") awk -v c="$cpu_ns" 'BEGIN { exit !(c > 1171) }' ||
+  fail "saturated (idle ≤ 100 %) at ≤ 1171 ns/msg but not met" ;;
+*) fail "no verdict" ;;
+esac
+
 # The floor server (caf-nsq-bench floor) behind its nsqd-shaped wrapper.
 run --compare "$SRC/bench/floor-nsqd"
 grep -q 'Other broker: .*floor-nsqd.* one Asio thread answering OK' "$OUT" || fail "floor not named"
