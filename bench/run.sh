@@ -380,7 +380,7 @@ phase_begin() {
 phase_end() {
   PHASE_NS=$(($(cpu_ns) - PHASE_C0))
   PHASE_IDLE=$(printf '%s\n%s\n' "$PHASE_STAT0" "$(head -1 /proc/stat)" | awk '
-    { t = 0; for (i = 2; i <= NF; i++) t += $i; idle = $5 + $6 }
+    { t = 0; for (i = 2; i <= 9 && i <= NF; i++) t += $i; idle = $5 + $6 } # guest time is in user
     NR == 1 { t0 = t; i0 = idle }
     NR == 2 { if (t > t0) printf "%.1f", 100 * (idle - i0) / (t - t0); else print 0 }')
   if [[ -n $PROFILING ]]; then profile_end "$1"; fi
