@@ -49,11 +49,23 @@ void message_id_table::rebuild(const std::vector<slot>& entries) {
 }
 
 uint64_t message_id_table::insert(const message_id& id, uint64_t value, bool& inserted) {
-  inserted = false;
-  if (auto pos = position_of(id); pos != table_.size())
-    return table_[pos].value;
-  add(id, value);
   inserted = true;
+  if (!table_.empty()) {
+    // One probe: the run ends at the ID or at the vacant slot it goes into.
+    auto mask = table_.size() - 1;
+    auto pos = home_of(id);
+    for (; table_[pos].value != vacant; pos = (pos + 1) & mask)
+      if (same_message_id(table_[pos].id, id)) {
+        inserted = false;
+        return table_[pos].value;
+      }
+    if ((live_ + 1) * 2 <= table_.size()) {
+      table_[pos] = slot{id, value};
+      ++live_;
+      return value;
+    }
+  }
+  add(id, value); // grows first
   return value;
 }
 
