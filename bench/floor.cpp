@@ -41,13 +41,23 @@ private:
     if (parser_.feed(bytes, commands_) != nsq::command_parser::status::ok)
       return false;
     std::string out;
-    for (const auto& cmd : commands_)
+    bool subscribed = false;
+    for (const auto& cmd : commands_) {
+      if (cmd.name == "SUB") {
+        // It stores nothing, so it has nothing to deliver: a reader fails
+        // at once instead of waiting out its time limit.
+        nsq::append_frame(out, nsq::frame_type::error,
+                          "E_INVALID the floor delivers nothing");
+        subscribed = true;
+        break;
+      }
       if (cmd.name != "NOP" && cmd.name != "FIN" && cmd.name != "RDY")
         nsq::append_frame(out, nsq::frame_type::response, "OK");
+    }
     boost::system::error_code ec;
     if (!out.empty())
       asio::write(socket_, asio::buffer(out), ec); // a blocking write, as a floor
-    return !ec;
+    return !ec && !subscribed;
   }
 
   tcp::socket socket_;
