@@ -59,7 +59,7 @@ Examples:
   bench/run.sh --compare ~/go/bin/nsqd --reps 3     # side by side with Go nsqd
   bench/run.sh --scaling --only pub,pub1            # at 1 and 2 scheduler threads
   bench/run.sh --only gonsq                         # the go-nsq producer (to_nsq) row
-  bench/run.sh --compare bench/floor-nsqd --only pub1,pub16,gonsq
+  bench/run.sh --compare bench/floor-nsqd --only pub,pub1,pub16,gonsq
                                                     # beside a do-nothing server (the floor)
   bench/run.sh --quick --runfor 1s --out /tmp/p.md  # smoke run of every scenario
 The go-nsq producer row by hand (go-nsq 1.1.0's IDENTIFY, one synchronous PUB
