@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <string>
@@ -97,6 +98,12 @@ public:
   }
 
   size_t request_count() const { return requests().size(); }
+
+  /// Waits (up to `limit`) until `n` requests arrived; returns whether they did.
+  bool wait_for_requests(size_t n, std::chrono::milliseconds limit) const {
+    std::unique_lock<std::mutex> lock{mtx_};
+    return arrived_.wait_for(lock, limit, [&] { return requests_.size() >= n; });
+  }
 
   /// Ends every delay now: held answers go out at once.
   void release() { released_ = true; }
@@ -190,6 +197,7 @@ private:
         if (i != answers_.end())
           a = i->second;
       }
+      arrived_.notify_all();
       auto until = std::chrono::steady_clock::now() + a.delay;
       while (!stop_ && !released_ && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -212,6 +220,7 @@ private:
   std::thread acceptor_;
   std::vector<std::thread> workers_; ///< touched only by the acceptor until stop
   mutable std::mutex mtx_;
+  mutable std::condition_variable arrived_; ///< a request was recorded
   std::map<std::string, auth_answer> answers_;
   std::vector<std::string> requests_;
 };

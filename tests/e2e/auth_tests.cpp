@@ -1,12 +1,13 @@
 // AUTH against a real HTTP auth server started by the test (reference §5.2,
 // §9, §20.6): the request nsqd sends, every error text, regex permissions,
 // the lazy re-check after the ttl, and that a slow auth server stalls only
-// the session that asked.
+// the session that asked. How nsqd reaches the auth server (TLS, https, URL
+// paths) is in auth_transport_tests.cpp.
+#include "e2e/auth_grants.hpp"
 #include "e2e/auth_server.hpp"
 #include "e2e/http_client.hpp"
 #include "e2e/nsqd_process.hpp"
 #include "e2e/raw_client.hpp"
-#include "e2e/tls_client.hpp"
 
 #include <fstream>
 #include <thread>
@@ -14,35 +15,6 @@
 using namespace e2e;
 
 namespace {
-
-/// The §20.6 grant: alice may subscribe `^auth.*` on channel `^ch$` only.
-const std::string alice =
-    R"({"ttl":60,"identity":"alice","identity_url":"https://id/alice",)"
-    R"("authorizations":[{"topic":"^auth.*","channels":["^ch$"],)"
-    R"("permissions":["subscribe","publish"]}]})";
-const std::string alice_reply =
-    R"({"identity":"alice","identity_url":"https://id/alice","permission_count":1})";
-
-/// bob may publish to topics containing "pub" (unanchored) and subscribe anywhere.
-std::string bob(int ttl) {
-  return R"({"ttl":)" + std::to_string(ttl) +
-         R"(,"identity":"bob","authorizations":[)"
-         R"({"topic":"pub","channels":[".*"],"permissions":["publish"]},)"
-         R"({"topic":".*","channels":[".*"],"permissions":["subscribe"]}]})";
-}
-
-std::string auth(std::string_view secret) {
-  return "AUTH\n" + be32(static_cast<uint32_t>(secret.size())) + std::string(secret);
-}
-
-/// Connects and authenticates with `secret`, expecting `reply`.
-raw_client authed(uint16_t port, const std::string& secret, const std::string& reply) {
-  raw_client c{port};
-  c.send(auth(secret));
-  frame f = c.read_non_heartbeat();
-  CHECK(printable(f.raw) == printable(response_frame(reply)));
-  return c;
-}
 
 struct fixture {
   auth_server server;
@@ -318,9 +290,7 @@ TEST_CASE("auth: 200 concurrent AUTHs against a slow server keep the threads bou
     clients.emplace_back(port);
     clients.back().send(auth("slow"));
   }
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (fx.server.request_count() < n && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
+  REQUIRE(fx.server.wait_for_requests(n, 20s));
   REQUIRE(fx.server.request_count() == n); // every query is pending at the server
   int busy = thread_count(fx.nsqd.pid());
   INFO("threads idle " << idle << ", with " << n << " pending AUTHs " << busy);
@@ -345,9 +315,7 @@ TEST_CASE("auth: a query pending at a slow auth server does not hold up SIGTERM"
   fx.server.answer("slow", {200, bob(60), std::chrono::milliseconds(20000)});
   raw_client c{fx.nsqd.port()};
   c.send(auth("slow"));
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (fx.server.request_count() < 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  REQUIRE(fx.server.wait_for_requests(1, 10s));
   REQUIRE(fx.server.request_count() == 1);
   auto start = std::chrono::steady_clock::now();
   CHECK(fx.nsqd.stop(std::chrono::seconds(10)) == 0);
@@ -375,130 +343,4 @@ TEST_CASE("auth: request timeout and an unreachable first server", "[auth]") {
   raw_client c{nsqd.port()};
   c.send(auth("hang"));
   expect_fatal(c, "E_AUTH_FAILED AUTH failed");
-}
-
-// -- TLS: what the auth server learns, and auth servers over https -----------
-
-namespace {
-
-/// IDENTIFYs with tls_v1, runs the handshake with `opts`, then AUTHs with
-/// `secret`; returns the AUTH answer frame.
-std::string auth_over_tls(uint16_t port, const tls_options& opts,
-                          const std::string& secret) {
-  tls_client c{port};
-  REQUIRE(c.send("  V2" + identify(R"({"feature_negotiation":true,"tls_v1":true})")));
-  REQUIRE(!c.read_frame().empty()); // the JSON, in plaintext
-  REQUIRE(c.start_tls(opts));
-  REQUIRE(printable(c.read_frame()) == printable(ok_frame));
-  REQUIRE(c.send(auth(secret)));
-  return c.read_frame();
-}
-
-std::vector<std::string> tls_server_flags(const test_pki& pki) {
-  return {"--tls-cert=" + pki.file("server.pem"), "--tls-key=" + pki.file("server.key"),
-          "--https-address=127.0.0.1:0"};
-}
-
-/// The request line the auth server saw for an AUTH of `secret` from 127.0.0.1.
-std::string request_line(const std::string& path, const std::string& common_name,
-                         const std::string& secret, bool tls) {
-  return "GET " + path + "?common_name=" + common_name +
-         "&remote_ip=127.0.0.1&secret=" + secret + "&tls=" + (tls ? "true" : "false") +
-         " HTTP/1.1\r\n";
-}
-
-} // namespace
-
-TEST_CASE("auth over TLS: common_name is the client certificate's CN", "[auth][tls]") {
-  test_pki pki;
-  auth_server server;
-  server.answer("alice", {200, alice});
-  auto flags = tls_server_flags(pki);
-  flags.push_back("--tls-client-auth-policy=require-verify");
-  flags.push_back("--tls-root-ca-file=" + pki.file("ca.pem"));
-  flags.push_back("--auth-http-address=" + server.address());
-  nsqd_process nsqd{flags};
-  auto reply = auth_over_tls(
-      nsqd.port(), {pki.file("ca.pem"), pki.file("client.pem"), pki.file("client.key")},
-      "alice");
-  CHECK(printable(reply) == printable(response_frame(alice_reply)));
-  auto reqs = server.requests();
-  REQUIRE(reqs.size() == 1);
-  CHECK(reqs[0].rfind(request_line("/auth", test_pki::client_cn, "alice", true), 0) == 0);
-}
-
-TEST_CASE("auth over TLS without a client certificate: common_name is empty",
-          "[auth][tls]") {
-  test_pki pki;
-  auth_server server;
-  server.answer("alice", {200, alice});
-  auto flags = tls_server_flags(pki);
-  flags.push_back("--auth-http-address=" + server.address());
-  nsqd_process nsqd{flags};
-  // No policy: nsqd asks for no certificate, so none is sent even if the
-  // client has one.
-  auto reply = auth_over_tls(
-      nsqd.port(), {pki.file("ca.pem"), pki.file("client.pem"), pki.file("client.key")},
-      "alice");
-  CHECK(printable(reply) == printable(response_frame(alice_reply)));
-  auto reqs = server.requests();
-  REQUIRE(reqs.size() == 1);
-  CHECK(reqs[0].rfind(request_line("/auth", "", "alice", true), 0) == 0);
-}
-
-TEST_CASE("auth: a full http URL keeps its path", "[auth]") {
-  auth_server server;
-  server.answer("alice", {200, alice});
-  nsqd_process nsqd{{"--auth-http-address=http://" + server.address() + "/custom/check"}};
-  authed(nsqd.port(), "alice", alice_reply);
-  auto reqs = server.requests();
-  REQUIRE(reqs.size() == 1);
-  CHECK(reqs[0].rfind(request_line("/custom/check", "", "alice", false), 0) == 0);
-  CHECK(reqs[0].find("\r\nHost: " + server.address()) != std::string::npos);
-}
-
-TEST_CASE("auth: an https auth server verified against --tls-root-ca-file",
-          "[auth][tls]") {
-  test_pki pki;
-  auth_server server{{pki.file("server.pem"), pki.file("server.key")}};
-  server.answer("alice", {200, alice});
-  const std::string url = "--auth-http-address=https://" + server.address() + "/tls/auth";
-  SECTION("the test CA verifies the server: granted") {
-    nsqd_process nsqd{{url, "--tls-root-ca-file=" + pki.file("ca.pem")}};
-    authed(nsqd.port(), "alice", alice_reply);
-    auto reqs = server.requests();
-    REQUIRE(reqs.size() == 1);
-    CHECK(reqs[0].rfind(request_line("/tls/auth", "", "alice", false), 0) == 0);
-  }
-  SECTION("another CA does not: the handshake fails, AUTH fails") {
-    nsqd_process nsqd{{url, "--tls-root-ca-file=" + pki.file("stranger.pem")}};
-    raw_client c{nsqd.port()};
-    c.send(auth("alice"));
-    expect_fatal(c, "E_AUTH_FAILED AUTH failed");
-    CHECK(server.request_count() == 0);
-    // The log line may reach the test's pipe reader a little later.
-    auto wanted = "TLS handshake with " + server.address();
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (nsqd.log().find(wanted) == std::string::npos &&
-           std::chrono::steady_clock::now() < until)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    CHECK(nsqd.log().find(wanted) != std::string::npos);
-  }
-}
-
-TEST_CASE("auth: a 403 with https_port is retried on https, as nsqd's client does",
-          "[auth][tls]") {
-  test_pki pki;
-  auth_server secure{{pki.file("server.pem"), pki.file("server.key")}};
-  secure.answer("alice", {200, alice});
-  auth_server plain;
-  plain.answer("alice", {403, R"({"message": "TLS_REQUIRED", "https_port": )" +
-                                  std::to_string(secure.port()) + "}"});
-  nsqd_process nsqd{{"--auth-http-address=" + plain.address(),
-                     "--tls-root-ca-file=" + pki.file("ca.pem")}};
-  authed(nsqd.port(), "alice", alice_reply);
-  CHECK(plain.request_count() == 1);
-  auto reqs = secure.requests();
-  REQUIRE(reqs.size() == 1);
-  CHECK(reqs[0].rfind(request_line("/auth", "", "alice", false), 0) == 0);
 }

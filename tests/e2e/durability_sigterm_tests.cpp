@@ -17,7 +17,7 @@ using namespace e2e::durability;
 namespace {
 
 constexpr int producers = 4;
-constexpr int per_mpub = 20;
+constexpr int messages_per_mpub = 20;
 
 /// What the producers were told.
 struct answers {
@@ -32,9 +32,9 @@ struct answers {
 void produce(raw_client c, int who, answers& out, std::atomic<bool>& stop) {
   for (int b = 0; !stop; ++b) {
     std::vector<std::string> bodies;
-    for (int i = 0; i < per_mpub; ++i)
+    for (int i = 0; i < messages_per_mpub; ++i)
       bodies.push_back("p" + std::to_string(who) + "-" +
-                       std::to_string(b * per_mpub + i));
+                       std::to_string(b * messages_per_mpub + i));
     if (!c.try_send(mpub("t", bodies)))
       return;
     frame f;
